@@ -1,0 +1,104 @@
+"""Argument parsing and dispatch only; every command returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+
+from . import __version__
+from .commands import validate as validate_cmd
+from .errors import Exit, HmsyncError
+
+EXIT_CODES = """\
+exit codes:
+  0  success: no problems, no changes, or everything applied
+  1  error: bad input, bad credentials, API error
+  2  changes present (drift; plan with --detailed-exitcode)
+  3  apply finished some actions but not all, or did not converge
+  4  refused for safety: deletes not allowed, a limit exceeded, a stale plan"""
+
+FILE_FORMAT = """\
+files:
+  One YAML file per template (*.yaml or *.yml); PATHS are files or folders.
+  The file is checked against hmsync's JSON Schema (`hmsync schema` prints it):
+  the API's field names, types, ranges and enums; unknown keys are errors.
+  ${HMSYNC_NAME} is replaced from the environment; only variables whose names
+  start with HMSYNC_ are read, and a missing one is an error. Write $$ for a
+  literal $. Recording credentials belong in such variables, never in the file."""
+
+Handler = Callable[[argparse.Namespace, Mapping[str, str]], int]
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", help="print more detail")
+    common.add_argument("--no-color", action="store_true", help="no colors (or set NO_COLOR)")
+
+    parser = argparse.ArgumentParser(
+        prog="hmsync",
+        description="100ms templates and roles as code: validate, plan, apply, drift.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"hmsync {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser(
+        "validate",
+        parents=[common],
+        help="check template files offline (schema and semantic checks)",
+        description="Check template files against the schema and hmsync's own rules, offline. "
+        "Every problem is reported at once, one line each, as file:line:col: path: message.",
+        epilog=f"{FILE_FORMAT}\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "paths", nargs="*", metavar="PATHS", help="files or folders (default: templates/)"
+    )
+    p.add_argument("--strict", action="store_true", help="turn warnings into errors")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text (default), json, or github workflow annotations",
+    )
+    p.set_defaults(handler=validate_cmd.run)
+
+    p = sub.add_parser("schema", help="print the template JSON Schema (for editors)")
+    p.set_defaults(handler=_print_schema)
+    return parser
+
+
+def _print_schema(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from .schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return Exit.OK
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    env = os.environ if environ is None else environ
+    args = _parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return int(handler(args, env))
+    except HmsyncError as exc:
+        for line in exc.lines():
+            print(f"hmsync: {line}" if line is exc.message else line, file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("hmsync: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if getattr(args, "verbose", False):
+            traceback.print_exc()
+        print(
+            f"hmsync: internal error: {type(exc).__name__}: {exc}. This is a bug in hmsync; "
+            "run again with -v for the traceback and report it.",
+            file=sys.stderr,
+        )
+        return int(Exit.ERROR)

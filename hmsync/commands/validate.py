@@ -1,0 +1,24 @@
+"""`hmsync validate`: schema and semantic checks, offline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+
+from .. import render
+from ..errors import Exit
+from ..schema import check_paths
+
+DEFAULT_PATHS = ["templates"]
+RENDERERS = {
+    "text": render.validation_text,
+    "json": render.validation_json,
+    "github": render.validation_github,
+}
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    checked = check_paths(args.paths or DEFAULT_PATHS, environ, strict=args.strict)
+    sys.stdout.write(RENDERERS[args.format](checked.problems, checked.files))
+    return Exit.ERROR if checked.errors else Exit.OK

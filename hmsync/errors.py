@@ -1,0 +1,39 @@
+"""One exception family; the only place exit codes come from."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Exit(IntEnum):
+    """Exit codes, the same for every command (see the README)."""
+
+    OK = 0
+    ERROR = 1
+    CHANGES = 2
+    INCOMPLETE = 3
+    REFUSED = 4
+
+
+class HmsyncError(Exception):
+    """A user-facing error: a one-line message that says where and what to do next."""
+
+    exit_code: Exit = Exit.ERROR
+
+    def __init__(self, message: str, details: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def lines(self) -> list[str]:
+        return [self.message, *(f"  {d}" for d in self.details)]
+
+
+class InputError(HmsyncError):
+    """Bad files, flags or environment."""
+
+
+class RefusedError(HmsyncError):
+    """Refused for safety: deletes not allowed, a limit exceeded, a stale plan."""
+
+    exit_code = Exit.REFUSED

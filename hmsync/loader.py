@@ -1,0 +1,248 @@
+"""YAML template files with a location for every value, and ${HMSYNC_*} interpolation.
+
+PyYAML's own loader forgets where values came from and silently keeps the last of two
+duplicate keys. Here the document is composed into nodes (which carry marks) and built by
+hand, so every mapping key, mapping and list item keeps its file:line:col.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+from .problems import Location, Path, Problem, dotted
+
+TEMPLATE_SUFFIXES = (".yaml", ".yml")
+ENV_PREFIX = "HMSYNC_"
+# Aliases can expand a small file into a huge tree ("billion laughs"); templates are small.
+MAX_NODES = 100_000
+_PLACEHOLDER = re.compile(r"\$\$|\$\{([^}]*)\}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
+@dataclass
+class Document:
+    """One template file: its data, and where each value and key sits in the file."""
+
+    file: str
+    data: dict[str, Any]
+    values: dict[Path, Location] = field(default_factory=dict)
+    keys: dict[Path, Location] = field(default_factory=dict)
+    interpolated: set[Path] = field(default_factory=set)
+    digest: str = ""
+
+    def where(self, path: Path) -> Location:
+        """The location of the value at path, or of its nearest located ancestor."""
+        for end in range(len(path), -1, -1):
+            loc = self.values.get(path[:end])
+            if loc is not None:
+                return loc
+        return Location(self.file, 1, 1)
+
+    def where_key(self, path: Path) -> Location:
+        return self.keys.get(path) or self.where(path)
+
+
+def find_files(paths: Iterable[str]) -> list[FsPath]:
+    """The template files named by PATHS: files as given, folders searched for *.yaml/*.yml."""
+    found: list[FsPath] = []
+    for name in paths:
+        p = FsPath(name)
+        if p.is_dir():
+            files = sorted(f for f in p.rglob("*") if f.suffix in TEMPLATE_SUFFIXES and f.is_file())
+            if not files:
+                raise InputError(f"{name}: no *.yaml or *.yml files in this folder")
+            found.extend(files)
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise InputError(
+                f"{name}: no such file or folder; pass the files or folders of your templates"
+            )
+    # One file named twice (as a file and inside a folder) is still one template.
+    return list(dict.fromkeys(found))
+
+
+def load_file(
+    path: FsPath, environ: Mapping[str, str] = os.environ
+) -> tuple[Document | None, list[Problem]]:
+    """Read one template file. Returns the document (None if unreadable) and its problems."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(Location(name, 1, 1), "", f"cannot read the file: {exc.strerror}")]
+    return load_bytes(name, raw, environ)
+
+
+def load_bytes(
+    name: str, raw: bytes, environ: Mapping[str, str] = os.environ
+) -> tuple[Document | None, list[Problem]]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        msg = f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        return None, [Problem(Location(name, line, col), "", msg)]
+    builder = _Builder(name, environ)
+    try:
+        root = builder.compose(text)
+        if root is None:
+            msg = "empty file: expected a template mapping with at least a name"
+            return None, [Problem(Location(name, 1, 1), "", msg)]
+        if not isinstance(root, yaml.MappingNode):
+            kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
+            msg = f"expected a mapping (name, roles, settings) at the top of the file, found {kind}"
+            return None, [Problem(builder.loc(root), "", msg)]
+        data = builder.build(root, ())
+    except _Located as exc:
+        return None, [exc.problem]
+    except yaml.MarkedYAMLError as exc:
+        return None, [_yaml_problem(name, exc)]
+    except yaml.YAMLError as exc:  # errors without a mark
+        return None, [Problem(Location(name, 1, 1), "", f"not valid YAML: {exc}")]
+    doc = Document(name, data, builder.values, builder.keys, builder.interpolated)
+    doc.digest = hashlib.sha256(raw).hexdigest()
+    return doc, builder.problems
+
+
+def _yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    loc = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name, 1, 1)
+    if exc.context == "expected a single document in the stream":
+        msg = "several YAML documents in one file; write one template per file"
+    else:
+        problem = exc.problem or "not valid YAML"
+        msg = f"YAML syntax error: {problem}" + (f" ({exc.context})" if exc.context else "")
+    return Problem(loc, "", msg)
+
+
+class _Located(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+class _Builder:
+    """Turns a composed node tree into plain values, recording locations on the way."""
+
+    def __init__(self, name: str, environ: Mapping[str, str]) -> None:
+        self.name = name
+        self.environ = environ
+        self.values: dict[Path, Location] = {}
+        self.keys: dict[Path, Location] = {}
+        self.interpolated: set[Path] = set()
+        self.problems: list[Problem] = []
+        self.count = 0
+        self.stack: set[int] = set()
+        self.loader: yaml.SafeLoader | None = None
+
+    def compose(self, text: str) -> yaml.Node | None:
+        self.loader = yaml.SafeLoader(text)
+        try:
+            return self.loader.get_single_node()
+        finally:
+            self.loader.dispose()
+
+    def loc(self, node: yaml.Node) -> Location:
+        return Location(self.name, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def fail(self, node: yaml.Node, path: Path, message: str) -> _Located:
+        return _Located(Problem(self.loc(node), dotted(path), message))
+
+    def build(self, node: yaml.Node, path: Path) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self.fail(node, path, f"more than {MAX_NODES} values after expanding aliases")
+        if id(node) in self.stack:
+            where = self.keys.get(path, self.loc(node))
+            raise _Located(
+                Problem(where, dotted(path), "an alias refers to the node that contains it")
+            )
+        self.values[path] = self.loc(node)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        if node.tag not in _COLLECTION_TAGS:
+            raise self.fail(node, path, f"unsupported YAML tag {node.tag}; write plain YAML")
+        self.stack.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+            assert isinstance(node, yaml.MappingNode)
+            return self.mapping(node, path)
+        finally:
+            self.stack.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.key(key_node, path)
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                raise self.fail(
+                    key_node,
+                    (*path, key),
+                    f"duplicate key {key!r} (first at line {first}); YAML would keep only "
+                    "the last one, so remove or rename one of them",
+                )
+            seen[key] = key_node
+        assert self.loader is not None
+        # Merge keys (<<) are expanded by PyYAML itself; own keys override merged ones.
+        self.loader.flatten_mapping(node)
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.key(key_node, path)
+            key_path = (*path, key)
+            self.keys[key_path] = self.loc(key_node)
+            out[key] = self.build(value_node, key_path)
+        return out
+
+    def key(self, node: yaml.Node, path: Path) -> str:
+        assert self.loader is not None
+        key = self.loader.construct_object(node) if isinstance(node, yaml.ScalarNode) else None
+        if not isinstance(key, str):
+            shown = node.value if isinstance(node, yaml.ScalarNode) else "a collection"
+            raise self.fail(node, path, f"keys must be strings, found {shown!r}; quote it")
+        return key
+
+    def scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
+        assert self.loader is not None
+        value = self.loader.construct_object(node)
+        if isinstance(value, str) and "$" in value:
+            value = self.interpolate(value, node, path)
+        return value
+
+    def interpolate(self, value: str, node: yaml.Node, path: Path) -> str:
+        def replace(match: re.Match[str]) -> str:
+            if match.group(0) == "$$":
+                return "$"
+            var = match.group(1)
+            problem = None
+            if not _ENV_NAME.fullmatch(var):
+                problem = f"${{{var}}} is not a valid environment variable name"
+            elif not var.startswith(ENV_PREFIX):
+                problem = (
+                    f"${{{var}}} is not allowed: only variables whose names start with "
+                    f"{ENV_PREFIX} are read from the environment (rename it {ENV_PREFIX}{var})"
+                )
+            elif var not in self.environ:
+                problem = f"environment variable {var} is not set; set it, or write the value"
+            if problem:
+                self.problems.append(Problem(self.loc(node), dotted(path), problem))
+                return match.group(0)
+            self.interpolated.add(path)
+            return self.environ[var]
+
+        return _PLACEHOLDER.sub(replace, value)

@@ -1,0 +1,45 @@
+"""Located problems: what validation reports, one line each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+# A path into a document: mapping keys and list indices, outermost first.
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    location: Location
+    path: str
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.location}: "
+        what = f"{self.path}: {self.message}" if self.path else self.message
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}{prefix}{what}"
+
+
+def dotted(path: Path) -> str:
+    """`roles.host.publishParams.allowed[1]`, the way users write paths in messages."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out

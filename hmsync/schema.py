@@ -1,0 +1,214 @@
+"""JSON Schema validation and the checks a schema cannot express, as located problems."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from .loader import Document, find_files, load_file
+from .problems import Path, Problem, dotted
+
+SCHEMA_RESOURCE = "schemas/template.schema.json"
+NAME_CHARS = "a-z A-Z 0-9, space, hyphen, dot, underscore and colon"
+CREDENTIALS_PATH: Path = ("settings", "recording", "upload", "credentials")
+CREDENTIAL_FIELDS = ("key", "secret")
+
+
+def schema_text() -> str:
+    return resources.files("hmsync").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+
+
+@cache
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(schema_text())
+    return loaded
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema())
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of validating a set of files."""
+
+    documents: list[Document]
+    problems: list[Problem]
+    files: int
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def check_paths(
+    paths: Iterable[str], environ: Mapping[str, str] = os.environ, strict: bool = False
+) -> Checked:
+    """Load and check every template file under paths; every problem is gathered."""
+    files = find_files(paths)
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    for path in files:
+        doc, found = load_file(path, environ)
+        problems.extend(found)
+        if doc is not None:
+            documents.append(doc)
+            problems.extend(schema_problems(doc))
+    problems.extend(semantic_problems(documents))
+    if strict:
+        problems = [replace(p, severity="error") for p in problems]
+    return Checked(documents, sorted(set(problems)), len(files))
+
+
+def schema_problems(doc: Document) -> Iterator[Problem]:
+    for error in _validator().iter_errors(doc.data):
+        yield from _translate(doc, error)
+
+
+def _translate(doc: Document, error: ValidationError) -> Iterator[Problem]:
+    path: Path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        properties = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        known = sorted(properties)
+        for key in sorted(set(error.instance) - set(known)):
+            yield Problem(doc.where_key((*path, key)), dotted((*path, key)), _unknown(key, known))
+        return
+    if error.validator == "propertyNames":
+        # The error's path is the mapping; the offending key is the failing instance.
+        key = str(error.instance)
+        where = doc.where_key((*path, key))
+        yield Problem(where, dotted(path), f"{key!r} is not a valid role name")
+        return
+    if error.validator == "pattern" and path == ("name",):
+        message = f"{error.instance!r} has characters the API does not accept; use {NAME_CHARS}"
+    elif error.validator == "required":
+        message = f"missing required key {error.message.split(chr(39))[1]!r}"
+    elif is_secret_path(path):
+        # jsonschema quotes the instance; a credential must never be echoed.
+        message = error.message.replace(repr(error.instance), "(sensitive value)")
+    else:
+        message = error.message
+    yield Problem(doc.where(path), dotted(path), message)
+
+
+def is_secret_path(path: Path) -> bool:
+    return tuple(path[:4]) == CREDENTIALS_PATH and len(path) > 4
+
+
+def _unknown(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key; did you mean {close[0]!r}?"
+    return f"unknown key; expected one of: {', '.join(known)}"
+
+
+def semantic_problems(documents: list[Document]) -> list[Problem]:
+    """Checks across files and within a template that JSON Schema cannot express."""
+    problems: list[Problem] = []
+    first_name: dict[str, Document] = {}
+    first_default: Document | None = None
+    for doc in documents:
+        name = doc.data.get("name")
+        if isinstance(name, str):
+            if name in first_name:
+                other = first_name[name].where(("name",))
+                problems.append(
+                    Problem(
+                        doc.where(("name",)),
+                        "name",
+                        f"template {name!r} is also defined at {other}; names must be unique",
+                    )
+                )
+            else:
+                first_name[name] = doc
+        if doc.data.get("default") is True:
+            if first_default is not None:
+                other = first_default.where(("default",))
+                problems.append(
+                    Problem(
+                        doc.where(("default",)),
+                        "default",
+                        f"only one template may be the default; {other} already says true",
+                    )
+                )
+            else:
+                first_default = doc
+        problems.extend(_role_problems(doc))
+        problems.extend(_credential_problems(doc))
+    return problems
+
+
+def _role_problems(doc: Document) -> Iterator[Problem]:
+    roles = doc.data.get("roles")
+    if not isinstance(roles, dict):
+        return
+    renamed_from = Counter(
+        r.get("renamedFrom") for r in roles.values() if isinstance(r, dict) and "renamedFrom" in r
+    )
+    for role_name, role in roles.items():
+        if not isinstance(role, dict):
+            continue
+        old = role.get("renamedFrom")
+        path: Path = ("roles", role_name, "renamedFrom")
+        if isinstance(old, str):
+            if old == role_name:
+                yield Problem(doc.where(path), dotted(path), "a role cannot be renamed from itself")
+            elif old in roles:
+                yield Problem(
+                    doc.where(path),
+                    dotted(path),
+                    f"{old!r} is also defined in this file; renamedFrom names a role that "
+                    "no longer exists under that name",
+                )
+            elif renamed_from[old] > 1:
+                yield Problem(
+                    doc.where(path), dotted(path), f"{old!r} is renamed into more than one role"
+                )
+        subscribe = role.get("subscribeParams")
+        targets = subscribe.get("subscribeToRoles") if isinstance(subscribe, dict) else None
+        if not isinstance(targets, list):
+            continue
+        for i, target in enumerate(targets):
+            if isinstance(target, str) and target not in roles:
+                tpath: Path = ("roles", role_name, "subscribeParams", "subscribeToRoles", i)
+                yield Problem(
+                    doc.where(tpath),
+                    dotted(tpath),
+                    f"role {target!r} is not defined in this template",
+                    "warning",
+                )
+
+
+def _credential_problems(doc: Document) -> Iterator[Problem]:
+    base = CREDENTIALS_PATH
+    node: Any = doc.data
+    for part in base:
+        node = node.get(part) if isinstance(node, dict) else None
+    if not isinstance(node, dict):
+        return
+    for key in CREDENTIAL_FIELDS:
+        path = (*base, key)
+        value = node.get(key)
+        # A placeholder the loader refused is already an error; don't warn twice.
+        if isinstance(value, str) and path not in doc.interpolated and "${" not in value:
+            yield Problem(
+                doc.where(path),
+                dotted(path),
+                "credential written literally; use ${HMSYNC_...} so the secret stays out of "
+                "the repository",
+                "warning",
+            )

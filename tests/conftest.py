@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from hmsync.cli import main
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "templates"
+EXAMPLE_ENV = {"HMSYNC_S3_KEY": "AKIAEXAMPLEKEY", "HMSYNC_S3_SECRET": "example-secret-value"}
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+Run = Callable[..., Result]
+Write = Callable[[str, "str | bytes"], Path]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    """Run the CLI in-process: exit code, stdout, stderr."""
+
+    def _run(*argv: str, env: Mapping[str, str] | None = None) -> Result:
+        capsys.readouterr()
+        code = main(list(argv), dict(env) if env is not None else {})
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return _run
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[[str, str | bytes], Path]:
+    def _write(name: str, content: str | bytes) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Messages name files relative to the working directory, as users see them.
+    monkeypatch.chdir(tmp_path)
+    os.environ.pop("NO_COLOR", None)

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from hmsync.loader import MAX_NODES, load_bytes, load_file
+from hmsync.problems import Location
+
+Write = Callable[[str, "str | bytes"], Path]
+
+
+def messages(name: str, raw: bytes, env: dict[str, str] | None = None) -> list[str]:
+    _, problems = load_bytes(name, raw, env or {})
+    return [str(p) for p in problems]
+
+
+def test_every_mapping_and_list_item_has_a_location() -> None:
+    doc, problems = load_bytes(
+        "t.yaml",
+        b"name: a\nroles:\n  host:\n    publishParams:\n      allowed: [audio,\n        video]\n",
+        {},
+    )
+    assert problems == [] and doc is not None
+    assert doc.where(("roles", "host")) == Location("t.yaml", 4, 5)
+    assert doc.where_key(("roles", "host")) == Location("t.yaml", 3, 3)
+    assert doc.where(("roles", "host", "publishParams", "allowed", 1)) == Location("t.yaml", 6, 9)
+    # A path below a scalar falls back to the nearest located ancestor.
+    assert doc.where(("roles", "host", "nope", "deeper")) == Location("t.yaml", 4, 5)
+
+
+def test_anchors_and_merge_keys_work_and_own_keys_win() -> None:
+    raw = b"name: a\nroles:\n  base: &b\n    priority: 2\n    permissions: {mute: true}\n  other:\n    <<: *b\n    priority: 3\n"
+    doc, problems = load_bytes("t.yaml", raw, {})
+    assert problems == [] and doc is not None
+    assert doc.data["roles"]["other"] == {"priority": 3, "permissions": {"mute": True}}
+
+
+def test_duplicate_key_is_an_error() -> None:
+    raw = b"name: a\nroles:\n  host: {}\n  host: {priority: 1}\n"
+    assert messages("t.yaml", raw) == [
+        "t.yaml:4:3: roles.host: duplicate key 'host' (first at line 3); YAML would keep only "
+        "the last one, so remove or rename one of them"
+    ]
+
+
+def test_key_overriding_a_merged_key_is_not_a_duplicate() -> None:
+    raw = b"a: &x {k: 1}\nb:\n  <<: *x\n  k: 2\n"
+    doc, problems = load_bytes("t.yaml", raw, {})
+    assert problems == [] and doc is not None and doc.data["b"] == {"k": 2}
+
+
+def test_empty_file() -> None:
+    assert messages("t.yaml", b"") == [
+        "t.yaml:1:1: empty file: expected a template mapping with at least a name"
+    ]
+    assert messages("t.yaml", b"# only a comment\n") == [
+        "t.yaml:1:1: empty file: expected a template mapping with at least a name"
+    ]
+
+
+def test_not_a_mapping() -> None:
+    assert messages("t.yaml", b"- a\n- b\n") == [
+        "t.yaml:1:1: expected a mapping (name, roles, settings) at the top of the file, found a list"
+    ]
+    assert messages("t.yaml", b"just text\n") == [
+        "t.yaml:1:1: expected a mapping (name, roles, settings) at the top of the file, "
+        "found a single value"
+    ]
+
+
+def test_several_documents() -> None:
+    assert messages("t.yaml", b"name: a\n---\nname: b\n") == [
+        "t.yaml:2:1: several YAML documents in one file; write one template per file"
+    ]
+
+
+def test_not_utf8_names_line_and_column() -> None:
+    assert messages("t.yaml", b"name: a\nroles:\n  h\xe9: {}\n") == [
+        "t.yaml:3:4: not UTF-8 (byte 0xe9); save the file as UTF-8"
+    ]
+
+
+def test_utf8_byte_order_mark_is_accepted() -> None:
+    doc, problems = load_bytes("t.yaml", b"\xef\xbb\xbfname: a\n", {})
+    assert problems == [] and doc is not None and doc.data == {"name": "a"}
+
+
+def test_not_yaml() -> None:
+    assert messages("t.yaml", b"name: a\nroles: {host: [\n") == [
+        "t.yaml:3:1: YAML syntax error: expected the node content, but found '<stream end>' "
+        "(while parsing a flow node)"
+    ]
+    assert messages("t.yaml", b"name: a\n\tpriority: 1\n") == [
+        "t.yaml:2:1: YAML syntax error: found character '\\t' that cannot start any token "
+        "(while scanning for the next token)"
+    ]
+
+
+def test_unsafe_tags_are_refused() -> None:
+    assert messages("t.yaml", b"name: !!python/object:os.system {}\n") == [
+        "t.yaml:1:7: name: unsupported YAML tag tag:yaml.org,2002:python/object:os.system; "
+        "write plain YAML"
+    ]
+    [message] = messages("t.yaml", b"name: !!python/name:os.system x\n")
+    assert message.startswith("t.yaml:1:7: YAML syntax error: could not determine a constructor")
+
+
+def test_non_string_key() -> None:
+    assert messages("t.yaml", b"name: a\nroles:\n  1: {}\n") == [
+        "t.yaml:3:3: roles: keys must be strings, found '1'; quote it"
+    ]
+
+
+def test_recursive_alias_and_alias_bombs_are_refused() -> None:
+    assert messages("t.yaml", b"a: &a\n  b: *a\n") == [
+        "t.yaml:2:3: a.b: an alias refers to the node that contains it"
+    ]
+    bomb = b"a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for i in range(1, 7):
+        refs = ", ".join([f"*{chr(96 + i)}"] * 10)
+        bomb += f"{chr(97 + i)}: &{chr(97 + i)} [{refs}]\n".encode()
+    [message] = messages("t.yaml", bomb)
+    assert f"more than {MAX_NODES} values after expanding aliases" in message
+
+
+def test_interpolation_from_hmsync_variables() -> None:
+    raw = b"name: ${HMSYNC_NAME}-x\nprice: $$5 and ${HMSYNC_NAME}\n"
+    doc, problems = load_bytes("t.yaml", raw, {"HMSYNC_NAME": "demo"})
+    assert problems == [] and doc is not None
+    assert doc.data == {"name": "demo-x", "price": "$5 and demo"}
+    assert doc.interpolated == {("name",), ("price",)}
+
+
+def test_interpolation_refuses_other_names_and_missing_variables() -> None:
+    raw = b"name: a\nsecret: ${AWS_SECRET_ACCESS_KEY}\nkey: ${HMSYNC_MISSING}\nbad: ${1x}\n"
+    assert messages("t.yaml", raw, {"AWS_SECRET_ACCESS_KEY": "leak"}) == [
+        "t.yaml:2:9: secret: ${AWS_SECRET_ACCESS_KEY} is not allowed: only variables whose names "
+        "start with HMSYNC_ are read from the environment (rename it HMSYNC_AWS_SECRET_ACCESS_KEY)",
+        "t.yaml:3:6: key: environment variable HMSYNC_MISSING is not set; set it, or write the value",
+        "t.yaml:4:6: bad: ${1x} is not a valid environment variable name",
+    ]
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    doc, problems = load_file(tmp_path, {})
+    assert doc is None
+    assert [p.message for p in problems] == ["cannot read the file: Is a directory"]

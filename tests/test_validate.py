@@ -1,0 +1,331 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from hmsync.cli import main
+from hmsync.schema import check_paths, schema
+
+from .conftest import EXAMPLE_ENV, EXAMPLES, Run, Write
+
+BAD = """\
+name: y z/
+roles:
+  host:
+    publishParms: {}
+    publishParams:
+      video: {bitRate: 5000, codec: h264}
+      allowed: [audio, vid]
+    subscribeParams: {subscribeToRoles: [ghost]}
+    priority: 0
+    renamedFrom: guest
+  guest: {}
+settings:
+  region: mars
+  recording:
+    upload: {type: s3, location: b, prefix: p, credentials: {key: "", secret: plain}}
+foo: 1
+"""
+
+
+def test_every_problem_at_once_one_line_each(run: Run, write: Write) -> None:
+    write("templates/bad.yaml", BAD)
+    result = run("validate")
+    assert result.code == 1
+    assert result.err == ""
+    assert result.out.splitlines() == [
+        "templates/bad.yaml:1:7: name: 'y z/' has characters the API does not accept; "
+        "use a-z A-Z 0-9, space, hyphen, dot, underscore and colon",
+        "templates/bad.yaml:4:5: roles.host.publishParms: unknown key; did you mean 'publishParams'?",
+        "templates/bad.yaml:6:24: roles.host.publishParams.video.bitRate: 5000 is greater than "
+        "the maximum of 2000",
+        "templates/bad.yaml:6:37: roles.host.publishParams.video.codec: 'h264' is not one of ['vp8']",
+        "templates/bad.yaml:7:24: roles.host.publishParams.allowed[1]: 'vid' is not one of "
+        "['audio', 'video', 'screen']",
+        "templates/bad.yaml:8:42: warning: roles.host.subscribeParams.subscribeToRoles[0]: "
+        "role 'ghost' is not defined in this template",
+        "templates/bad.yaml:9:15: roles.host.priority: 0 is less than the minimum of 1",
+        "templates/bad.yaml:10:18: roles.host.renamedFrom: 'guest' is also defined in this file; "
+        "renamedFrom names a role that no longer exists under that name",
+        "templates/bad.yaml:13:11: settings.region: 'mars' is not one of ['in', 'us', 'eu', 'auto']",
+        "templates/bad.yaml:15:67: settings.recording.upload.credentials.key: (sensitive value) "
+        "should be non-empty",
+        "templates/bad.yaml:15:67: warning: settings.recording.upload.credentials.key: credential "
+        "written literally; use ${HMSYNC_...} so the secret stays out of the repository",
+        "templates/bad.yaml:15:79: warning: settings.recording.upload.credentials.secret: "
+        "credential written literally; use ${HMSYNC_...} so the secret stays out of the repository",
+        "templates/bad.yaml:16:1: foo: unknown key; expected one of: default, name, roles, settings",
+        "1 file checked: 10 errors, 3 warnings.",
+    ]
+    assert "plain" not in result.out
+
+
+def test_warnings_alone_pass_and_strict_fails(run: Run, write: Write) -> None:
+    write("t.yaml", "name: a\nroles:\n  host:\n    subscribeParams: {subscribeToRoles: [ghost]}\n")
+    warned = run("validate", "t.yaml")
+    assert warned.code == 0
+    assert warned.out.splitlines() == [
+        "t.yaml:4:42: warning: roles.host.subscribeParams.subscribeToRoles[0]: "
+        "role 'ghost' is not defined in this template",
+        "1 file checked: 0 errors, 1 warning.",
+    ]
+    strict = run("validate", "t.yaml", "--strict")
+    assert strict.code == 1
+    assert strict.out.splitlines()[0] == (
+        "t.yaml:4:42: roles.host.subscribeParams.subscribeToRoles[0]: "
+        "role 'ghost' is not defined in this template"
+    )
+
+
+def test_names_unique_and_one_default_across_files(run: Run, write: Write) -> None:
+    write("t/a.yaml", "name: same\ndefault: true\n")
+    write("t/b.yaml", "default: true\nname: same\n")
+    result = run("validate", "t")
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        "t/b.yaml:1:10: default: only one template may be the default; t/a.yaml:2:10 already "
+        "says true",
+        "t/b.yaml:2:7: name: template 'same' is also defined at t/a.yaml:1:7; names must be unique",
+        "2 files checked: 2 errors, 0 warnings.",
+    ]
+
+
+def test_renamed_from_checks(run: Run, write: Write) -> None:
+    write(
+        "t.yaml",
+        "name: a\nroles:\n  x: {renamedFrom: x}\n  y: {renamedFrom: old}\n  z: {renamedFrom: old}\n",
+    )
+    result = run("validate", "t.yaml")
+    assert result.out.splitlines()[:3] == [
+        "t.yaml:3:20: roles.x.renamedFrom: a role cannot be renamed from itself",
+        "t.yaml:4:20: roles.y.renamedFrom: 'old' is renamed into more than one role",
+        "t.yaml:5:20: roles.z.renamedFrom: 'old' is renamed into more than one role",
+    ]
+
+
+def test_missing_name_and_required_upload_fields(run: Run, write: Write) -> None:
+    write("t.yaml", "roles: {}\nsettings:\n  recording:\n    upload: {type: s3}\n")
+    assert run("validate", "t.yaml").out.splitlines()[:3] == [
+        "t.yaml:1:1: missing required key 'name'",
+        "t.yaml:4:13: settings.recording.upload: missing required key 'location'",
+        "t.yaml:4:13: settings.recording.upload: missing required key 'prefix'",
+    ]
+
+
+def test_wrong_types_are_located(run: Run, write: Write) -> None:
+    write("t.yaml", "name: a\nroles:\n  host:\n    priority: high\n    permissions: [mute]\n")
+    assert run("validate", "t.yaml").out.splitlines()[:2] == [
+        "t.yaml:4:15: roles.host.priority: 'high' is not of type 'integer'",
+        "t.yaml:5:18: roles.host.permissions: ['mute'] is not of type 'object'",
+    ]
+
+
+def test_environment_rules_from_the_cli(run: Run, write: Write) -> None:
+    write("t.yaml", "name: ${HMSYNC_T}\nroles:\n  ${NOT_OURS}: {}\n")
+    ok = run("validate", "t.yaml", env={"HMSYNC_T": "from-env"})
+    assert ok.code == 0
+    write("u.yaml", "name: ${HOME}\n")
+    bad = run("validate", "u.yaml", env={"HOME": "/root"})
+    assert bad.code == 1
+    assert bad.out.splitlines()[0] == (
+        "u.yaml:1:7: name: ${HOME} is not allowed: only variables whose names start with HMSYNC_ "
+        "are read from the environment (rename it HMSYNC_HOME)"
+    )
+
+
+def test_json_format(run: Run, write: Write) -> None:
+    write("t.yaml", "name: a\nroles:\n  host: {priority: 11}\n")
+    result = run("validate", "t.yaml", "--format", "json")
+    assert result.code == 1
+    assert json.loads(result.out) == {
+        "format_version": 1,
+        "files": 1,
+        "errors": 1,
+        "warnings": 0,
+        "problems": [
+            {
+                "file": "t.yaml",
+                "line": 3,
+                "col": 20,
+                "path": "roles.host.priority",
+                "severity": "error",
+                "message": "11 is greater than the maximum of 10",
+            }
+        ],
+    }
+
+
+def test_github_format_escapes_annotation_fields(run: Run, write: Write) -> None:
+    write("a,b.yaml", "name: a\nroles:\n  host: {priority: 11}\n")
+    result = run("validate", "a,b.yaml", "--format", "github")
+    assert result.out.splitlines() == [
+        "::error file=a%2Cb.yaml,line=3,col=20::roles.host.priority: 11 is greater than the "
+        "maximum of 10",
+        "1 file checked: 1 error, 0 warnings.",
+    ]
+
+
+def test_missing_path_and_empty_folder(run: Run, write: Write, tmp_path: Path) -> None:
+    missing = run("validate")
+    assert missing.code == 1
+    assert missing.err == (
+        "hmsync: templates: no such file or folder; pass the files or folders of your templates\n"
+    )
+    (tmp_path / "empty").mkdir()
+    assert (
+        run("validate", "empty").err == "hmsync: empty: no *.yaml or *.yml files in this folder\n"
+    )
+
+
+def test_examples_validate_clean(run: Run) -> None:
+    result = run("validate", str(EXAMPLES), env=EXAMPLE_ENV)
+    assert result.code == 0
+    assert result.out.endswith("3 files checked: no problems.\n")
+
+
+def test_examples_carry_the_schema_comment() -> None:
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        first = path.read_text().splitlines()[0]
+        assert first == "# yaml-language-server: $schema=../../schemas/template.schema.json"
+
+
+def test_schema_is_valid_2020_12_and_printed_by_the_cli(run: Run) -> None:
+    Draft202012Validator.check_schema(schema())
+    printed = run("schema")
+    assert printed.code == 0
+    assert json.loads(printed.out) == schema()
+    repo_copy = Path(__file__).resolve().parent.parent / "schemas" / "template.schema.json"
+    assert json.loads(repo_copy.read_text()) == schema()
+
+
+def test_schema_forbids_unknown_keys_everywhere() -> None:
+    def walk(node: object) -> int:
+        count = 0
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "properties" in node:
+                assert node.get("additionalProperties") is False, node.get("description")
+                count += 1
+            for value in node.values():
+                count += walk(value)
+        return count
+
+    assert walk(schema()) == 14  # the template and the seed's 13 other objects
+
+
+def test_schema_defaults_are_the_documented_ones() -> None:
+    defs = schema()["$defs"]
+
+    def defaults(name: str) -> dict[str, object]:
+        return {k: v["default"] for k, v in defs[name]["properties"].items() if "default" in v}
+
+    assert defaults("audio") == {"bitRate": 32, "codec": "opus"}
+    assert defaults("video") == {
+        "bitRate": 256,
+        "codec": "vp8",
+        "frameRate": 25,
+        "height": 180,
+        "width": 320,
+    }
+    assert defaults("screen") == {
+        "bitRate": 1024,
+        "codec": "vp8",
+        "frameRate": 10,
+        "height": 720,
+        "width": 1280,
+    }
+    assert defaults("subscribeDegradation") == {
+        "packetLossThreshold": 50,
+        "degradeGracePeriodSeconds": 1,
+        "recoverGracePeriodSeconds": 4,
+    }
+    assert defaults("options") == {"region": "ap-south-1"}
+
+
+def test_installed_console_script_never_shows_a_traceback(write: Write, tmp_path: Path) -> None:
+    write("bad.yaml", b"\x00\xff{{{")
+    proc = subprocess.run(
+        [sys.executable, "-m", "hmsync", "validate", "bad.yaml"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert proc.stdout.startswith("bad.yaml:1:2: not UTF-8 (byte 0xff)")
+
+
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5000, 5000) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "name",
+                    "roles",
+                    "settings",
+                    "default",
+                    "host",
+                    "publishParams",
+                    "video",
+                    "bitRate",
+                    "allowed",
+                    "subscribeParams",
+                    "subscribeToRoles",
+                    "renamedFrom",
+                    "recording",
+                    "upload",
+                    "credentials",
+                    "key",
+                    "region",
+                    "permissions",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=20,
+)
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+def _no_crash(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "fuzz.yaml"
+    path.write_bytes(content)
+    code = main(["validate", str(path), "--format", "json"], {})
+    assert code in (0, 1)
+    checked = check_paths([str(path)], {})
+    for problem in checked.problems:
+        assert problem.location.line >= 1 and problem.location.col >= 1
+
+
+@FUZZ
+@given(text=st.text(max_size=200))
+def test_arbitrary_text_never_crashes(tmp_path: Path, text: str) -> None:
+    _no_crash(tmp_path, text.encode("utf-8", "surrogatepass"))
+
+
+@FUZZ
+@given(raw=st.binary(max_size=200))
+def test_arbitrary_bytes_never_crash(tmp_path: Path, raw: bytes) -> None:
+    _no_crash(tmp_path, raw)
+
+
+@FUZZ
+@given(value=yaml_values)
+def test_arbitrary_yaml_never_crashes(tmp_path: Path, value: object) -> None:
+    _no_crash(tmp_path, yaml.safe_dump(value).encode())
