@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 
 from . import __version__
+from .commands import emulator as emulator_cmd
 from .commands import validate as validate_cmd
 from .errors import Exit, HmsyncError
 
@@ -67,6 +68,15 @@ def _parser() -> argparse.ArgumentParser:
         help="text (default), json, or github workflow annotations",
     )
     p.set_defaults(handler=validate_cmd.run)
+
+    p = sub.add_parser(
+        "emulator",
+        help="serve a local, faithful 100ms policy API (tests, demos, CI)",
+        description="Serve the 100ms policy v1 API on a local port, with state in memory or "
+        "in a file, injectable faults, and a control endpoint under /_emulator/.",
+    )
+    emulator_cmd.add_arguments(p)
+    p.set_defaults(handler=emulator_cmd.run)
 
     p = sub.add_parser("schema", help="print the template JSON Schema (for editors)")
     p.set_defaults(handler=_print_schema)

@@ -1,0 +1,91 @@
+"""`hmsync emulator`: serve the local 100ms policy API until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator, Faults, StateFileError
+from ..errors import Exit, InputError
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    p.add_argument("--state", metavar="FILE", help="keep templates in FILE across restarts")
+    p.add_argument(
+        "--access-key", default=DEFAULT_ACCESS_KEY, help="app access key tokens must carry"
+    )
+    p.add_argument(
+        "--secret", help="app secret tokens must be signed with (default: a development one)"
+    )
+    p.add_argument("--latency-ms", type=int, default=0, help="added latency per request")
+    p.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 5xx")
+    p.add_argument(
+        "--throttle-rate", type=float, default=0.0, help="share of requests answered 429"
+    )
+    p.add_argument("--rate-limit", type=int, default=0, help="429 above N requests per second")
+    p.add_argument("--retry-after", type=int, default=1, help="Retry-After seconds sent with 429")
+    p.add_argument("--drop-rate", type=float, default=0.0, help="share of connections dropped")
+    p.add_argument("--seed", type=int, default=0, help="random seed for the faults (default 0)")
+    p.add_argument("--log", action="store_true", help="log every request to stderr")
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    try:
+        faults = Faults.from_dict(
+            {
+                "latency_ms": args.latency_ms,
+                "error_rate": args.error_rate,
+                "throttle_rate": args.throttle_rate,
+                "rate_limit": args.rate_limit,
+                "retry_after": args.retry_after,
+                "drop_rate": args.drop_rate,
+            }
+        )
+    except ValueError as exc:
+        raise InputError(f"fault options: {exc}") from None
+    try:
+        emulator = Emulator(
+            args.host,
+            args.port,
+            args.access_key,
+            args.secret or DEFAULT_SECRET,
+            Path(args.state) if args.state else None,
+            faults,
+            args.seed,
+            log=args.log,
+        )
+    except StateFileError as exc:
+        raise InputError(str(exc)) from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror}; pick another --port"
+        ) from None
+    # The default secret is a published development value; one given with --secret is not shown.
+    secret = "(as given with --secret)" if args.secret else DEFAULT_SECRET
+    print(f"hmsync emulator: 100ms policy API on {emulator.api_base}", flush=True)
+    print(f"  export HMS_API_BASE={emulator.api_base}")
+    print(f"  export HMS_ACCESS_KEY={args.access_key}")
+    print(f"  export HMS_SECRET={secret}")
+    print(f"  control endpoint: {emulator.url}/_emulator/ (reset, templates, faults, calls)")
+    if args.host not in LOOPBACK:
+        print(f"  warning: listening on {args.host}, beyond loopback", file=sys.stderr)
+    print("Press Ctrl-C to stop.", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly under CI runners and `timeout`
+    try:
+        emulator.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.server.server_close()
+    return Exit.OK
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

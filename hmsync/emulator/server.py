@@ -1,0 +1,344 @@
+"""The emulator's HTTP side: routes of the policy v1 API, token checks, faults, control endpoint."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import jwt
+
+from .faults import FaultInjector, Faults
+from .store import ApiError, Store
+
+API_PREFIX = "/policy/v1"
+CONTROL_PREFIX = "/_emulator"
+DEFAULT_ACCESS_KEY = "emulator-access-key"
+DEFAULT_SECRET = "emulator-secret-for-local-use-only"
+TOKEN_CLAIMS = ["access_key", "type", "version", "iat", "nbf", "exp", "jti"]
+WRITE_ROUTES = (
+    "create_template",
+    "modify_template",
+    "upsert_role",
+    "delete_role",
+    "update_settings",
+)
+MAX_BODY = 10 * 1024 * 1024
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # Many clients at once (tests run 50): a short listen backlog would refuse connections.
+    request_queue_size = 128
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        store: Store,
+        access_key: str,
+        secret: str,
+        faults: Faults,
+        seed: int | None,
+        log: bool = False,
+    ) -> None:
+        super().__init__(address, Handler)
+        self.store = store
+        self.access_key = access_key
+        self.secret = secret
+        self.initial_faults = faults
+        self.seed = seed
+        self.injector = FaultInjector(faults, seed)
+        self.calls: Counter[str] = Counter()
+        self.calls_lock = threading.Lock()
+        self.log = log
+
+    def count(self, route: str) -> None:
+        with self.calls_lock:
+            self.calls[route] += 1
+
+    def call_counts(self) -> dict[str, Any]:
+        with self.calls_lock:
+            routes = dict(sorted(self.calls.items()))
+        writes = sum(n for r, n in routes.items() if r in WRITE_ROUTES)
+        return {"total": sum(routes.values()), "writes": writes, "routes": routes}
+
+    def reset_calls(self) -> None:
+        with self.calls_lock:
+            self.calls.clear()
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: EmulatorServer
+    protocol_version = "HTTP/1.1"  # keep-alive, so clients can pool connections
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body are separate writes; without this, Nagle's algorithm and delayed
+        # ACKs add ~40 ms to every keep-alive request.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.log:
+            super().log_message(format, *args)
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        data = b"" if status == 204 else json.dumps(body).encode()
+        self.send_response(status)
+        if status != 204:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            raise ApiError(413, "Request entity too large", [f"at most {MAX_BODY} bytes"])
+        raw = self.rfile.read(length) if length else b""
+        if not raw:
+            return {}
+        try:
+            return json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ApiError(400, "Invalid body", [f"body is not valid JSON: {exc}"]) from None
+
+    def _handle(self, method: str) -> None:
+        url = urlsplit(self.path)
+        path = url.path.rstrip("/") or "/"
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        try:
+            if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+                self._control(method, path[len(CONTROL_PREFIX) :], query)
+            elif path.startswith(API_PREFIX + "/"):
+                self._api(method, path[len(API_PREFIX) :], query)
+            else:
+                raise ApiError(404, "Not Found", [f"no route for {method} {path}"])
+        except ApiError as exc:
+            self._send(exc.status, exc.body())
+
+    # -- the policy v1 API ------------------------------------------------------------------
+
+    def _api(self, method: str, path: str, query: dict[str, str]) -> None:
+        route, params = _route(method, path, "id" in query)
+        self.server.count(route)
+        faults = self.server.injector.faults
+        if faults.latency_ms:
+            time.sleep(faults.latency_ms / 1000)
+        verdict, status = self.server.injector.decide()
+        body = self._body()  # read first, so a dropped connection drops after the request
+        if verdict == "drop":
+            self.close_connection = True
+            return
+        if verdict == "throttle":
+            raise_ = ApiError(429, "Too Many Requests", ["rate limit exceeded; retry later"])
+            self._send(429, raise_.body(), {"Retry-After": str(faults.retry_after)})
+            return
+        if verdict == "error":
+            raise ApiError(status, "Internal error", ["injected fault"])
+        self._authorize()
+        store = self.server.store
+        if route == "get_templates":
+            self._send(200, store.list_templates(query))
+        elif route == "create_template":
+            self._send(200, store.create_template(body))
+        elif route == "modify_template":
+            self._send(200, store.modify_template(query["id"], body))
+        elif route == "upsert_role":
+            self._send(200, store.upsert_role(params[0], params[1], body))
+        elif route == "get_role":
+            self._send(200, store.get_role(params[0], params[1]))
+        elif route == "delete_role":
+            store.delete_role(params[0], params[1])
+            self._send(204)
+        elif route == "update_settings":
+            self._send(200, store.update_settings(params[0], body))
+        else:
+            self._send(200, store.get_settings(params[0]))
+
+    def _authorize(self) -> None:
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise _token_error("an Authorization: Bearer <management token> header is required")
+        try:
+            claims = jwt.decode(
+                header[len("Bearer ") :],
+                self.server.secret,
+                algorithms=["HS256"],
+                options={"require": TOKEN_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError:
+            raise _token_error("token has expired") from None
+        except jwt.ImmatureSignatureError:
+            raise _token_error("token is not valid yet (nbf/iat in the future)") from None
+        except jwt.InvalidSignatureError:
+            raise _token_error("signature verification failed") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise _token_error(f"missing claim {exc.claim}") from None
+        except jwt.InvalidTokenError as exc:
+            raise _token_error(f"malformed token: {exc}") from None
+        if claims["type"] != "management":
+            raise _token_error("type must be management")
+        if claims["version"] != 2:
+            raise _token_error("version must be 2")
+        if claims["access_key"] != self.server.access_key:
+            raise _token_error("unknown access key")
+
+    # -- the control endpoint ---------------------------------------------------------------
+
+    def _control(self, method: str, path: str, query: dict[str, str]) -> None:
+        server = self.server
+        if (method, path) == ("POST", "/reset"):
+            server.store.reset()
+            server.reset_calls()
+            server.injector = FaultInjector(server.initial_faults, server.seed)
+            self._send(200, {"reset": True})
+        elif (method, path) == ("GET", "/templates"):
+            self._send(200, {"templates": server.store.dump()})
+        elif (method, path) == ("POST", "/templates"):
+            body = self._body()
+            templates = body.get("templates") if isinstance(body, dict) else None
+            if not isinstance(templates, list) or not all(isinstance(t, dict) for t in templates):
+                raise ApiError(400, "Invalid body", ['expected {"templates": [template, ...]}'])
+            self._send(200, {"templates": server.store.load(templates)})
+        elif (method, path) == ("GET", "/faults"):
+            self._send(200, server.injector.faults.as_dict())
+        elif (method, path) == ("POST", "/faults"):
+            body = self._body()
+            try:
+                faults = Faults.from_dict(
+                    body if isinstance(body, dict) else {}, server.injector.faults
+                )
+            except ValueError as exc:
+                raise ApiError(400, "Invalid body", [str(exc)]) from None
+            server.injector.faults = faults
+            self._send(200, faults.as_dict())
+        elif (method, path) == ("GET", "/calls"):
+            self._send(200, server.call_counts())
+        elif (method, path) == ("DELETE", "/calls"):
+            server.reset_calls()
+            self._send(204)
+        else:
+            raise ApiError(
+                404, "Not Found", [f"no control route for {method} {CONTROL_PREFIX}{path}"]
+            )
+
+
+def _token_error(detail: str) -> ApiError:
+    return ApiError(401, "Token validation error", [detail])
+
+
+def _route(method: str, path: str, has_id: bool) -> tuple[str, list[str]]:
+    """The route name and path parameters of an API request, or a 404/405 ApiError."""
+    parts = [unquote(p) for p in path.strip("/").split("/")]
+    if parts == ["templates"]:
+        if method == "GET":
+            return "get_templates", []
+        if method == "POST":
+            return ("modify_template" if has_id else "create_template"), []
+    elif len(parts) == 4 and parts[0] == "templates" and parts[2] == "roles":
+        names = {"GET": "get_role", "POST": "upsert_role", "DELETE": "delete_role"}
+        if method in names:
+            return names[method], [parts[1], parts[3]]
+    elif len(parts) == 3 and parts[0] == "templates" and parts[2] == "settings":
+        if method in ("GET", "POST"):
+            return ("get_settings" if method == "GET" else "update_settings"), [parts[1]]
+    else:
+        raise ApiError(404, "Not Found", [f"no route for {method} {API_PREFIX}{path}"])
+    raise ApiError(405, "Method Not Allowed", [f"{method} is not allowed on {API_PREFIX}{path}"])
+
+
+class Emulator:
+    """The emulator in a background thread on a loopback port; a context manager for tests."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        access_key: str = DEFAULT_ACCESS_KEY,
+        secret: str = DEFAULT_SECRET,
+        state_file: Path | None = None,
+        faults: Faults | None = None,
+        seed: int | None = 0,
+        log: bool = False,
+    ) -> None:
+        self.access_key = access_key
+        self.secret = secret
+        self.store = Store(access_key, state_file)
+        self.server = EmulatorServer(
+            (host, port), self.store, access_key, secret, faults or Faults(), seed, log
+        )
+        self.thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_base(self) -> str:
+        return self.url + API_PREFIX
+
+    def env(self) -> dict[str, str]:
+        """The environment a client needs to talk to this emulator."""
+        return {
+            "HMS_API_BASE": self.api_base,
+            "HMS_ACCESS_KEY": self.access_key,
+            "HMS_SECRET": self.secret,
+        }
+
+    def set_faults(self, **options: Any) -> None:
+        self.server.injector.faults = Faults.from_dict(options, self.server.injector.faults)
+
+    def calls(self) -> dict[str, Any]:
+        return self.server.call_counts()
+
+    def reset_calls(self) -> None:
+        self.server.reset_calls()
+
+    def start(self) -> Emulator:
+        # A short poll interval keeps stop() quick; tests start and stop many emulators.
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        if self.thread is not None:
+            self.thread.join()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,283 @@
+"""The emulator's templates: in memory, optionally persisted atomically to a JSON file."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from . import rules
+
+ID_BASE = 0x615E61B0BA65E77A89BA0000  # looks like the seed's ObjectIds; grows by one per template
+STATE_VERSION = 1
+MAX_LIMIT = 20
+DEFAULT_LIMIT = 10
+
+
+class ApiError(Exception):
+    """An API answer other than 2xx: status, message and details, as 100ms sends them."""
+
+    def __init__(self, status: int, message: str, details: list[str]) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details
+
+    def body(self) -> dict[str, Any]:
+        return {"code": self.status, "message": self.message, "details": self.details}
+
+
+class StateFileError(Exception):
+    """The --state file cannot be used; raised at start-up, with what to do."""
+
+
+def _bad_body(details: list[str]) -> ApiError:
+    return ApiError(400, "Invalid body param", [f"Invalid body param: {d}" for d in details])
+
+
+class Store:
+    """Thread-safe template store. Every public method is one API operation."""
+
+    def __init__(self, access_key: str, state_file: Path | None = None) -> None:
+        self.lock = threading.RLock()
+        self.customer = hashlib.sha256(access_key.encode()).hexdigest()[:24]
+        self.state_file = state_file
+        self.templates: dict[str, dict[str, Any]] = {}
+        self.next_id = 0
+        if state_file is not None and state_file.exists():
+            self._read(state_file)
+
+    # -- persistence ------------------------------------------------------------------------
+
+    def _read(self, path: Path) -> None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise StateFileError(
+                f"{path}:{exc.lineno}:{exc.colno}: the state file is not valid JSON ({exc.msg}); "
+                "fix it, or delete it to start empty"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateFileError(f"{path}: cannot read the state file: {exc}") from None
+        templates = data.get("templates") if isinstance(data, dict) else None
+        ok = (
+            isinstance(data, dict)
+            and data.get("version") == STATE_VERSION
+            and isinstance(data.get("next_id"), int)
+            and isinstance(templates, list)
+            and all(isinstance(t, dict) and isinstance(t.get("_id"), str) for t in templates)
+        )
+        if not ok:
+            raise StateFileError(
+                f"{path}: not an hmsync emulator state file (version {STATE_VERSION}); "
+                "delete it to start empty"
+            )
+        self.next_id = data["next_id"]
+        self.templates = {t["_id"]: t for t in data["templates"]}
+
+    def _persist(self) -> None:
+        if self.state_file is None:
+            return
+        payload = {"version": STATE_VERSION, "next_id": self.next_id, "templates": self.dump()}
+        directory = self.state_file.parent
+        fd, tmp = tempfile.mkstemp(prefix=".emulator-state-", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(payload, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.state_file)  # atomic: a reader sees the old or the new file
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def dump(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [copy.deepcopy(self.templates[i]) for i in sorted(self.templates, reverse=True)]
+
+    def _new_id(self) -> str:
+        self.next_id += 1
+        return f"{ID_BASE + self.next_id:024x}"
+
+    def _get(self, template_id: str) -> dict[str, Any]:
+        template = self.templates.get(template_id)
+        if template is None:
+            raise ApiError(404, "template not found", [f"no template with id {template_id}"])
+        return template
+
+    def _by_name(self, name: str) -> dict[str, Any] | None:
+        return next((t for t in self.templates.values() if t["name"] == name), None)
+
+    def _set_default(self, template: dict[str, Any], value: bool) -> None:
+        if value:
+            # DECISION (api-notes): one default template per account.
+            for other in self.templates.values():
+                if other is not template and other.get("default"):
+                    other["default"] = False
+        template["default"] = value
+
+    # -- control ----------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        with self.lock:
+            self.templates = {}
+            self._persist()
+
+    def load(self, templates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Store templates as given, unchecked (so tests can set any state, even invalid)."""
+        with self.lock:
+            loaded = []
+            for given in templates:
+                template = copy.deepcopy(given)
+                template.setdefault("_id", self._new_id())
+                template.setdefault("customer", self.customer)
+                template.setdefault("roles", {})
+                self.templates[template["_id"]] = template
+                loaded.append(copy.deepcopy(template))
+            self._persist()
+            return loaded
+
+    # -- API operations ---------------------------------------------------------------------
+
+    def create_template(self, body: Any) -> dict[str, Any]:
+        problems = rules.check_template(body, require_whole=False)
+        if problems:
+            raise _bad_body(problems)
+        with self.lock:
+            existing = self._by_name(body["name"]) if "name" in body else None
+            if existing is None:
+                template_id = self._new_id()
+                name = body.get("name") or f"template-{template_id[-6:]}"
+                template: dict[str, Any] = {"_id": template_id, "name": name}
+            else:
+                # Create with an existing name overwrites that template, keeping its _id.
+                template = {"_id": existing["_id"], "name": existing["name"]}
+            template["customer"] = self.customer
+            self.templates[template["_id"]] = template
+            if "default" in body:
+                self._set_default(template, body["default"])
+            template["roles"] = {
+                name: rules.fill_role(role, name) for name, role in body.get("roles", {}).items()
+            }
+            if "settings" in body:
+                template["settings"] = copy.deepcopy(body["settings"])
+            self._persist()
+            return copy.deepcopy(template)
+
+    def modify_template(self, template_id: str, body: Any) -> dict[str, Any]:
+        problems = rules.check_template(body, require_whole=True)
+        if problems:
+            raise _bad_body(problems)
+        with self.lock:
+            template = self._get(template_id)
+            name = body.get("name", template["name"])
+            other = self._by_name(name)
+            if other is not None and other is not template:
+                raise ApiError(400, "overwrite error", [f"template {name} already exists"])
+            template["name"] = name
+            if "default" in body:
+                self._set_default(template, body["default"])
+            # Modify replaces roles and settings whole; it does not merge.
+            template["roles"] = {n: rules.fill_role(r, n) for n, r in body["roles"].items()}
+            template["settings"] = copy.deepcopy(body["settings"])
+            self._persist()
+            return copy.deepcopy(template)
+
+    def list_templates(self, query: dict[str, str]) -> dict[str, Any]:
+        limit = _int_param(query, "limit", DEFAULT_LIMIT)
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ApiError(
+                400, "Invalid query param", [f"limit: must be between 1 and {MAX_LIMIT}"]
+            )
+        wanted_default = None
+        if "default" in query:
+            if query["default"] not in ("true", "false"):
+                raise ApiError(400, "Invalid query param", ["default: must be true or false"])
+            wanted_default = query["default"] == "true"
+        with self.lock:
+            ids = sorted(self.templates, reverse=True)  # decreasing _id
+            if "start" in query:
+                ids = [i for i in ids if i < query["start"]]
+            matches = [
+                self.templates[i]
+                for i in ids
+                if query.get("id", i) == i
+                and query.get("name", self.templates[i]["name"]) == self.templates[i]["name"]
+                and (
+                    wanted_default is None
+                    or bool(self.templates[i].get("default")) is wanted_default
+                )
+            ]
+            page = [copy.deepcopy(t) for t in matches[:limit]]
+        # `last` continues the list; a full page that ends it says so with an empty `last`
+        # (api-notes: the list ends on a short page or an empty `last`).
+        more = len(matches) > limit
+        last = page[-1]["_id"] if page and (more or len(page) < limit) else ""
+        return {"limit": limit, "data": page, "last": last}
+
+    def upsert_role(self, template_id: str, role_name: str, body: Any) -> dict[str, Any]:
+        problems = rules.check_role(body, "body")
+        if problems:
+            raise _bad_body(problems)
+        with self.lock:
+            template = self._get(template_id)
+            roles = template.setdefault("roles", {})
+            new_name = body.get("name", role_name)
+            if new_name != role_name and new_name in roles:
+                raise ApiError(400, "overwrite error", [f"role {new_name} already exists"])
+            given = {k: v for k, v in body.items() if k != "name"}
+            role = rules.fill_role(given, new_name)
+            if new_name != role_name:
+                roles.pop(role_name, None)
+            roles[new_name] = role
+            self._persist()
+            return copy.deepcopy(role)
+
+    def get_role(self, template_id: str, role_name: str) -> dict[str, Any]:
+        with self.lock:
+            role = self._get(template_id).get("roles", {}).get(role_name)
+            if role is None:
+                raise ApiError(
+                    404, "role not found", [f"no role {role_name} in template {template_id}"]
+                )
+            return copy.deepcopy(role)
+
+    def delete_role(self, template_id: str, role_name: str) -> None:
+        with self.lock:
+            roles = self._get(template_id).get("roles", {})
+            if role_name not in roles:
+                raise ApiError(
+                    404, "role not found", [f"no role {role_name} in template {template_id}"]
+                )
+            del roles[role_name]
+            self._persist()
+
+    def update_settings(self, template_id: str, body: Any) -> dict[str, Any]:
+        problems = rules.check_settings(body)
+        if problems:
+            raise _bad_body(problems)
+        with self.lock:
+            template = self._get(template_id)
+            template["settings"] = copy.deepcopy(body)
+            self._persist()
+            return copy.deepcopy(body)
+
+    def get_settings(self, template_id: str) -> dict[str, Any]:
+        with self.lock:
+            return copy.deepcopy(self._get(template_id).get("settings", {}))
+
+
+def _int_param(query: dict[str, str], name: str, default: int) -> int:
+    if name not in query:
+        return default
+    try:
+        return int(query[name])
+    except ValueError:
+        raise ApiError(400, "Invalid query param", [f"{name}: must be an integer"]) from None
