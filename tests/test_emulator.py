@@ -656,3 +656,10 @@ def test_cli_refuses_bad_options(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert proc.stderr == "hmsync: fault options: error_rate: must be between 0 and 1\n"
+
+
+def test_error_statuses_choose_what_error_rate_answers(emu: Emulator, http: httpx.Client) -> None:
+    emu.set_faults(error_rate=1.0, error_statuses=[504])
+    assert {http.get("/templates").status_code for _ in range(5)} == {504}
+    with pytest.raises(ValueError, match="error_statuses: must be a non-empty list of 5xx"):
+        Faults.from_dict({"error_statuses": [200]})

@@ -27,6 +27,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--latency-ms", type=int, default=0, help="added latency per request")
     p.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 5xx")
     p.add_argument(
+        "--error-statuses",
+        default="500,502,503",
+        help="comma-separated statuses --error-rate answers (default 500,502,503)",
+    )
+    p.add_argument(
         "--throttle-rate", type=float, default=0.0, help="share of requests answered 429"
     )
     p.add_argument("--rate-limit", type=int, default=0, help="429 above N requests per second")
@@ -38,8 +43,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     try:
+        statuses = [int(s) for s in args.error_statuses.split(",") if s.strip()]
+    except ValueError:
+        raise InputError("--error-statuses: expected numbers such as 502,503") from None
+    try:
         faults = Faults.from_dict(
             {
+                "error_statuses": statuses,
                 "latency_ms": args.latency_ms,
                 "error_rate": args.error_rate,
                 "throttle_rate": args.throttle_rate,

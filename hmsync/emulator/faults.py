@@ -21,9 +21,12 @@ class Faults:
     rate_limit: int = 0  # requests per second above which 429 is answered; 0: no limit
     drop_rate: float = 0.0  # share of connections closed with no answer
     retry_after: int = 1  # seconds, sent with every 429
+    error_statuses: tuple[int, ...] = ERROR_STATUSES  # what error_rate answers, at random
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["error_statuses"] = list(self.error_statuses)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], base: Faults | None = None) -> Faults:
@@ -32,6 +35,13 @@ class Faults:
         if unknown:
             raise ValueError(f"unknown fault option(s): {', '.join(unknown)}")
         merged = {**(base or cls()).as_dict(), **data}
+        statuses = merged.pop("error_statuses")
+        if (
+            not isinstance(statuses, list | tuple)
+            or not statuses
+            or not all(isinstance(s, int) and 500 <= s <= 599 for s in statuses)
+        ):
+            raise ValueError("error_statuses: must be a non-empty list of 5xx statuses")
         for name, value in merged.items():
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise ValueError(f"{name}: must be a number >= 0")
@@ -40,7 +50,7 @@ class Faults:
                 raise ValueError(f"{name}: must be between 0 and 1")
         if merged["error_rate"] + merged["throttle_rate"] + merged["drop_rate"] > 1:
             raise ValueError("error_rate + throttle_rate + drop_rate must not exceed 1")
-        return cls(**merged)
+        return cls(**merged, error_statuses=tuple(statuses))
 
 
 class FaultInjector:
@@ -67,7 +77,7 @@ class FaultInjector:
             if draw < f.drop_rate:
                 return "drop", 0
             if draw < f.drop_rate + f.error_rate:
-                return "error", self.rng.choice(ERROR_STATUSES)
+                return "error", self.rng.choice(f.error_statuses)
             if draw < f.drop_rate + f.error_rate + f.throttle_rate:
                 return "throttle", 429
             return "ok", 200

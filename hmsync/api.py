@@ -1,0 +1,302 @@
+"""The one module that speaks HTTP to 100ms: typed calls, retries, pagination, parallel calls."""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from .auth import CREDENTIAL_HELP, ManagementAuth, TokenSource, credentials_from_env
+from .errors import HmsyncError, InputError
+
+DEFAULT_API_BASE = "https://prod-policy.100ms.live/policy/v1"
+PAGE_LIMIT = 20  # the API's maximum
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+LOOPBACK_NAMES = frozenset({"localhost"})
+log = logging.getLogger("hmsync.api")
+T = TypeVar("T")
+R = TypeVar("R")
+Json = dict[str, Any]
+
+
+class ApiError(HmsyncError):
+    """A call that failed for good: method, URL, status, and the server's message and details."""
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        status: int | None,
+        reason: str,
+        details: tuple[str, ...] = (),
+        hint: str = "",
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.status = status
+        self.reason = reason
+        where = f"{method} {url}: " + (f"{status} " if status is not None else "")
+        super().__init__(where + reason + (f"; {hint}" if hint else ""), details)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6  # in all, the first one included
+    base_delay: float = 0.25
+    max_delay: float = 8.0
+    deadline: float = 120.0  # seconds from the first attempt; no retry starts after it
+
+
+def check_base_url(url: str) -> str:
+    """https:// only, except loopback hosts: a management token must not travel in clear text."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise InputError(f"--api-base {url!r} is not a URL: {exc}") from None
+    if parsed.scheme == "https" and parsed.host:
+        return url.rstrip("/")
+    if parsed.scheme == "http" and _is_loopback(parsed.host):
+        return url.rstrip("/")
+    raise InputError(
+        f"--api-base {url}: refusing to send a management token to it; use https:// "
+        "(plain http:// only for loopback hosts: 127.0.0.1, localhost, [::1])"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _retry_after(response: httpx.Response, now: float) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+class Client:
+    """Typed calls for each endpoint of the policy v1 API.
+
+    Every call hmsync makes is safe to retry: create template is an upsert by name, modify
+    replaces whole objects, a role write is an upsert, and a retried delete that finds the role
+    gone (404) is taken as done. So writes are retried like reads.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        tokens: TokenSource,
+        timeout: float = 30.0,
+        parallelism: int = 8,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        self.parallelism = max(1, parallelism)
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self.clock = clock
+        self.rng = rng or random.Random()
+        limits = httpx.Limits(
+            max_connections=self.parallelism, max_keepalive_connections=self.parallelism
+        )
+        self.http = httpx.Client(
+            auth=ManagementAuth(tokens),
+            timeout=timeout,
+            limits=limits,
+            transport=transport,
+            follow_redirects=False,  # a token must never travel to another host
+            headers={"User-Agent": "hmsync"},
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- endpoints --------------------------------------------------------------------------
+
+    def list_templates(self, **filters: str) -> list[Json]:
+        """Every template, walking the pages at the API's maximum of 20: ceil(N/20) calls."""
+        templates: list[Json] = []
+        start: str | None = None
+        while True:
+            params = {**filters, "limit": str(PAGE_LIMIT)}
+            if start:
+                params["start"] = start
+            page = self._call("GET", "/templates", params=params)
+            data = page.get("data") or []
+            templates.extend(data)
+            last = page.get("last") or ""
+            if len(data) < PAGE_LIMIT or not last:
+                return templates
+            if last == start:
+                raise ApiError("GET", self._url("/templates"), None, "the list repeats a page")
+            start = last
+
+    def create_template(self, body: Json) -> Json:
+        return self._call("POST", "/templates", json=body)
+
+    def modify_template(self, template_id: str, body: Json) -> Json:
+        return self._call("POST", "/templates", params={"id": template_id}, json=body)
+
+    def upsert_role(self, template_id: str, role: str, body: Json) -> Json:
+        return self._call("POST", _role_path(template_id, role), json=body)
+
+    def get_role(self, template_id: str, role: str) -> Json:
+        return self._call("GET", _role_path(template_id, role))
+
+    def delete_role(self, template_id: str, role: str) -> None:
+        try:
+            self._call("DELETE", _role_path(template_id, role))
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            # Already gone, perhaps by an earlier attempt of this very call: the goal is met.
+
+    def update_settings(self, template_id: str, body: Json) -> Json:
+        return self._call("POST", f"/templates/{quote(template_id, safe='')}/settings", json=body)
+
+    def get_settings(self, template_id: str) -> Json:
+        return self._call("GET", f"/templates/{quote(template_id, safe='')}/settings")
+
+    # -- parallel calls ---------------------------------------------------------------------
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """fn over items, up to `parallelism` at once over the one connection pool, in order."""
+        items = list(items)
+        if self.parallelism == 1 or len(items) <= 1:
+            return iter([fn(item) for item in items])
+        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+            return iter(list(pool.map(fn, items)))
+
+    # -- the request loop -------------------------------------------------------------------
+
+    def _url(self, path: str) -> str:
+        return self.base_url + path
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Json:
+        url = self._url(path)
+        started = self.clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            delay: float | None = None
+            try:
+                response = self.http.request(method, url, **kwargs)
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                failure = ApiError(
+                    method,
+                    url,
+                    None,
+                    f"{_network_reason(exc)} after {_attempts(attempt)}",
+                    hint="check --api-base, the network, or raise --timeout",
+                )
+                log.debug("%s %s: %s (attempt %d)", method, url, type(exc).__name__, attempt)
+            else:
+                log.debug("%s %s: %d (attempt %d)", method, url, response.status_code, attempt)
+                if response.status_code < 300:
+                    return _json(response, method, url)
+                failure = _error(response, method, url, attempt)
+                if response.status_code not in RETRY_STATUSES:
+                    raise failure
+                delay = _retry_after(response, time.time())
+            backoff = min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
+            backoff = backoff / 2 + self.rng.uniform(0, backoff / 2)  # jitter spreads clients out
+            wait = max(backoff, delay or 0.0)
+            elapsed = self.clock() - started
+            if attempt >= self.retry.attempts or elapsed + wait > self.retry.deadline:
+                raise failure
+            log.debug("retrying %s %s in %.2f s", method, url, wait)
+            self.sleep(wait)
+
+
+def _attempts(n: int) -> str:
+    return "1 attempt" if n == 1 else f"{n} attempts"
+
+
+def _role_path(template_id: str, role: str) -> str:
+    return f"/templates/{quote(template_id, safe='')}/roles/{quote(role, safe='')}"
+
+
+def _network_reason(exc: Exception) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "cannot connect"
+    return "connection lost"
+
+
+def _json(response: httpx.Response, method: str, url: str) -> Json:
+    if response.status_code == 204 or not response.content:
+        return {}
+    try:
+        body = response.json()
+    except ValueError:
+        raise ApiError(method, url, response.status_code, "the answer is not JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(method, url, response.status_code, "the answer is not a JSON object")
+    return body
+
+
+def _error(response: httpx.Response, method: str, url: str, attempt: int) -> ApiError:
+    status = response.status_code
+    reason = response.reason_phrase or "error"
+    details: tuple[str, ...] = ()
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        reason = str(body.get("message") or reason)
+        raw = body.get("details")
+        if isinstance(raw, list):
+            details = tuple(str(d) for d in raw)
+    hint = ""
+    if 300 <= status < 400:
+        reason = f"redirected to {response.headers.get('Location', '?')}, not followed"
+        hint = "check --api-base"
+    elif status in (401, 403):
+        hint = CREDENTIAL_HELP.replace("set ", "check ", 1)
+    elif status in RETRY_STATUSES and attempt > 1:
+        reason += f" after {_attempts(attempt)}"
+    return ApiError(method, url, status, reason, details, hint)
+
+
+def client_from_env(
+    environ: Mapping[str, str],
+    api_base: str | None = None,
+    timeout: float = 30.0,
+    parallelism: int = 8,
+) -> Client:
+    base = api_base or environ.get("HMS_API_BASE") or DEFAULT_API_BASE
+    check_base_url(base)  # before credentials are even read
+    tokens = TokenSource(credentials_from_env(environ))
+    return Client(base, tokens, timeout=timeout, parallelism=parallelism)
