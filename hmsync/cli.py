@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from . import __version__
 from .commands import emulator as emulator_cmd
+from .commands import plan as plan_cmd
 from .commands import validate as validate_cmd
 from .errors import Exit, HmsyncError
 
@@ -68,6 +69,18 @@ def _parser() -> argparse.ArgumentParser:
         help="text (default), json, or github workflow annotations",
     )
     p.set_defaults(handler=validate_cmd.run)
+
+    p = sub.add_parser(
+        "plan",
+        parents=[common],
+        help="show what apply would change (read-only)",
+        description="Read the live templates and show how they differ from the files: the "
+        "actions apply would take. Changes nothing.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    plan_cmd.add_arguments(p)
+    p.set_defaults(handler=plan_cmd.run)
 
     p = sub.add_parser(
         "emulator",

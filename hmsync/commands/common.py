@@ -1,0 +1,81 @@
+"""What the commands that talk to 100ms share: loading valid files, the client, the plan."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TextIO
+
+from ..api import Client, client_from_env
+from ..diff import files_digest, make_plan
+from ..errors import InputError
+from ..loader import Document
+from ..model import Plan
+from ..schema import Checked, check_paths
+
+DEFAULT_PATHS = ["templates"]
+
+
+def add_api_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--api-base", metavar="URL", help="API base URL (env HMS_API_BASE)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+    p.add_argument("--parallelism", type=int, default=8, help="requests at once (default 8)")
+
+
+def load_valid(paths: Sequence[str], environ: Mapping[str, str]) -> Checked:
+    """The files, validated; errors stop here, warnings go to stderr."""
+    checked = check_paths(paths or DEFAULT_PATHS, environ)
+    for problem in checked.warnings:
+        print(problem, file=sys.stderr)
+    if checked.errors:
+        n = len(checked.errors)
+        raise InputError(
+            f"{n} error{'s' if n != 1 else ''} in the template files; fix them first "
+            "(hmsync validate lists the same)",
+            tuple(str(p) for p in checked.errors),
+        )
+    return checked
+
+
+def select(documents: list[Document], only: Sequence[str] | None) -> list[Document]:
+    if not only:
+        return documents
+    names = {d.data["name"] for d in documents}
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        raise InputError(f"--only {unknown[0]}: no template file defines a template of that name")
+    return [d for d in documents if d.data["name"] in only]
+
+
+def open_client(args: argparse.Namespace, environ: Mapping[str, str]) -> Client:
+    if args.parallelism < 1:
+        raise InputError("--parallelism must be at least 1")
+    return client_from_env(environ, args.api_base, args.timeout, args.parallelism)
+
+
+def plan_live(
+    documents: list[Document],
+    client: Client,
+    salt: str | None = None,
+    all_files: list[Document] | None = None,
+) -> Plan:
+    """Read every live template (ceil(N/20) calls) and diff the documents against them."""
+    live = client.list_templates()
+    every = all_files or documents
+    return make_plan(
+        [(d.file, d.data) for d in documents],
+        live,
+        salt or secrets.token_hex(16),
+        files_digest((d.file, d.digest) for d in every),
+        client.base_url,
+        managed=[str(d.data["name"]) for d in every],
+    )
+
+
+def use_color(args: argparse.Namespace, environ: Mapping[str, str], stream: TextIO) -> bool:
+    if getattr(args, "no_color", False) or "NO_COLOR" in environ or "NO_COLOR" in os.environ:
+        return False
+    return stream.isatty()

@@ -1,0 +1,67 @@
+"""`hmsync plan`: what apply would do, read-only."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from .. import planfile, render
+from ..errors import Exit, InputError
+from .common import add_api_arguments, load_valid, open_client, plan_live, select, use_color
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "paths", nargs="*", metavar="PATHS", help="files or folders (default: templates/)"
+    )
+    p.add_argument("-o", "--out", metavar="PLAN.json", help="save the plan for hmsync apply")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="text (default), json, or markdown for pull-request comments",
+    )
+    p.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 0 with no changes, 2 with changes, 1 on error",
+    )
+    p.add_argument(
+        "--only", action="append", metavar="NAME", help="plan only this template (repeatable)"
+    )
+    add_api_arguments(p)
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    checked = load_valid(args.paths, environ)
+    documents = select(checked.documents, args.only)
+    with open_client(args, environ) as client:
+        plan = plan_live(documents, client, all_files=checked.documents)
+    if args.format == "json":
+        sys.stdout.write(render.plan_json(plan))
+    elif args.format == "markdown":
+        sys.stdout.write(render.plan_markdown(plan))
+    else:
+        sys.stdout.write(render.plan_text(plan, use_color(args, environ, sys.stdout)))
+    if args.out:
+        write_atomic(Path(args.out), planfile.dumps(plan))
+        print(
+            f"Saved the plan to {args.out}; apply it with: hmsync apply {args.out}", file=sys.stderr
+        )
+    if args.detailed_exitcode and plan.actions:
+        return Exit.CHANGES
+    return Exit.OK
+
+
+def write_atomic(path: Path, text: str) -> None:
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the plan file: {exc.strerror}") from None

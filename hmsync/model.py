@@ -1,0 +1,89 @@
+"""Frozen value types: the changes a plan shows and the actions apply carries out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+ActionKind = Literal[
+    "create_template",
+    "create_role",
+    "update_role",
+    "rename_role",
+    "update_settings",
+    "set_default",
+    "delete_role",
+]
+# The order apply carries a template's actions out in: roles first (so subscribed roles exist),
+# renames, settings, the default flag, and deletes last.
+APPLY_ORDER: tuple[ActionKind, ...] = (
+    "create_template",
+    "create_role",
+    "update_role",
+    "rename_role",
+    "update_settings",
+    "set_default",
+    "delete_role",
+)
+# The order a plan shows them in: deletes first, so nobody misses one.
+SHOW_ORDER: tuple[ActionKind, ...] = ("delete_role", *APPLY_ORDER[:-1])
+FORMAT_VERSION = 1
+
+
+class Absent:
+    """A field that is not set on one side of a change."""
+
+    def __repr__(self) -> str:
+        return "(not set)"
+
+
+ABSENT: Any = Absent()
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str
+    old: Any = ABSENT
+    new: Any = ABSENT
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: ActionKind
+    template: str
+    role: str | None = None
+    old_name: str | None = None  # rename_role: the live role's current name
+    changes: tuple[Change, ...] = ()
+
+    def sort_key(self) -> tuple[int, str]:
+        return SHOW_ORDER.index(self.kind), self.role or ""
+
+
+@dataclass(frozen=True)
+class TemplatePlan:
+    """What a plan does to one template the files describe."""
+
+    name: str
+    file: str
+    template_id: str | None  # None: the template does not exist yet
+    actions: tuple[Action, ...] = ()
+    secret_hashes: tuple[tuple[str, str], ...] = ()  # (path, keyed hash) of desired secrets
+
+
+@dataclass(frozen=True)
+class Plan:
+    templates: tuple[TemplatePlan, ...]
+    unmanaged: tuple[str, ...] = ()
+    fingerprints: tuple[tuple[str, str], ...] = ()  # (template name, digest) of every live read
+    files_digest: str = ""
+    secret_salt: str = ""
+    api_base: str = ""
+
+    @property
+    def actions(self) -> list[Action]:
+        return [a for t in self.templates for a in t.actions]
+
+    @property
+    def changed(self) -> list[TemplatePlan]:
+        return [t for t in self.templates if t.actions]

@@ -1,0 +1,111 @@
+"""The plan as JSON: `plan --format json`, the `-o PLAN.json` file, and reading it back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import InputError
+from .model import ABSENT, FORMAT_VERSION, Action, Change, Plan
+from .normalize import SENSITIVE
+
+
+def _value(change: Change, value: Any) -> Any:
+    return SENSITIVE if change.sensitive and value is not ABSENT else value
+
+
+def change_to_dict(change: Change) -> dict[str, Any]:
+    out: dict[str, Any] = {"path": change.path}
+    if change.old is not ABSENT:
+        out["old"] = _value(change, change.old)
+    if change.new is not ABSENT:
+        out["new"] = _value(change, change.new)
+    if change.sensitive:
+        out["sensitive"] = True
+    return out
+
+
+def action_to_dict(action: Action) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": action.kind}
+    if action.role is not None:
+        out["role"] = action.role
+    if action.old_name is not None:
+        out["from"] = action.old_name
+    out["changes"] = [change_to_dict(c) for c in action.changes]
+    return out
+
+
+def summary(plan: Plan) -> dict[str, int]:
+    counts = {
+        kind: 0
+        for kind in (
+            "create_template",
+            "create_role",
+            "update_role",
+            "rename_role",
+            "update_settings",
+            "set_default",
+            "delete_role",
+        )
+    }
+    for action in plan.actions:
+        counts[action.kind] += 1
+    return counts
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The versioned JSON form (format_version 1). Keys in a fixed order; no secret in clear."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "hmsync_version": __version__,
+        "api_base": plan.api_base,
+        "files_digest": plan.files_digest,
+        "secret_salt": plan.secret_salt,
+        "summary": summary(plan),
+        "templates": [
+            {
+                "name": t.name,
+                "file": t.file,
+                "id": t.template_id,
+                "actions": [action_to_dict(a) for a in t.actions],
+                "secret_hashes": dict(t.secret_hashes),
+            }
+            for t in plan.templates
+        ],
+        "unmanaged": list(plan.unmanaged),
+        "live_fingerprints": dict(plan.fingerprints),
+    }
+
+
+def dumps(plan: Plan) -> str:
+    return json.dumps(plan_to_dict(plan), indent=2) + "\n"
+
+
+def read(path: str) -> dict[str, Any]:
+    """A saved plan, checked for shape; what is in it is compared, not trusted."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the plan file: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"{path}: not a plan file (not JSON: {exc}); make one with hmsync plan -o"
+        ) from None
+    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+        raise InputError(
+            f"{path}: not a plan file of format_version {FORMAT_VERSION}; "
+            "make one with hmsync plan -o"
+        )
+    for key, kind in (
+        ("templates", list),
+        ("live_fingerprints", dict),
+        ("files_digest", str),
+        ("secret_salt", str),
+    ):
+        if not isinstance(data.get(key), kind):
+            raise InputError(
+                f"{path}: the plan file has no valid {key!r}; make it anew with hmsync plan -o"
+            )
+    return data

@@ -1,0 +1,310 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+
+from hmsync.api import Client
+from hmsync.auth import Credentials, TokenSource
+from hmsync.diff import make_plan
+from hmsync.emulator import Emulator
+from hmsync.model import Action, Change, Plan, TemplatePlan
+from hmsync.normalize import role_body, settings_body
+from hmsync.render import plan_markdown, plan_text
+
+from .conftest import EXAMPLE_ENV, EXAMPLES, Run, Write
+from .strategies import templates
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with Emulator() as emulator:
+        yield emulator
+
+
+def api(emu: Emulator) -> Client:
+    return Client(
+        emu.api_base, TokenSource(Credentials(access_key=emu.access_key, secret=emu.secret))
+    )
+
+
+def env(emu: Emulator) -> dict[str, str]:
+    return {**emu.env(), **EXAMPLE_ENV}
+
+
+def write_complete(client: Client, data: dict[str, Any]) -> None:
+    """A template written the way apply writes it: complete role and settings bodies."""
+    body: dict[str, Any] = {
+        "name": data["name"],
+        "roles": {n: role_body(r) for n, r in (data.get("roles") or {}).items()},
+        "settings": settings_body(data.get("settings")),
+    }
+    if "default" in data:
+        body["default"] = data["default"]
+    client.create_template(body)
+
+
+def example_data(name: str) -> dict[str, Any]:
+    text = (EXAMPLES / f"{name}.yaml").read_text()
+    for var, value in EXAMPLE_ENV.items():
+        text = text.replace("${" + var + "}", value)
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+# -- end to end ------------------------------------------------------------------------------
+
+
+def test_every_example_written_completely_plans_as_no_changes(emu: Emulator, run: Run) -> None:
+    with api(emu) as client:
+        for name in ("classroom", "webinar", "telehealth"):
+            write_complete(client, example_data(name))
+    emu.reset_calls()
+    result = run("plan", str(EXAMPLES), "--detailed-exitcode", env=env(emu))
+    assert result.out == "No changes. Live templates match the files.\n"
+    assert result.code == 0
+    assert emu.calls() == {"total": 1, "writes": 0, "routes": {"get_templates": 1}}
+
+
+def test_partial_bodies_filled_by_the_server_plan_as_the_expected_actions(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    with api(emu) as client:
+        # Partial bodies: the emulator fills the rest with its own (seed example) defaults.
+        client.create_template(
+            {
+                "name": "room",
+                "roles": {"host": {"priority": 1}, "legacy": {}},
+                "settings": {"region": "in"},
+            }
+        )
+        client.create_template({"name": "dashboard-only", "roles": {}})
+    write(
+        "templates/room.yaml",
+        """\
+name: room
+settings: {region: eu}
+roles:
+  host:
+    priority: 1
+    publishParams: {allowed: [audio, video, screen]}
+  guest:
+    subscribeParams: {subscribeToRoles: [host]}
+""",
+    )
+    result = run("plan", "--detailed-exitcode", env=env(emu))
+    assert result.code == 2
+    assert (
+        result.out
+        == """\
+~ template room (templates/room.yaml)
+    - role legacy will be DELETED
+    + role guest will be created
+        + subscribeParams.subscribeToRoles: ["host"]
+    ~ role host will be updated
+        ~ publishParams.screen.height: 1080 -> 720
+        ~ publishParams.screen.width: 1920 -> 1280
+        ~ publishParams.video.bitRate: 250 -> 256
+        ~ publishParams.video.frameRate: 30 -> 25
+        ~ publishParams.video.height: 270 -> 180
+        ~ publishParams.video.width: 480 -> 320
+    ~ settings will be updated
+        ~ region: "in" -> "eu"
+
+Unmanaged (live, in no file; left alone): dashboard-only
+Plan: 1 role to create, 1 role to update, settings of 1 template to update, 1 role to delete.
+"""
+    )
+
+
+def test_plan_json_and_saved_plan(emu: Emulator, run: Run, write: Write, tmp_path: Path) -> None:
+    write("templates/a.yaml", "name: a\nroles:\n  host: {priority: 2}\n")
+    result = run("plan", "--format", "json", "-o", "plan.json", env=env(emu))
+    assert result.code == 0
+    printed = json.loads(result.out)
+    saved = json.loads((tmp_path / "plan.json").read_text())
+    assert printed == saved
+    assert list(saved) == [
+        "format_version",
+        "hmsync_version",
+        "api_base",
+        "files_digest",
+        "secret_salt",
+        "summary",
+        "templates",
+        "unmanaged",
+        "live_fingerprints",
+    ]
+    assert saved["format_version"] == 1
+    assert saved["templates"] == [
+        {
+            "name": "a",
+            "file": "templates/a.yaml",
+            "id": None,
+            "actions": [
+                {"kind": "create_template", "changes": [{"path": "roles.host.priority", "new": 2}]}
+            ],
+            "secret_hashes": {},
+        }
+    ]
+    assert saved["summary"]["create_template"] == 1
+    assert result.err == "Saved the plan to plan.json; apply it with: hmsync apply plan.json\n"
+
+
+def test_secrets_never_reach_the_plan_output_or_file(
+    emu: Emulator, run: Run, tmp_path: Path
+) -> None:
+    with api(emu) as client:
+        data = example_data("telehealth")
+        data["settings"]["recording"]["upload"]["credentials"]["secret"] = "the-old-live-secret"
+        write_complete(client, data)
+    for fmt in ("text", "json", "markdown"):
+        result = run("plan", str(EXAMPLES), "--format", fmt, "-o", "p.json", env=env(emu))
+        seen = result.out + result.err + (tmp_path / "p.json").read_text()
+        assert "(sensitive value)" in seen
+        for secret in ("the-old-live-secret", EXAMPLE_ENV["HMSYNC_S3_SECRET"], emu.secret):
+            assert secret not in seen
+
+
+def test_only_restricts_the_plan(emu: Emulator, run: Run) -> None:
+    result = run("plan", str(EXAMPLES), "--only", "webinar", env=env(emu))
+    assert result.out.startswith("+ template webinar will be created")
+    assert result.out.endswith("Plan: 1 template to create.\n")
+    unknown = run("plan", str(EXAMPLES), "--only", "nope", env=env(emu))
+    assert unknown.code == 1
+    assert unknown.err == "hmsync: --only nope: no template file defines a template of that name\n"
+
+
+def test_invalid_files_stop_before_any_call(emu: Emulator, run: Run, write: Write) -> None:
+    write("templates/a.yaml", "name: a\nroles:\n  host: {priority: 99}\n")
+    result = run("plan", env=env(emu))
+    assert result.code == 1
+    assert result.err == (
+        "hmsync: 1 error in the template files; fix them first (hmsync validate lists the same)\n"
+        "  templates/a.yaml:3:20: roles.host.priority: 99 is greater than the maximum of 10\n"
+    )
+    assert emu.calls()["total"] == 0
+
+
+def test_api_errors_are_one_line_with_details(emu: Emulator, run: Run, write: Write) -> None:
+    write("templates/a.yaml", "name: a\n")
+    bad = {**env(emu), "HMS_SECRET": "a-secret-that-this-emulator-does-not-know"}
+    result = run("plan", env=bad)
+    assert result.code == 1
+    assert result.err == (
+        f"hmsync: GET {emu.api_base}/templates: 401 Token validation error; check HMS_ACCESS_KEY "
+        "and HMS_SECRET (the app's access key and secret), or HMS_MANAGEMENT_TOKEN\n"
+        "  signature verification failed\n"
+    )
+    assert "a-secret-that" not in result.out + result.err
+
+
+def test_no_credentials(run: Run, write: Write) -> None:
+    write("templates/a.yaml", "name: a\n")
+    result = run("plan", env={"HMS_API_BASE": "http://127.0.0.1:9/policy/v1"})
+    assert result.err == (
+        "hmsync: no 100ms credentials: set HMS_ACCESS_KEY and HMS_SECRET (the app's access key "
+        "and secret), or HMS_MANAGEMENT_TOKEN\n"
+    )
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=templates())
+def test_any_valid_template_written_completely_plans_as_no_changes(
+    emu: Emulator, data: dict[str, Any]
+) -> None:
+    emu.store.reset()
+    with api(emu) as client:
+        write_complete(client, data)
+        plan = make_plan([("t.yaml", data)], client.list_templates(), "22" * 16)
+    assert plan.actions == []
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def test_text_colors_and_the_no_change_line() -> None:
+    plan = Plan(
+        (
+            TemplatePlan(
+                "t",
+                "t.yaml",
+                "1",
+                (
+                    Action("delete_role", "t", "x"),
+                    Action("update_role", "t", "y", changes=(Change("priority", 1, 2),)),
+                ),
+            ),
+        )
+    )
+    assert plan_text(plan, color=True).splitlines()[:3] == [
+        "\x1b[33m~ template t (t.yaml)\x1b[0m",
+        "\x1b[1;31m    - role x will be DELETED\x1b[0m",
+        "\x1b[33m    ~ role y will be updated\x1b[0m",
+    ]
+    assert plan_text(Plan(())) == "No changes. Live templates match the files.\n"
+
+
+def test_no_color_is_honoured(emu: Emulator, run: Run) -> None:
+    # Output is captured (not a terminal), so no color either way; NO_COLOR must not break it.
+    result = run("plan", str(EXAMPLES), "--no-color", env={**env(emu), "NO_COLOR": "1"})
+    assert "\x1b[" not in result.out and result.code == 0
+
+
+def big_plan(roles: int, per_template: int = 10) -> Plan:
+    fields = ("bitRate", "frameRate", "height", "width", "codec")
+    templates = []
+    for t in range(roles // per_template):
+        actions = [
+            Action(
+                "update_role",
+                f"t{t}",
+                f"role-{r}",
+                changes=(
+                    *(Change(f"publishParams.video.{f}", 100 + r, 200 + r) for f in fields),
+                    Change("permissions.mute", False, True),
+                ),
+            )
+            for r in range(per_template)
+        ]
+        actions.append(Action("delete_role", f"t{t}", "old"))
+        templates.append(TemplatePlan(f"t{t}", f"templates/t{t}.yaml", f"{t:024x}", tuple(actions)))
+    return Plan(tuple(templates), unmanaged=("legacy",))
+
+
+def test_markdown_of_300_changed_roles_stays_under_the_limit_with_a_note() -> None:
+    plan = big_plan(300)
+    full = plan_text(plan)
+    assert len(full) > 65_000  # so the cut is needed
+    text = plan_markdown(plan)
+    assert len(text) < 65_000
+    assert text.startswith("### hmsync plan\n\n**Plan: 300 roles to update, 30 roles to delete.**")
+    assert "> [!CAUTION]\n> **30 role(s) will be deleted:** `t0/old`, `t1/old`" in text
+    assert "> **Cut to stay under GitHub's comment limit:** " in text
+    shown = text.count("<details>")
+    assert 0 < shown < 30
+    assert f"{30 - shown} template(s) not shown: `t{shown}`" in text
+
+
+def test_markdown_shows_an_oversized_single_template_in_part() -> None:
+    plan = big_plan(1000, per_template=1000)
+    text = plan_markdown(plan)
+    assert len(text) < 65_000
+    assert "more lines not shown" in text
+    assert "`t0` is shown in part" in text
+
+
+def test_markdown_small_plan_is_whole() -> None:
+    plan = big_plan(20)
+    text = plan_markdown(plan)
+    assert text.count("<details>") == 2 and "Cut to stay" not in text
+    assert "| `t0` |  | 10 |  | **1** |  |  |" in text
