@@ -7,8 +7,6 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from .model import ABSENT, Action, Change, Plan, TemplatePlan
 from .normalize import (
     OPTIONAL_ROLE_FIELDS,
@@ -29,16 +27,27 @@ CREDENTIALS = ("settings", "recording", "upload", "credentials")
 
 
 def changes_between(old: Json, new: Json) -> tuple[Change, ...]:
-    """Field-level changes from old to new, both canonical. Lists change as a whole."""
+    """Field-level changes from old to new, both canonical. Lists change as a whole.
+
+    A plain walk: the canonical form makes it exact, and on the thousands of roles of a large
+    account it is ~20x faster than a general-purpose differ (see benchmarks/diff_cpu.py).
+    """
     if old == new:  # the cheap check first: most roles match
         return ()
-    paths: set[tuple[str, ...]] = set()
-    for levels in DeepDiff(old, new, view="tree").values():
-        for level in levels:
-            path = level.path(output_format="list")
-            cut = next((i for i, p in enumerate(path) if isinstance(p, int)), len(path))
-            paths.add(tuple(str(p) for p in path[:cut]))
-    return tuple(_change(path, _at(old, path), _at(new, path)) for path in sorted(paths))
+    changes: list[Change] = []
+    _walk(old, new, (), changes)
+    return tuple(changes)
+
+
+def _walk(old: Any, new: Any, path: tuple[str, ...], out: list[Change]) -> None:
+    # An object that goes from {} to filled (or back) is one change, shown whole.
+    if isinstance(old, dict) and isinstance(new, dict) and ((old and new) or not path):
+        for key in sorted(old.keys() | new.keys()):
+            a, b = old.get(key, ABSENT), new.get(key, ABSENT)
+            if a != b:
+                _walk(a, b, (*path, key), out)
+    else:
+        out.append(_change(path, old, new))
 
 
 def _change(path: tuple[str, ...], old: Any, new: Any) -> Change:

@@ -136,12 +136,14 @@ def complete_settings(settings: Any, secret: SecretFn | None = None) -> Json:
 
 
 def comparable(live: Json, desired: Json, optional: tuple[FieldPath, ...]) -> Json:
-    """live without the optional fields that desired leaves out: those are not compared."""
-    out = copy.deepcopy(live)
+    """live without the optional fields that desired leaves out: those are not compared.
+
+    Takes a fresh canonical object (from complete_*) and edits it in place: no copy needed.
+    """
     for path in optional:
         if _get(desired, path) is _MISSING:
-            _remove(out, path)
-    return out
+            _remove(live, path)
+    return live
 
 
 def role_body(desired: Any, live: Any = None) -> Json:

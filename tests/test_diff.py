@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from hmsync.diff import diff_template, make_plan
+from deepdiff import DeepDiff
+from hypothesis import given, settings
+
+from hmsync.diff import changes_between, diff_template, make_plan
 from hmsync.model import ABSENT, Action, Change
+from hmsync.normalize import complete_role
+
+from .strategies import roles
 
 SALT = "11" * 16
 
@@ -98,3 +104,26 @@ def test_plan_lists_unmanaged_templates_and_fingerprints_only_read_ones() -> Non
     assert [t.template_id for t in plan.templates] == ["1", None]
     assert [n for n, _ in plan.fingerprints] == ["a"]
     assert [a.kind for a in plan.actions] == ["create_template"]
+
+
+# -- hmsync's diff against an independent one ------------------------------------------------
+
+
+def deepdiff_paths(old: dict, new: dict) -> set[str]:
+    paths = set()
+    for levels in DeepDiff(old, new, view="tree").values():
+        for level in levels:
+            path = level.path(output_format="list")
+            cut = next((i for i, p in enumerate(path) if isinstance(p, int)), len(path))
+            paths.add(".".join(str(p) for p in path[:cut]))
+    return paths
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=roles, new=roles)
+def test_changes_match_deepdiff_with_lists_as_whole_values(old: dict, new: dict) -> None:
+    a, b = complete_role(old), complete_role(new)
+    changes = changes_between(a, b)
+    assert {c.path for c in changes} == deepdiff_paths(a, b)
+    for change in changes:
+        assert change.old != change.new
