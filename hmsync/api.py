@@ -295,8 +295,10 @@ def client_from_env(
     api_base: str | None = None,
     timeout: float = 30.0,
     parallelism: int = 8,
+    retries: int = 5,
 ) -> Client:
     base = api_base or environ.get("HMS_API_BASE") or DEFAULT_API_BASE
     check_base_url(base)  # before credentials are even read
     tokens = TokenSource(credentials_from_env(environ))
-    return Client(base, tokens, timeout=timeout, parallelism=parallelism)
+    retry = RetryPolicy(attempts=retries + 1)
+    return Client(base, tokens, timeout=timeout, parallelism=parallelism, retry=retry)

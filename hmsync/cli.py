@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 
 from . import __version__
+from .commands import apply as apply_cmd
 from .commands import emulator as emulator_cmd
 from .commands import plan as plan_cmd
 from .commands import validate as validate_cmd
@@ -81,6 +82,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan_cmd.add_arguments(p)
     p.set_defaults(handler=plan_cmd.run)
+
+    p = sub.add_parser(
+        "apply",
+        parents=[common],
+        help="carry out a saved plan, or plan and confirm",
+        description="Make the live templates match the files. With PLAN.json (from "
+        "`hmsync plan -o`), carry out exactly that plan, refusing if the files or the live "
+        "templates changed since. With PATHS, plan, show it and ask for confirmation.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    apply_cmd.add_arguments(p)
+    p.set_defaults(handler=apply_cmd.run)
 
     p = sub.add_parser(
         "emulator",

@@ -154,6 +154,7 @@ def make_plan(
     files_digest: str = "",
     api_base: str = "",
     managed: Iterable[str] = (),
+    files: Iterable[str] = (),
 ) -> Plan:
     """desired: (file, template data) pairs, already validated; live: every live template.
 
@@ -187,6 +188,7 @@ def make_plan(
         files_digest,
         salt,
         api_base,
+        tuple(files),
     )
 
 

@@ -79,6 +79,7 @@ class Plan:
     files_digest: str = ""
     secret_salt: str = ""
     api_base: str = ""
+    files: tuple[str, ...] = ()  # every file the plan was made from
 
     @property
     def actions(self) -> list[Action]:

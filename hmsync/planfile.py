@@ -61,6 +61,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "hmsync_version": __version__,
         "api_base": plan.api_base,
+        "files": list(plan.files),
         "files_digest": plan.files_digest,
         "secret_salt": plan.secret_salt,
         "summary": summary(plan),
@@ -99,6 +100,7 @@ def read(path: str) -> dict[str, Any]:
             "make one with hmsync plan -o"
         )
     for key, kind in (
+        ("files", list),
         ("templates", list),
         ("live_fingerprints", dict),
         ("files_digest", str),

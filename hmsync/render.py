@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .apply import Outcome
 from .model import ABSENT, Action, Change, Plan, TemplatePlan
 from .normalize import SENSITIVE
-from .planfile import dumps, summary
+from .planfile import action_to_dict, dumps, summary
 from .problems import Problem
 
 
@@ -115,6 +116,14 @@ def _change_line(change: Change) -> str:
     if change.new is ABSENT:
         return f"- {change.path}: {_show(change, change.old)}"
     return f"~ {change.path}: {_show(change, change.old)} -> {_show(change, change.new)}"
+
+
+def action_title(action: Action) -> str:
+    """A short name for an action: `update role host`, `settings`, `default flag`."""
+    words = action.kind.replace("_", " ")
+    if action.kind == "rename_role":
+        return f"rename role {action.old_name} -> {action.role}"
+    return f"{words} {action.role}" if action.role else words
 
 
 def _headline(action: Action) -> str:
@@ -267,3 +276,76 @@ def _details(t: TemplatePlan, lines: list[str]) -> str:
         f"<details><summary><code>{t.name}</code>: {len(t.actions)} action(s) "
         f"({t.file})</summary>\n\n```diff\n" + "\n".join(lines) + "\n```\n</details>\n"
     )
+
+
+# -- apply reports ----------------------------------------------------------------------------
+
+
+def apply_text(outcomes: list[Outcome]) -> str:
+    """What apply did: every template's done, failed and not attempted actions."""
+    lines: list[str] = []
+    for o in sorted(outcomes, key=lambda o: o.template):
+        if o.failed is None and not o.not_converged:
+            lines.append(f"ok      {o.template}: {len(o.done)} action(s) done")
+            continue
+        if o.failed is not None and o.error is not None:
+            lines.append(
+                f"FAILED  {o.template}: {len(o.done)} done, then {action_title(o.failed)} failed:"
+            )
+            lines += [f"          {line}" for line in o.error.lines()]
+            for action in o.not_attempted:
+                lines.append(f"          not attempted: {action_title(action)}")
+        if o.not_converged:
+            lines.append(f"DIFFERS {o.template}: written, but the API reads back differently:")
+            for action in o.not_converged:
+                lines.append(f"          {action_title(action)}")
+                lines += [f"              {_change_line(c)}" for c in action.changes]
+    counts = apply_counts(outcomes)
+    lines.append(
+        f"Apply: {counts['done']} action(s) done, {counts['failed']} failed, "
+        f"{counts['not_attempted']} not attempted, {counts['not_converged']} not converged."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def apply_counts(outcomes: list[Outcome]) -> dict[str, int]:
+    return {
+        "done": sum(len(o.done) for o in outcomes),
+        "failed": sum(o.failed is not None for o in outcomes),
+        "not_attempted": sum(len(o.not_attempted) for o in outcomes),
+        "not_converged": sum(len(o.not_converged) for o in outcomes),
+    }
+
+
+def apply_json(outcomes: list[Outcome]) -> str:
+    counts = apply_counts(outcomes)
+    result = "applied" if not counts["failed"] and not counts["not_converged"] else "incomplete"
+    body = {
+        "format_version": 1,
+        "result": result,
+        "summary": counts,
+        "templates": [
+            {
+                "name": o.template,
+                "done": [action_to_dict(a) for a in o.done],
+                "failed": None
+                if o.failed is None
+                else {
+                    "action": action_to_dict(o.failed),
+                    "error": None
+                    if o.error is None
+                    else {
+                        "method": o.error.method,
+                        "url": o.error.url,
+                        "status": o.error.status,
+                        "message": o.error.message,
+                        "details": list(o.error.details),
+                    },
+                },
+                "not_attempted": [action_to_dict(a) for a in o.not_attempted],
+                "not_converged": [action_to_dict(a) for a in o.not_converged],
+            }
+            for o in sorted(outcomes, key=lambda o: o.template)
+        ],
+    }
+    return json.dumps(body, indent=2) + "\n"

@@ -1,12 +1,37 @@
 #!/usr/bin/env bash
-# The main job on the example templates, as a newcomer would run it.
+# The main job, end to end, against a local emulator: validate -> plan -> apply -> plan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
 
 # The telehealth example records to S3 with credentials from the environment.
 # These are demo values, not real credentials.
 export HMSYNC_S3_KEY="${HMSYNC_S3_KEY:-AKIADEMOKEY0000}"
 export HMSYNC_S3_SECRET="${HMSYNC_S3_SECRET:-demo-secret-not-real}"
 
-echo "== hmsync validate examples/templates"
-hmsync validate examples/templates
+say "1. Start a local 100ms API emulator (no account needed)"
+log=$(mktemp)
+hmsync emulator --port 0 >"$log" 2>&1 &
+emulator=$!
+trap 'kill $emulator 2>/dev/null; wait $emulator 2>/dev/null; rm -f "$log" demo-plan.json' EXIT
+for _ in $(seq 50); do grep -q "export HMS_SECRET" "$log" && break; sleep 0.1; done
+cat "$log"
+# The emulator prints the environment a client needs; use it.
+eval "$(grep '^  export ' "$log")"
+
+say "2. Validate the template files (offline)"
+run hmsync validate examples/templates
+
+say "3. Plan: what would change in the (empty) account"
+run hmsync plan examples/templates -o demo-plan.json
+
+say "4. Apply the reviewed plan"
+run hmsync apply demo-plan.json
+
+say "5. Plan again: nothing left to do"
+run hmsync plan examples/templates --detailed-exitcode
+
+say "Done. The emulator stops now; against 100ms, set HMS_ACCESS_KEY and HMS_SECRET instead."

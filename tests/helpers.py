@@ -10,7 +10,12 @@ from typing import Any
 
 import jwt
 
-from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET
+from hmsync.api import Client
+from hmsync.apply import create_body
+from hmsync.auth import Credentials, TokenSource
+from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator
+
+from .conftest import EXAMPLE_ENV, EXAMPLES
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "seed_examples.json").read_text())
 
@@ -33,3 +38,30 @@ def mint(secret: str = DEFAULT_SECRET, access_key: str = DEFAULT_ACCESS_KEY, **c
 
 def auth(token: str | None = None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token or mint()}"}
+
+
+def api(emu: Emulator, **kwargs: Any) -> Client:
+    """hmsync's client for this emulator."""
+    creds = Credentials(access_key=emu.access_key, secret=emu.secret)
+    return Client(emu.api_base, TokenSource(creds), **kwargs)
+
+
+def env(emu: Emulator) -> dict[str, str]:
+    """The environment the CLI needs for this emulator and the examples."""
+    return {**emu.env(), **EXAMPLE_ENV}
+
+
+def write_complete(client: Client, data: dict[str, Any]) -> None:
+    """A template written the way apply creates one: complete role and settings bodies."""
+    client.create_template(create_body(data))
+
+
+def example_data(name: str) -> dict[str, Any]:
+    """An example template as a dict, its ${HMSYNC_*} placeholders filled from EXAMPLE_ENV."""
+    import yaml
+
+    text = (EXAMPLES / f"{name}.yaml").read_text()
+    for var, value in EXAMPLE_ENV.items():
+        text = text.replace("${" + var + "}", value)
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data

@@ -6,18 +6,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 
-from hmsync.api import Client
-from hmsync.auth import Credentials, TokenSource
 from hmsync.diff import make_plan
 from hmsync.emulator import Emulator
 from hmsync.model import Action, Change, Plan, TemplatePlan
-from hmsync.normalize import role_body, settings_body
 from hmsync.render import plan_markdown, plan_text
 
 from .conftest import EXAMPLE_ENV, EXAMPLES, Run, Write
+from .helpers import api, env, example_data, write_complete
 from .strategies import templates
 
 
@@ -25,36 +22,6 @@ from .strategies import templates
 def emu() -> Iterator[Emulator]:
     with Emulator() as emulator:
         yield emulator
-
-
-def api(emu: Emulator) -> Client:
-    return Client(
-        emu.api_base, TokenSource(Credentials(access_key=emu.access_key, secret=emu.secret))
-    )
-
-
-def env(emu: Emulator) -> dict[str, str]:
-    return {**emu.env(), **EXAMPLE_ENV}
-
-
-def write_complete(client: Client, data: dict[str, Any]) -> None:
-    """A template written the way apply writes it: complete role and settings bodies."""
-    body: dict[str, Any] = {
-        "name": data["name"],
-        "roles": {n: role_body(r) for n, r in (data.get("roles") or {}).items()},
-        "settings": settings_body(data.get("settings")),
-    }
-    if "default" in data:
-        body["default"] = data["default"]
-    client.create_template(body)
-
-
-def example_data(name: str) -> dict[str, Any]:
-    text = (EXAMPLES / f"{name}.yaml").read_text()
-    for var, value in EXAMPLE_ENV.items():
-        text = text.replace("${" + var + "}", value)
-    data: dict[str, Any] = yaml.safe_load(text)
-    return data
 
 
 # -- end to end ------------------------------------------------------------------------------
@@ -133,6 +100,7 @@ def test_plan_json_and_saved_plan(emu: Emulator, run: Run, write: Write, tmp_pat
         "format_version",
         "hmsync_version",
         "api_base",
+        "files",
         "files_digest",
         "secret_salt",
         "summary",
@@ -141,6 +109,7 @@ def test_plan_json_and_saved_plan(emu: Emulator, run: Run, write: Write, tmp_pat
         "live_fingerprints",
     ]
     assert saved["format_version"] == 1
+    assert saved["files"] == ["templates/a.yaml"]
     assert saved["templates"] == [
         {
             "name": "a",

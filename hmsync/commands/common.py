@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
-from ..api import Client, client_from_env
+from ..api import Client, Json, client_from_env
 from ..diff import files_digest, make_plan
 from ..errors import InputError
 from ..loader import Document
@@ -23,6 +23,7 @@ def add_api_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-base", metavar="URL", help="API base URL (env HMS_API_BASE)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
     p.add_argument("--parallelism", type=int, default=8, help="requests at once (default 8)")
+    p.add_argument("--retries", type=int, default=5, help="retries of a failed call (default 5)")
 
 
 def load_valid(paths: Sequence[str], environ: Mapping[str, str]) -> Checked:
@@ -53,7 +54,9 @@ def select(documents: list[Document], only: Sequence[str] | None) -> list[Docume
 def open_client(args: argparse.Namespace, environ: Mapping[str, str]) -> Client:
     if args.parallelism < 1:
         raise InputError("--parallelism must be at least 1")
-    return client_from_env(environ, args.api_base, args.timeout, args.parallelism)
+    if args.retries < 0:
+        raise InputError("--retries must be 0 or more")
+    return client_from_env(environ, args.api_base, args.timeout, args.parallelism, args.retries)
 
 
 def plan_live(
@@ -61,18 +64,20 @@ def plan_live(
     client: Client,
     salt: str | None = None,
     all_files: list[Document] | None = None,
-) -> Plan:
-    """Read every live template (ceil(N/20) calls) and diff the documents against them."""
+) -> tuple[Plan, list[Json]]:
+    """Read every live template (ceil(N/20) calls); diff the documents against them."""
     live = client.list_templates()
     every = all_files or documents
-    return make_plan(
+    plan = make_plan(
         [(d.file, d.data) for d in documents],
         live,
         salt or secrets.token_hex(16),
         files_digest((d.file, d.digest) for d in every),
         client.base_url,
         managed=[str(d.data["name"]) for d in every],
+        files=[d.file for d in every],
     )
+    return plan, live
 
 
 def use_color(args: argparse.Namespace, environ: Mapping[str, str], stream: TextIO) -> bool:

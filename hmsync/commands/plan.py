@@ -40,7 +40,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     checked = load_valid(args.paths, environ)
     documents = select(checked.documents, args.only)
     with open_client(args, environ) as client:
-        plan = plan_live(documents, client, all_files=checked.documents)
+        plan, _ = plan_live(documents, client, all_files=checked.documents)
     if args.format == "json":
         sys.stdout.write(render.plan_json(plan))
     elif args.format == "markdown":

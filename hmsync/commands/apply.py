@@ -1,0 +1,175 @@
+"""`hmsync apply`: carry out a saved plan, or plan and confirm first."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from .. import planfile, render
+from ..api import Client, Json
+from ..apply import Outcome, apply_templates
+from ..diff import files_digest, make_plan
+from ..errors import Exit, RefusedError
+from ..loader import Document
+from ..model import Action, Plan
+from ..normalize import fingerprint
+from .common import add_api_arguments, load_valid, open_client, plan_live, select, use_color
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "targets",
+        nargs="*",
+        metavar="PLAN.json | PATHS",
+        help="a plan saved with `hmsync plan -o`, or template files and folders "
+        "(default: templates/)",
+    )
+    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--allow-delete", action="store_true", help="allow deleting roles")
+    p.add_argument("--max-deletes", type=int, metavar="N", help="refuse more than N role deletes")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="report format")
+    add_api_arguments(p)
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | None = None) -> int:
+    stdin = stdin or sys.stdin
+    saved = _saved_plan_path(args.targets)
+    with open_client(args, environ) as client:
+        if saved:
+            plan, documents, live = _check_saved(saved, client, environ)
+        else:
+            checked = load_valid(args.targets, environ)
+            documents = select(checked.documents, None)
+            plan, live = plan_live(documents, client, all_files=checked.documents)
+            if args.format == "text":
+                sys.stdout.write(render.plan_text(plan, use_color(args, environ, sys.stdout)))
+        if not plan.actions:
+            if args.format == "json":
+                sys.stdout.write(render.apply_json([]))
+            return Exit.OK
+        _check_deletes(plan, args)
+        if not saved and not args.auto_approve:
+            _confirm(len(plan.actions), stdin)
+        desired = {str(d.data["name"]): d.data for d in documents}
+        by_name = {str(t.get("name")): t for t in live}
+        outcomes = apply_templates(
+            client, plan.changed, desired, by_name, _progress() if sys.stderr.isatty() else None
+        )
+        _check_convergence(client, outcomes, documents, plan)
+    if args.format == "json":
+        sys.stdout.write(render.apply_json(outcomes))
+    else:
+        sys.stdout.write(("" if saved else "\n") + render.apply_text(outcomes))
+    failed = any(o.failed or o.not_converged for o in outcomes)
+    return Exit.INCOMPLETE if failed else Exit.OK
+
+
+def _saved_plan_path(targets: list[str]) -> str | None:
+    if len(targets) == 1 and targets[0].endswith(".json") and Path(targets[0]).is_file():
+        return targets[0]
+    return None
+
+
+def _check_saved(
+    path: str, client: Client, environ: Mapping[str, str]
+) -> tuple[Plan, list[Document], list[Json]]:
+    """The saved plan, made again from the same files and the live templates as they are now;
+    refused (exit 4) if anything it was made from has changed."""
+    saved = planfile.read(path)
+    again = f"run `hmsync plan -o {path}` again and review the new plan"
+    if saved["api_base"] != client.base_url:
+        raise RefusedError(
+            f"{path} was made against {saved['api_base']}, not {client.base_url}; {again}"
+        )
+    checked = load_valid(saved["files"], environ)
+    if files_digest((d.file, d.digest) for d in checked.documents) != saved["files_digest"]:
+        raise RefusedError(f"the template files changed since {path} was made; {again}")
+    names = [t["name"] for t in saved["templates"]]
+    documents = [d for d in checked.documents if d.data["name"] in names]
+    plan, live = plan_live(documents, client, saved["secret_salt"], checked.documents)
+    now = {str(t.get("name")): fingerprint(t) for t in live}
+    was: dict[str, str] = saved["live_fingerprints"]
+    stale = sorted(
+        {n for n, fp in was.items() if now.get(n) != fp}
+        | {t.name for t in plan.templates if t.template_id and t.name not in was}
+    )
+    if stale:
+        raise RefusedError(
+            f"live template{'s' if len(stale) > 1 else ''} changed since {path} was made: "
+            f"{', '.join(stale)}; {again}"
+        )
+    saved_by_name = {t["name"]: t for t in saved["templates"]}
+    moved = [
+        t.name
+        for t in plan.templates
+        if dict(t.secret_hashes) != saved_by_name[t.name]["secret_hashes"]
+    ]
+    if moved:
+        raise RefusedError(
+            f"the recording credentials (HMSYNC_* variables) of {', '.join(moved)} are not the "
+            f"ones {path} was made with; set them as they were, or {again}"
+        )
+    if planfile.plan_to_dict(plan)["templates"] != saved["templates"]:
+        raise RefusedError(f"{path} no longer matches the files and environment; {again}")
+    return plan, documents, live
+
+
+def _check_deletes(plan: Plan, args: argparse.Namespace) -> None:
+    deletes = [a for a in plan.actions if a.kind == "delete_role"]
+    if not deletes:
+        return
+    names = ", ".join(f"{a.template}/{a.role}" for a in deletes)
+    n = len(deletes)
+    if not args.allow_delete:
+        raise RefusedError(
+            f"refusing to delete {n} role{'s' if n > 1 else ''} without --allow-delete: {names}. "
+            "Nothing was changed; review the deletes, then run again with --allow-delete"
+        )
+    if args.max_deletes is not None and n > args.max_deletes:
+        raise RefusedError(
+            f"{n} role deletes exceed --max-deletes {args.max_deletes}: {names}. "
+            "Nothing was changed"
+        )
+
+
+def _confirm(count: int, stdin: TextIO) -> None:
+    if not stdin.isatty():
+        raise RefusedError(
+            "no terminal to confirm on; review the plan, then run again with --auto-approve "
+            "(or apply a reviewed plan file: hmsync plan -o plan.json, hmsync apply plan.json)"
+        )
+    print(f"Apply {count} change{'s' if count != 1 else ''}? [y/N] ", end="", flush=True)
+    answer = stdin.readline().strip().lower()
+    if answer not in ("y", "yes"):
+        raise RefusedError("not confirmed; nothing was changed")
+
+
+def _progress() -> Any:
+    def show(done: int, total: int, action: Action) -> None:
+        end = "\n" if done == total else ""
+        print(
+            f"\r[{done}/{total}] {action.template}: {render.action_title(action)}\x1b[K",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return show
+
+
+def _check_convergence(
+    client: Client, outcomes: list[Outcome], documents: list[Document], plan: Plan
+) -> None:
+    """Re-read what was written and plan it again: whatever still differs did not converge."""
+    finished = {o.template: o for o in outcomes if not o.failed}
+    if not finished:
+        return
+    live = client.list_templates()
+    again = make_plan(
+        [(d.file, d.data) for d in documents if d.data["name"] in finished], live, plan.secret_salt
+    )
+    for template in again.templates:
+        finished[template.name].not_converged = list(template.actions)

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_demo_runs_end_to_end() -> None:
+    """`make demo` runs this script; it must keep working from a clean checkout."""
+    bin_dir = str(Path(sys.executable).parent)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("HMS_", "HMSYNC_"))}
+    environ["PATH"] = bin_dir + os.pathsep + environ.get("PATH", "")
+    proc = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "demo.sh")],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    assert "3 files checked: no problems." in out
+    assert "Plan: 3 templates to create." in out
+    assert "Apply: 3 action(s) done, 0 failed, 0 not attempted, 0 not converged." in out
+    assert out.rstrip().endswith(
+        "No changes. Live templates match the files.\n\n"
+        "== Done. The emulator stops now; against 100ms, set HMS_ACCESS_KEY and HMS_SECRET instead."
+    )
+    assert "demo-secret-not-real" not in out + proc.stderr
+    assert not (ROOT / "demo-plan.json").exists()
