@@ -10,7 +10,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 from . import __version__
 from .commands import apply as apply_cmd
+from .commands import drift as drift_cmd
 from .commands import emulator as emulator_cmd
+from .commands import export as export_cmd
 from .commands import plan as plan_cmd
 from .commands import validate as validate_cmd
 from .errors import Exit, HmsyncError
@@ -97,6 +99,30 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=apply_cmd.run)
 
     p = sub.add_parser(
+        "drift",
+        parents=[common],
+        help="report how live templates differ from the files (for schedules)",
+        description="Plan for schedules: exit 0 in sync, 2 drifted, 1 on error, with a report "
+        "naming template, role, field, the live value and the file's value.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    drift_cmd.add_arguments(p)
+    p.set_defaults(handler=drift_cmd.run)
+
+    p = sub.add_parser(
+        "export",
+        parents=[common],
+        help="write the live templates as template files",
+        description="Write one YAML file per live template, documented defaults left out and "
+        "recording credentials as ${HMSYNC_...} placeholders. Then validate and plan: no changes.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export_cmd.add_arguments(p)
+    p.set_defaults(handler=export_cmd.run)
+
+    p = sub.add_parser(
         "emulator",
         help="serve a local, faithful 100ms policy API (tests, demos, CI)",
         description="Serve the 100ms policy v1 API on a local port, with state in memory or "
@@ -119,7 +145,10 @@ def _print_schema(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     env = os.environ if environ is None else environ
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse says 2 for a usage error; 2 means "changes" here
+        return int(Exit.OK) if exc.code in (0, None) else int(Exit.ERROR)
     handler: Handler = args.handler
     try:
         return int(handler(args, env))

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from .apply import Outcome
+from .drift import Difference, differences, shown
 from .model import ABSENT, Action, Change, Plan, TemplatePlan
 from .normalize import SENSITIVE
 from .planfile import action_to_dict, dumps, summary
@@ -349,3 +350,104 @@ def apply_json(outcomes: list[Outcome]) -> str:
         ],
     }
     return json.dumps(body, indent=2) + "\n"
+
+
+# -- drift reports ----------------------------------------------------------------------------
+
+IN_SYNC = "In sync: live templates match the files."
+
+
+def _value(value: Any, sensitive: bool) -> str:
+    value = shown(value, sensitive)
+    if isinstance(value, str) and value.startswith("(") and value.endswith(")"):
+        return value
+    return json.dumps(value, separators=(", ", ": "))
+
+
+def _where(d: Difference) -> str:
+    parts = [f"role {d.role}" if d.role else "", d.field or ""]
+    return ": ".join(p for p in parts if p) or "template"
+
+
+def drift_text(plan: Plan) -> str:
+    found = differences(plan)
+    lines: list[str] = []
+    if found:
+        lines.append("Drift: live templates differ from the files.")
+        current = None
+        for d in found:
+            if d.template != current:
+                current = d.template
+                file = next(t.file for t in plan.templates if t.name == d.template)
+                lines += ["", f"{d.template} ({file})"]
+            live, file = _value(d.live, d.sensitive), _value(d.file, d.sensitive)
+            lines.append(f"  {_where(d)}: live {live}, file {file}")
+        lines.append("")
+    if plan.unmanaged:
+        lines.append(f"Unmanaged (live, in no file; left alone): {', '.join(plan.unmanaged)}")
+    if found:
+        n = len({d.template for d in found})
+        lines.append(
+            f"Drift: {n} template{'s' if n != 1 else ''} drifted, {len(found)} "
+            f"difference{'s' if len(found) != 1 else ''}."
+        )
+    else:
+        lines.append(IN_SYNC)
+    return "\n".join(lines) + "\n"
+
+
+def drift_json(plan: Plan) -> str:
+    found = differences(plan)
+    body = {
+        "format_version": 1,
+        "in_sync": not found,
+        "differences": [
+            {
+                "template": d.template,
+                "role": d.role,
+                "field": d.field,
+                "live": shown(d.live, d.sensitive),
+                "file": shown(d.file, d.sensitive),
+            }
+            for d in found
+        ],
+        "unmanaged": list(plan.unmanaged),
+    }
+    return json.dumps(body, indent=2) + "\n"
+
+
+def drift_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
+    """For a drift issue: a table of differences, cut under GitHub's limit with a note."""
+    found = differences(plan)
+    lines = ["### hmsync drift", ""]
+    if not found:
+        lines.append(f"**{IN_SYNC}**")
+    else:
+        n = len({d.template for d in found})
+        lines += [
+            f"**{n} template(s) drifted, {len(found)} difference(s).** Live values differ from the "
+            "files: apply the files again, or change the files to match.",
+            "",
+            "| template | role | field | live | file |",
+            "|---|---|---|---|---|",
+        ]
+        used = sum(len(x) + 1 for x in lines)
+        for i, d in enumerate(found):
+            row = (
+                f"| `{d.template}` | {f'`{d.role}`' if d.role else ''} | {d.field or ''} "
+                f"| `{_value(d.live, d.sensitive)}` | `{_value(d.file, d.sensitive)}` |"
+            )
+            if used + len(row) > limit - 500:
+                lines.append(
+                    f"\n> [!NOTE]\n> {len(found) - i} more difference(s) not shown, to stay under "
+                    "GitHub's limit. Run `hmsync drift` for every one."
+                )
+                break
+            lines.append(row)
+            used += len(row) + 1
+    if plan.unmanaged:
+        lines += [
+            "",
+            f"Unmanaged (live, in no file; left alone): {', '.join(plan.unmanaged[:200])}",
+        ]
+    return "\n".join(lines) + "\n"

@@ -34,4 +34,34 @@ run hmsync apply demo-plan.json
 say "5. Plan again: nothing left to do"
 run hmsync plan examples/templates --detailed-exitcode
 
+say "6. Someone changes a role in the dashboard (here: straight through the API)"
+python - <<'PY'
+import os
+import time
+
+import httpx
+from hmsync.auth import make_token
+
+token, _ = make_token(os.environ["HMS_ACCESS_KEY"], os.environ["HMS_SECRET"], time.time())
+base, auth = os.environ["HMS_API_BASE"], {"Authorization": f"Bearer {token}"}
+webinar = httpx.get(f"{base}/templates", params={"name": "webinar"}, headers=auth).json()["data"][0]
+viewer = webinar["roles"]["viewer"]
+viewer["publishParams"]["allowed"] = ["audio"]
+httpx.post(f"{base}/templates/{webinar['_id']}/roles/viewer", json=viewer, headers=auth)
+print("webinar/viewer may now publish audio")
+PY
+
+say "7. Drift: the scheduled check notices (exit 2)"
+printf '$ hmsync drift examples/templates\n'
+hmsync drift examples/templates && code=0 || code=$?
+echo "(exit $code)"
+[ "$code" -eq 2 ]
+
+say "8. Export the live templates as files (e.g. to start a repository from a dashboard account)"
+out=$(mktemp -d)
+trap 'kill $emulator 2>/dev/null; wait $emulator 2>/dev/null; rm -rf "$log" demo-plan.json "$out"' EXIT
+run hmsync export --out "$out"
+echo "--- $out/webinar.yaml"
+cat "$out/webinar.yaml"
+
 say "Done. The emulator stops now; against 100ms, set HMS_ACCESS_KEY and HMS_SECRET instead."

@@ -26,8 +26,11 @@ def test_the_demo_runs_end_to_end() -> None:
     assert "3 files checked: no problems." in out
     assert "Plan: 3 templates to create." in out
     assert "Apply: 3 action(s) done, 0 failed, 0 not attempted, 0 not converged." in out
+    assert "No changes. Live templates match the files.\n" in out
+    assert '  role viewer: publishParams.allowed: live ["audio"], file []\n' in out
+    assert "Drift: 1 template drifted, 1 difference.\n(exit 2)" in out
+    assert "Exported 3 template(s) to " in out and "  viewer:\n    priority: 5\n" in out
     assert out.rstrip().endswith(
-        "No changes. Live templates match the files.\n\n"
         "== Done. The emulator stops now; against 100ms, set HMS_ACCESS_KEY and HMS_SECRET instead."
     )
     assert "demo-secret-not-real" not in out + proc.stderr

@@ -329,3 +329,11 @@ def test_arbitrary_bytes_never_crash(tmp_path: Path, raw: bytes) -> None:
 @given(value=yaml_values)
 def test_arbitrary_yaml_never_crashes(tmp_path: Path, value: object) -> None:
     _no_crash(tmp_path, yaml.safe_dump(value).encode())
+
+
+def test_usage_errors_exit_1_not_2(run: Run) -> None:
+    # 2 means "changes present" to CI jobs; a typo in the flags must not look like drift.
+    result = run("drift", "--no-such-flag")
+    assert result.code == 1
+    assert result.err.endswith("hmsync: error: unrecognized arguments: --no-such-flag\n")
+    assert run("--version").code == 0

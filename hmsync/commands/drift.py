@@ -1,0 +1,38 @@
+"""`hmsync drift`: for schedules; exit 2 and a report when live differs from the files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+
+from .. import render
+from ..errors import Exit
+from .common import add_api_arguments, load_valid, open_client, plan_live
+
+RENDERERS = {
+    "text": render.drift_text,
+    "json": render.drift_json,
+    "markdown": render.drift_markdown,
+}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "paths", nargs="*", metavar="PATHS", help="files or folders (default: templates/)"
+    )
+    p.add_argument(
+        "--format",
+        choices=tuple(RENDERERS),
+        default="text",
+        help="text (default), json, or markdown (for an issue)",
+    )
+    add_api_arguments(p)
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    checked = load_valid(args.paths, environ)
+    with open_client(args, environ) as client:
+        plan, _ = plan_live(checked.documents, client)
+    sys.stdout.write(RENDERERS[args.format](plan))
+    return Exit.CHANGES if plan.actions else Exit.OK

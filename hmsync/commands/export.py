@@ -1,0 +1,61 @@
+"""`hmsync export`: write the live templates as template files."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..errors import Exit, InputError, RefusedError
+from ..export import dump, file_name, template_file
+from .common import add_api_arguments, open_client
+
+SCHEMA_FILE = Path("schemas") / "template.schema.json"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default="templates", metavar="DIR", help="folder (default: templates/)")
+    p.add_argument("--only", action="append", metavar="NAME", help="export only this template")
+    p.add_argument("--force", action="store_true", help="overwrite existing files")
+    add_api_arguments(p)
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    out = Path(args.out)
+    with open_client(args, environ) as client:
+        live = client.list_templates()
+    if args.only:
+        missing = sorted(set(args.only) - {str(t.get("name")) for t in live})
+        if missing:
+            raise InputError(f"--only {missing[0]}: no live template has that name")
+        live = [t for t in live if t.get("name") in args.only]
+    taken: set[str] = set()
+    files = [(out / file_name(str(t.get("name")), taken), t) for t in sorted(live, key=_name)]
+    existing = [str(path) for path, _ in files if path.exists()]
+    if existing and not args.force:
+        raise RefusedError(
+            f"refusing to overwrite {len(existing)} existing file(s): {', '.join(existing)}; "
+            "pass --force to overwrite, or --out another folder"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    schema_path = os.path.relpath(SCHEMA_FILE, out)
+    variables: list[str] = []
+    for path, template in files:
+        data, needed = template_file(template)
+        variables += needed
+        path.write_text(dump(data, schema_path), encoding="utf-8")
+        print(f"wrote {path} ({len(data['roles'])} role(s))")
+    print(f"Exported {len(files)} template(s) to {out}/.")
+    if variables:
+        print(
+            "Recording credentials are written as placeholders; set these variables (to the "
+            f"values you use today) before plan or apply: {', '.join(variables)}"
+        )
+    if not SCHEMA_FILE.exists():
+        print(f"For editor completion: mkdir -p schemas && hmsync schema > {SCHEMA_FILE}")
+    return Exit.OK
+
+
+def _name(template: Mapping[str, object]) -> str:
+    return str(template.get("name"))

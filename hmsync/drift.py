@@ -1,0 +1,62 @@
+"""Drift: a plan read as a report of how live differs from the files. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .model import ABSENT, Action, Plan
+from .normalize import SENSITIVE
+
+MISSING = "(missing)"
+
+
+@dataclass(frozen=True)
+class Difference:
+    template: str
+    role: str | None
+    field: str | None
+    live: Any
+    file: Any
+    sensitive: bool = False
+
+
+def differences(plan: Plan) -> list[Difference]:
+    """One entry per field (or missing/extra role or template) where live differs from the files."""
+    out: list[Difference] = []
+    for template in plan.changed:
+        for action in template.actions:
+            out += _from_action(action)
+    return out
+
+
+def _from_action(action: Action) -> list[Difference]:
+    t, role = action.template, action.role
+    if action.kind == "create_template":
+        return [Difference(t, None, None, MISSING, "(defined)")]
+    if action.kind == "create_role":
+        return [Difference(t, role, None, MISSING, "(defined)")]
+    if action.kind == "delete_role":
+        return [Difference(t, role, None, "(exists)", MISSING)]
+    out = []
+    if action.kind == "rename_role":
+        out.append(Difference(t, role, "name", action.old_name, role))
+    prefix = "settings." if action.kind == "update_settings" else ""
+    for change in action.changes:
+        out.append(
+            Difference(
+                t,
+                role,
+                prefix + change.path,
+                MISSING if change.old is ABSENT else change.old,
+                MISSING if change.new is ABSENT else change.new,
+                change.sensitive,
+            )
+        )
+    return out
+
+
+def shown(value: Any, sensitive: bool) -> Any:
+    if sensitive and value not in (MISSING,):
+        return SENSITIVE
+    return value
