@@ -23,7 +23,7 @@ demo: $(BIN)/hmsync
 	@PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
 bench: $(BIN)/hmsync
-	$(BIN)/python benchmarks/diff_cpu.py
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

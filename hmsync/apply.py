@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -51,8 +50,9 @@ class _TemplateRun:
         self.client = client
         self.desired = desired
         self.template_id = live.get("_id") if live else None
-        self.roles: Json = copy.deepcopy(live.get("roles") or {}) if live else {}
-        self.settings: Json = copy.deepcopy(live.get("settings") or {}) if live else {}
+        # Entries are replaced as the API answers, never edited in place: a shallow copy will do.
+        self.roles: Json = dict(live.get("roles") or {}) if live else {}
+        self.settings: Json = dict(live.get("settings") or {}) if live else {}
 
     def run(self, action: Action) -> None:
         want_roles = self.desired.get("roles") or {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import traceback
@@ -143,6 +144,16 @@ def _print_schema(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     return Exit.OK
 
 
+def _log_to_stderr() -> None:
+    """-v: every request (method, URL, status, attempt; never a header or body) on stderr."""
+    logger = logging.getLogger("hmsync")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("hmsync: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     env = os.environ if environ is None else environ
     try:
@@ -150,6 +161,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except SystemExit as exc:  # argparse says 2 for a usage error; 2 means "changes" here
         return int(Exit.OK) if exc.code in (0, None) else int(Exit.ERROR)
     handler: Handler = args.handler
+    if getattr(args, "verbose", False):
+        _log_to_stderr()
     try:
         return int(handler(args, env))
     except HmsyncError as exc:

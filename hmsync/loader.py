@@ -27,29 +27,47 @@ MAX_NODES = 100_000
 _PLACEHOLDER = re.compile(r"\$\$|\$\{([^}]*)\}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_STR = "tag:yaml.org,2002:str"
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
 class Document:
-    """One template file: its data, and where each value and key sits in the file."""
+    """One template file: its data, and where each value and key sits in the file.
+
+    Locations are worked out on first use, by reading the text again: most files have no
+    problem, and recording a location for every value of a thousand files costs seconds.
+    """
 
     file: str
     data: dict[str, Any]
-    values: dict[Path, Location] = field(default_factory=dict)
-    keys: dict[Path, Location] = field(default_factory=dict)
+    text: str = ""
     interpolated: set[Path] = field(default_factory=set)
     digest: str = ""
+    _values: dict[Path, Location] | None = field(default=None, repr=False)
+    _keys: dict[Path, Location] = field(default_factory=dict, repr=False)
+
+    def _locate(self) -> dict[Path, Location]:
+        if self._values is None:
+            builder = _Builder(self.file, {}, locate=True)
+            root = builder.compose(self.text)
+            if root is not None:
+                builder.build(root, ())
+            self._values, self._keys = builder.values, builder.keys
+        return self._values
 
     def where(self, path: Path) -> Location:
         """The location of the value at path, or of its nearest located ancestor."""
+        values = self._locate()
         for end in range(len(path), -1, -1):
-            loc = self.values.get(path[:end])
+            loc = values.get(path[:end])
             if loc is not None:
                 return loc
         return Location(self.file, 1, 1)
 
     def where_key(self, path: Path) -> Location:
-        return self.keys.get(path) or self.where(path)
+        self._locate()
+        return self._keys.get(path) or self.where(path)
 
 
 def find_files(paths: Iterable[str]) -> list[FsPath]:
@@ -109,11 +127,18 @@ def load_bytes(
         return None, [exc.problem]
     except yaml.MarkedYAMLError as exc:
         return None, [_yaml_problem(name, exc)]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as NUL
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = (
+            exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        )
+        msg = f"character U+{char:04X} is not allowed in YAML; remove it"
+        return None, [Problem(Location(name, line, col), "", msg)]
     except yaml.YAMLError as exc:  # errors without a mark
         return None, [Problem(Location(name, 1, 1), "", f"not valid YAML: {exc}")]
-    doc = Document(name, data, builder.values, builder.keys, builder.interpolated)
-    doc.digest = hashlib.sha256(raw).hexdigest()
-    return doc, builder.problems
+    digest = hashlib.sha256(raw).hexdigest()
+    return Document(name, data, text, builder.interpolated, digest), builder.problems
 
 
 def _yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
@@ -134,21 +159,27 @@ class _Located(Exception):
 
 
 class _Builder:
-    """Turns a composed node tree into plain values, recording locations on the way."""
+    """Turns a composed node tree into plain values.
 
-    def __init__(self, name: str, environ: Mapping[str, str]) -> None:
+    With locate=True it records where every value and key is; otherwise only problems get a
+    location, taken from the node at hand.
+    """
+
+    def __init__(self, name: str, environ: Mapping[str, str], locate: bool = False) -> None:
         self.name = name
         self.environ = environ
+        self.locate = locate
         self.values: dict[Path, Location] = {}
         self.keys: dict[Path, Location] = {}
         self.interpolated: set[Path] = set()
         self.problems: list[Problem] = []
         self.count = 0
-        self.stack: set[int] = set()
+        self.stack: list[tuple[int, yaml.Node]] = []  # the mappings and lists being built
         self.loader: yaml.SafeLoader | None = None
 
     def compose(self, text: str) -> yaml.Node | None:
-        self.loader = yaml.SafeLoader(text)
+        # libyaml's parser when present: the same nodes and marks, ~10x faster.
+        self.loader = _SafeLoader(text)
         try:
             return self.loader.get_single_node()
         finally:
@@ -160,28 +191,27 @@ class _Builder:
     def fail(self, node: yaml.Node, path: Path, message: str) -> _Located:
         return _Located(Problem(self.loc(node), dotted(path), message))
 
-    def build(self, node: yaml.Node, path: Path) -> Any:
+    def build(self, node: yaml.Node, path: Path, key_node: yaml.Node | None = None) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise self.fail(node, path, f"more than {MAX_NODES} values after expanding aliases")
-        if id(node) in self.stack:
-            where = self.keys.get(path, self.loc(node))
-            raise _Located(
-                Problem(where, dotted(path), "an alias refers to the node that contains it")
-            )
-        self.values[path] = self.loc(node)
+        if any(n is node for _, n in self.stack):
+            where = key_node if key_node is not None else node
+            raise self.fail(where, path, "an alias refers to the node that contains it")
+        if self.locate:
+            self.values[path] = self.loc(node)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
         if node.tag not in _COLLECTION_TAGS:
             raise self.fail(node, path, f"unsupported YAML tag {node.tag}; write plain YAML")
-        self.stack.add(id(node))
+        self.stack.append((id(node), node))
         try:
             if isinstance(node, yaml.SequenceNode):
                 return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
             assert isinstance(node, yaml.MappingNode)
             return self.mapping(node, path)
         finally:
-            self.stack.discard(id(node))
+            self.stack.pop()
 
     def mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
         seen: dict[Any, yaml.Node] = {}
@@ -205,11 +235,14 @@ class _Builder:
         for key_node, value_node in node.value:
             key = self.key(key_node, path)
             key_path = (*path, key)
-            self.keys[key_path] = self.loc(key_node)
-            out[key] = self.build(value_node, key_path)
+            if self.locate:
+                self.keys[key_path] = self.loc(key_node)
+            out[key] = self.build(value_node, key_path, key_node)
         return out
 
     def key(self, node: yaml.Node, path: Path) -> str:
+        if node.tag == _STR:  # nearly every key: no constructor needed
+            return str(node.value)
         assert self.loader is not None
         key = self.loader.construct_object(node) if isinstance(node, yaml.ScalarNode) else None
         if not isinstance(key, str):
@@ -218,8 +251,11 @@ class _Builder:
         return key
 
     def scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
-        assert self.loader is not None
-        value = self.loader.construct_object(node)
+        if node.tag == _STR:  # the resolver has already told strings apart
+            value: Any = node.value
+        else:
+            assert self.loader is not None
+            value = self.loader.construct_object(node)
         if isinstance(value, str) and "$" in value:
             value = self.interpolate(value, node, path)
         return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -34,8 +35,27 @@ def schema() -> dict[str, Any]:
 
 
 @cache
+def _inlined() -> dict[str, Any]:
+    """The schema with its $refs inlined: it is not recursive, and validating against it
+    resolves no references, which makes a thousand files about twice as fast to check."""
+    inlined: dict[str, Any] = _inline(schema(), schema()["$defs"])
+    return inlined
+
+
+@cache
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(schema())
+    return Draft202012Validator(_inlined())
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
 
 
 @dataclass(frozen=True)
@@ -75,8 +95,96 @@ def check_paths(
 
 
 def schema_problems(doc: Document) -> Iterator[Problem]:
+    if is_valid(doc.data):  # the usual case, ~10x cheaper than collecting errors
+        return
     for error in _validator().iter_errors(doc.data):
         yield from _translate(doc, error)
+
+
+# The keywords the fast check understands; a test keeps the schema within them.
+FAST_KEYWORDS = frozenset(
+    {
+        "type",
+        "enum",
+        "properties",
+        "required",
+        "additionalProperties",
+        "propertyNames",
+        "items",
+        "uniqueItems",
+        "minLength",
+        "pattern",
+        "minimum",
+        "maximum",
+        # annotations, no effect on validity:
+        "$schema",
+        "$id",
+        "title",
+        "description",
+        "default",
+    }
+)
+_TYPES: dict[str, Any] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: (
+        (isinstance(v, int) and not isinstance(v, bool))
+        or (isinstance(v, float) and v.is_integer())
+    ),
+}
+
+
+def is_valid(instance: Any) -> bool:
+    """Whether jsonschema would find no error: the same verdict, without building errors."""
+    return _fits(_inlined(), instance)
+
+
+def _fits(rule: dict[str, Any], value: Any) -> bool:
+    kind = rule.get("type")
+    if kind is not None and not _TYPES[kind](value):
+        return False
+    if "enum" in rule and not any(value == e and type(value) is type(e) for e in rule["enum"]):
+        return False
+    if isinstance(value, dict):
+        props, extra = rule.get("properties", {}), rule.get("additionalProperties", True)
+        names = rule.get("propertyNames")
+        if any(k not in value for k in rule.get("required", ())):
+            return False
+        for key, item in value.items():
+            if names is not None and not _fits(names, key):
+                return False
+            if key in props:
+                if not _fits(props[key], item):
+                    return False
+            elif extra is False or (isinstance(extra, dict) and not _fits(extra, item)):
+                return False
+    elif isinstance(value, list):
+        items = rule.get("items")
+        if items is not None and not all(_fits(items, v) for v in value):
+            return False
+        if rule.get("uniqueItems") and len({_identity(v) for v in value}) != len(value):
+            return False
+    elif isinstance(value, str):
+        if len(value) < rule.get("minLength", 0):
+            return False
+        if "pattern" in rule and not re.search(rule["pattern"], value):
+            return False
+    elif (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and not rule.get("minimum", value) <= value <= rule.get("maximum", value)
+    ):
+        return False
+    return True
+
+
+def _identity(value: Any) -> str:
+    # As jsonschema's uniqueItems: 1 and true differ, 1 and 1.0 do not.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return json.dumps(value, sort_keys=True, default=repr)
 
 
 def _translate(doc: Document, error: ValidationError) -> Iterator[Problem]:
@@ -157,7 +265,9 @@ def _role_problems(doc: Document) -> Iterator[Problem]:
     if not isinstance(roles, dict):
         return
     renamed_from = Counter(
-        r.get("renamedFrom") for r in roles.values() if isinstance(r, dict) and "renamedFrom" in r
+        r["renamedFrom"]
+        for r in roles.values()
+        if isinstance(r, dict) and isinstance(r.get("renamedFrom"), str)
     )
     for role_name, role in roles.items():
         if not isinstance(role, dict):

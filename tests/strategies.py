@@ -67,8 +67,11 @@ settings = _some(
                 "options": _some(region=st.sampled_from(["eu-west-1", "us-east-1"])),
                 "credentials": st.fixed_dictionaries(
                     {
-                        "key": st.text("ABCDEF0123", min_size=1, max_size=8),
-                        "secret": st.text("abcdef0123", min_size=1, max_size=12),
+                        # Distinctive values, so that a scan for them finds only real leaks.
+                        "key": st.text("ABCDEF0123", min_size=8, max_size=12).map("AKIA".__add__),
+                        "secret": st.text("abcdef0123", min_size=12, max_size=16).map(
+                            "sec-".__add__
+                        ),
                     }
                 ),
             },

@@ -3,6 +3,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+
 from hmsync.loader import MAX_NODES, load_bytes, load_file
 from hmsync.problems import Location
 
@@ -86,13 +88,22 @@ def test_utf8_byte_order_mark_is_accepted() -> None:
 
 
 def test_not_yaml() -> None:
+    # PyYAML words it one way, libyaml (bundled in PyYAML's wheels, used when present) another.
+    problem = (
+        "did not find expected node content"
+        if yaml.__with_libyaml__
+        else "expected the node content, but found '<stream end>'"
+    )
     assert messages("t.yaml", b"name: a\nroles: {host: [\n") == [
-        "t.yaml:3:1: YAML syntax error: expected the node content, but found '<stream end>' "
-        "(while parsing a flow node)"
+        f"t.yaml:3:1: YAML syntax error: {problem} (while parsing a flow node)"
     ]
+    tab = (
+        "found a tab character that violates indentation (while scanning a plain scalar)"
+        if yaml.__with_libyaml__
+        else "found character '\\t' that cannot start any token (while scanning for the next token)"
+    )
     assert messages("t.yaml", b"name: a\n\tpriority: 1\n") == [
-        "t.yaml:2:1: YAML syntax error: found character '\\t' that cannot start any token "
-        "(while scanning for the next token)"
+        f"t.yaml:2:1: YAML syntax error: {tab}"
     ]
 
 
@@ -145,3 +156,9 @@ def test_unreadable_file(tmp_path: Path) -> None:
     doc, problems = load_file(tmp_path, {})
     assert doc is None
     assert [p.message for p in problems] == ["cannot read the file: Is a directory"]
+
+
+def test_characters_yaml_does_not_allow_are_located() -> None:
+    assert messages("t.yaml", b"name: a\nroles: {}\x00\n") == [
+        "t.yaml:2:10: character U+0000 is not allowed in YAML; remove it"
+    ]

@@ -149,15 +149,20 @@ def test_only_restricts_the_plan(emu: Emulator, run: Run) -> None:
     assert unknown.err == "hmsync: --only nope: no template file defines a template of that name\n"
 
 
-def test_invalid_files_stop_before_any_call(emu: Emulator, run: Run, write: Write) -> None:
+def test_invalid_files_are_reported_first_and_nothing_is_written(
+    emu: Emulator, run: Run, write: Write
+) -> None:
     write("templates/a.yaml", "name: a\nroles:\n  host: {priority: 99}\n")
-    result = run("plan", env=env(emu))
-    assert result.code == 1
-    assert result.err == (
+    expected = (
         "hmsync: 1 error in the template files; fix them first (hmsync validate lists the same)\n"
         "  templates/a.yaml:3:20: roles.host.priority: 99 is greater than the maximum of 10\n"
     )
-    assert emu.calls()["total"] == 0
+    result = run("plan", env=env(emu))
+    assert (result.code, result.err) == (1, expected)
+    assert emu.calls()["writes"] == 0  # the live listing, read meanwhile, is all that was asked
+    # Without credentials, the files' own errors still come first.
+    assert run("plan", env={"HMS_API_BASE": emu.api_base}).err == expected
+    assert run("apply", "--auto-approve", env={}).err == expected
 
 
 def test_api_errors_are_one_line_with_details(emu: Emulator, run: Run, write: Write) -> None:

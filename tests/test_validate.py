@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from hmsync.cli import main
-from hmsync.schema import check_paths, schema
+from hmsync.schema import FAST_KEYWORDS, _validator, check_paths, is_valid, schema
 
 from .conftest import EXAMPLE_ENV, EXAMPLES, Run, Write
+from .strategies import templates
 
 BAD = """\
 name: y z/
@@ -337,3 +338,62 @@ def test_usage_errors_exit_1_not_2(run: Run) -> None:
     assert result.code == 1
     assert result.err.endswith("hmsync: error: unrecognized arguments: --no-such-flag\n")
     assert run("--version").code == 0
+
+
+def test_wrong_types_never_reach_the_semantic_checks_as_crashes(run: Run, write: Write) -> None:
+    write(
+        "t.yaml",
+        "name: a\nroles:\n  x: {renamedFrom: []}\n  y: {subscribeParams: {subscribeToRoles: [[1]]}}\n",
+    )
+    result = run("validate", "t.yaml")
+    assert result.code == 1
+    assert result.out.splitlines()[:2] == [
+        "t.yaml:3:20: roles.x.renamedFrom: [] is not of type 'string'",
+        "t.yaml:4:44: roles.y.subscribeParams.subscribeToRoles[0]: [1] is not of type 'string'",
+    ]
+
+
+# -- the fast validity check agrees with jsonschema ------------------------------------------
+
+
+def test_the_schema_uses_only_keywords_the_fast_check_understands() -> None:
+    used: set[str] = set()
+
+    def walk(node: object, in_properties: bool = False) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not in_properties and key != "$defs":
+                    used.add(key)
+                walk(value, in_properties=key in ("properties", "$defs") and not in_properties)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(schema())
+    assert used - {"$ref"} <= FAST_KEYWORDS
+
+
+def mutate(data: object, draw: st.DrawFn) -> object:
+    """A valid template with one part replaced by something arbitrary."""
+    if isinstance(data, dict) and data and draw(st.booleans()):
+        key = draw(st.sampled_from(sorted(data)))
+        return {**data, key: mutate(data[key], draw)}
+    if isinstance(data, list) and data and draw(st.booleans()):
+        i = draw(st.integers(0, len(data) - 1))
+        return [*data[:i], mutate(data[i], draw), *data[i + 1 :]]
+    return draw(
+        yaml_values
+        | st.floats(allow_nan=False)
+        | st.sampled_from(
+            ["audio", "vp8", "opus", "in", True, 1, 1.0, 0, 5000, -1, "", "a/b", [], {}]
+        )
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=st.data())
+def test_fast_check_and_jsonschema_agree(data: st.DataObject) -> None:
+    template = data.draw(templates())
+    for _ in range(data.draw(st.integers(0, 3))):
+        template = mutate(template, data.draw)
+    assert is_valid(template) == _validator().is_valid(template)

@@ -16,7 +16,14 @@ from ..errors import Exit, RefusedError
 from ..loader import Document
 from ..model import Action, Plan
 from ..normalize import fingerprint
-from .common import add_api_arguments, load_valid, open_client, plan_live, select, use_color
+from .common import (
+    add_api_arguments,
+    load_and_read,
+    load_valid,
+    open_client,
+    plan_live,
+    use_color,
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -37,13 +44,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | None = None) -> int:
     stdin = stdin or sys.stdin
     saved = _saved_plan_path(args.targets)
-    with open_client(args, environ) as client:
+    if saved:
+        client = open_client(args, environ)
+    else:
+        client, checked, live = load_and_read(args, environ, args.targets)
+    with client:
         if saved:
             plan, documents, live = _check_saved(saved, client, environ)
         else:
-            checked = load_valid(args.targets, environ)
-            documents = select(checked.documents, None)
-            plan, live = plan_live(documents, client, all_files=checked.documents)
+            documents = checked.documents
+            plan, live = plan_live(documents, client, all_files=documents, live=live)
             if args.format == "text":
                 sys.stdout.write(render.plan_text(plan, use_color(args, environ, sys.stdout)))
         if not plan.actions:

@@ -7,6 +7,7 @@ import os
 import secrets
 import sys
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TextIO
 
 from ..api import Client, Json, client_from_env
@@ -59,14 +60,43 @@ def open_client(args: argparse.Namespace, environ: Mapping[str, str]) -> Client:
     return client_from_env(environ, args.api_base, args.timeout, args.parallelism, args.retries)
 
 
+def load_and_read(
+    args: argparse.Namespace, environ: Mapping[str, str], paths: Sequence[str]
+) -> tuple[Client, Checked, list[Json]]:
+    """The validated files and every live template, read at once: the listing waits on the
+    network while validation works the CPU, so both take about as long as the longer one.
+
+    Problems in the files are reported first, before credential or API errors; a listing
+    begun for files that turn out invalid only read, never wrote."""
+    try:
+        client = open_client(args, environ)
+    except InputError:
+        load_valid(paths, environ)  # the files' own errors come first
+        raise
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            listing = pool.submit(client.list_templates)
+            try:
+                checked = load_valid(paths, environ)
+            except InputError:
+                listing.cancel()
+                raise
+            return client, checked, listing.result()
+    except BaseException:
+        client.close()
+        raise
+
+
 def plan_live(
     documents: list[Document],
     client: Client,
     salt: str | None = None,
     all_files: list[Document] | None = None,
+    live: list[Json] | None = None,
 ) -> tuple[Plan, list[Json]]:
-    """Read every live template (ceil(N/20) calls); diff the documents against them."""
-    live = client.list_templates()
+    """Diff the documents against the live templates, read now (ceil(N/20) calls) unless given."""
+    if live is None:
+        live = client.list_templates()
     every = all_files or documents
     plan = make_plan(
         [(d.file, d.data) for d in documents],

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from .. import render
 from ..errors import Exit
-from .common import add_api_arguments, load_valid, open_client, plan_live
+from .common import add_api_arguments, load_and_read, plan_live
 
 RENDERERS = {
     "text": render.drift_text,
@@ -31,8 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    checked = load_valid(args.paths, environ)
-    with open_client(args, environ) as client:
-        plan, _ = plan_live(checked.documents, client)
+    client, checked, live = load_and_read(args, environ, args.paths)
+    with client:
+        plan, _ = plan_live(checked.documents, client, live=live)
     sys.stdout.write(RENDERERS[args.format](plan))
     return Exit.CHANGES if plan.actions else Exit.OK

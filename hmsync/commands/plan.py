@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .. import planfile, render
 from ..errors import Exit, InputError
-from .common import add_api_arguments, load_valid, open_client, plan_live, select, use_color
+from .common import add_api_arguments, load_and_read, plan_live, select, use_color
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -37,10 +37,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    checked = load_valid(args.paths, environ)
-    documents = select(checked.documents, args.only)
-    with open_client(args, environ) as client:
-        plan, _ = plan_live(documents, client, all_files=checked.documents)
+    client, checked, live = load_and_read(args, environ, args.paths)
+    with client:
+        documents = select(checked.documents, args.only)
+        plan, _ = plan_live(documents, client, all_files=checked.documents, live=live)
     if args.format == "json":
         sys.stdout.write(render.plan_json(plan))
     elif args.format == "markdown":

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import rules
 
+T = TypeVar("T")
 ID_BASE = 0x615E61B0BA65E77A89BA0000  # looks like the seed's ObjectIds; grows by one per template
 STATE_VERSION = 1
 MAX_LIMIT = 20
 DEFAULT_LIMIT = 10
+
+
+def _copy(value: T) -> T:
+    """A deep copy of JSON data; several times faster than copy.deepcopy on large pages."""
+    copied: T = json.loads(json.dumps(value))
+    return copied
 
 
 class ApiError(Exception):
@@ -100,7 +106,7 @@ class Store:
 
     def dump(self) -> list[dict[str, Any]]:
         with self.lock:
-            return [copy.deepcopy(self.templates[i]) for i in sorted(self.templates, reverse=True)]
+            return [_copy(self.templates[i]) for i in sorted(self.templates, reverse=True)]
 
     def _new_id(self) -> str:
         self.next_id += 1
@@ -135,12 +141,12 @@ class Store:
         with self.lock:
             loaded = []
             for given in templates:
-                template = copy.deepcopy(given)
+                template = _copy(given)
                 template.setdefault("_id", self._new_id())
                 template.setdefault("customer", self.customer)
                 template.setdefault("roles", {})
                 self.templates[template["_id"]] = template
-                loaded.append(copy.deepcopy(template))
+                loaded.append(_copy(template))
             self._persist()
             return loaded
 
@@ -167,9 +173,9 @@ class Store:
                 name: rules.fill_role(role, name) for name, role in body.get("roles", {}).items()
             }
             if "settings" in body:
-                template["settings"] = copy.deepcopy(body["settings"])
+                template["settings"] = _copy(body["settings"])
             self._persist()
-            return copy.deepcopy(template)
+            return _copy(template)
 
     def modify_template(self, template_id: str, body: Any) -> dict[str, Any]:
         problems = rules.check_template(body, require_whole=True)
@@ -186,9 +192,9 @@ class Store:
                 self._set_default(template, body["default"])
             # Modify replaces roles and settings whole; it does not merge.
             template["roles"] = {n: rules.fill_role(r, n) for n, r in body["roles"].items()}
-            template["settings"] = copy.deepcopy(body["settings"])
+            template["settings"] = _copy(body["settings"])
             self._persist()
-            return copy.deepcopy(template)
+            return _copy(template)
 
     def list_templates(self, query: dict[str, str]) -> dict[str, Any]:
         limit = _int_param(query, "limit", DEFAULT_LIMIT)
@@ -215,7 +221,7 @@ class Store:
                     or bool(self.templates[i].get("default")) is wanted_default
                 )
             ]
-            page = [copy.deepcopy(t) for t in matches[:limit]]
+            page = [_copy(t) for t in matches[:limit]]
         # `last` continues the list; a full page that ends it says so with an empty `last`
         # (api-notes: the list ends on a short page or an empty `last`).
         more = len(matches) > limit
@@ -238,7 +244,7 @@ class Store:
                 roles.pop(role_name, None)
             roles[new_name] = role
             self._persist()
-            return copy.deepcopy(role)
+            return _copy(role)
 
     def get_role(self, template_id: str, role_name: str) -> dict[str, Any]:
         with self.lock:
@@ -247,7 +253,7 @@ class Store:
                 raise ApiError(
                     404, "role not found", [f"no role {role_name} in template {template_id}"]
                 )
-            return copy.deepcopy(role)
+            return _copy(role)
 
     def delete_role(self, template_id: str, role_name: str) -> None:
         with self.lock:
@@ -265,13 +271,13 @@ class Store:
             raise _bad_body(problems)
         with self.lock:
             template = self._get(template_id)
-            template["settings"] = copy.deepcopy(body)
+            template["settings"] = _copy(body)
             self._persist()
-            return copy.deepcopy(body)
+            return _copy(body)
 
     def get_settings(self, template_id: str) -> dict[str, Any]:
         with self.lock:
-            return copy.deepcopy(self._get(template_id).get("settings", {}))
+            return _copy(self._get(template_id).get("settings", {}))
 
 
 def _int_param(query: dict[str, str], name: str, default: int) -> int:
