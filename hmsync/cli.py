@@ -8,6 +8,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from . import __version__
 from .commands import apply as apply_cmd
@@ -36,6 +37,52 @@ files:
   literal $. Recording credentials belong in such variables, never in the file."""
 
 Handler = Callable[[argparse.Namespace, Mapping[str, str]], int]
+# name, module (with add_arguments(parser) and run(args, environ)), help, description
+COMMANDS: list[tuple[str, Any, str, str]] = [
+    (
+        "validate",
+        validate_cmd,
+        "check template files offline (schema and semantic checks)",
+        "Check template files against the schema and hmsync's own rules, offline. "
+        "Every problem is reported at once, one line each, as file:line:col: path: message.",
+    ),
+    (
+        "plan",
+        plan_cmd,
+        "show what apply would change (read-only)",
+        "Read the live templates and show how they differ from the files: the actions apply "
+        "would take. Changes nothing.",
+    ),
+    (
+        "apply",
+        apply_cmd,
+        "carry out a saved plan, or plan and confirm",
+        "Make the live templates match the files. With PLAN.json (from `hmsync plan -o`), "
+        "carry out exactly that plan, refusing if the files or the live templates changed "
+        "since. With PATHS, plan, show it and ask for confirmation.",
+    ),
+    (
+        "drift",
+        drift_cmd,
+        "report how live templates differ from the files (for schedules)",
+        "Plan for schedules: exit 0 in sync, 2 drifted, 1 on error, with a report naming "
+        "template, role, field, the live value and the file's value.",
+    ),
+    (
+        "export",
+        export_cmd,
+        "write the live templates as template files",
+        "Write one YAML file per live template, documented defaults left out and recording "
+        "credentials as ${HMSYNC_...} placeholders. Then validate and plan: no changes.",
+    ),
+    (
+        "emulator",
+        emulator_cmd,
+        "serve a local, faithful 100ms policy API (tests, demos, CI)",
+        "Serve the 100ms policy v1 API on a local port, with state in memory or in a file, "
+        "injectable faults, and a control endpoint under /_emulator/.",
+    ),
+]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,84 +100,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser(
-        "validate",
-        parents=[common],
-        help="check template files offline (schema and semantic checks)",
-        description="Check template files against the schema and hmsync's own rules, offline. "
-        "Every problem is reported at once, one line each, as file:line:col: path: message.",
-        epilog=f"{FILE_FORMAT}\n\n{EXIT_CODES}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument(
-        "paths", nargs="*", metavar="PATHS", help="files or folders (default: templates/)"
-    )
-    p.add_argument("--strict", action="store_true", help="turn warnings into errors")
-    p.add_argument(
-        "--format",
-        choices=("text", "json", "github"),
-        default="text",
-        help="text (default), json, or github workflow annotations",
-    )
-    p.set_defaults(handler=validate_cmd.run)
-
-    p = sub.add_parser(
-        "plan",
-        parents=[common],
-        help="show what apply would change (read-only)",
-        description="Read the live templates and show how they differ from the files: the "
-        "actions apply would take. Changes nothing.",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    plan_cmd.add_arguments(p)
-    p.set_defaults(handler=plan_cmd.run)
-
-    p = sub.add_parser(
-        "apply",
-        parents=[common],
-        help="carry out a saved plan, or plan and confirm",
-        description="Make the live templates match the files. With PLAN.json (from "
-        "`hmsync plan -o`), carry out exactly that plan, refusing if the files or the live "
-        "templates changed since. With PATHS, plan, show it and ask for confirmation.",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    apply_cmd.add_arguments(p)
-    p.set_defaults(handler=apply_cmd.run)
-
-    p = sub.add_parser(
-        "drift",
-        parents=[common],
-        help="report how live templates differ from the files (for schedules)",
-        description="Plan for schedules: exit 0 in sync, 2 drifted, 1 on error, with a report "
-        "naming template, role, field, the live value and the file's value.",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    drift_cmd.add_arguments(p)
-    p.set_defaults(handler=drift_cmd.run)
-
-    p = sub.add_parser(
-        "export",
-        parents=[common],
-        help="write the live templates as template files",
-        description="Write one YAML file per live template, documented defaults left out and "
-        "recording credentials as ${HMSYNC_...} placeholders. Then validate and plan: no changes.",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    export_cmd.add_arguments(p)
-    p.set_defaults(handler=export_cmd.run)
-
-    p = sub.add_parser(
-        "emulator",
-        help="serve a local, faithful 100ms policy API (tests, demos, CI)",
-        description="Serve the 100ms policy v1 API on a local port, with state in memory or "
-        "in a file, injectable faults, and a control endpoint under /_emulator/.",
-    )
-    emulator_cmd.add_arguments(p)
-    p.set_defaults(handler=emulator_cmd.run)
+    for name, module, summary, description in COMMANDS:
+        epilog = f"{FILE_FORMAT}\n\n{EXIT_CODES}" if name == "validate" else EXIT_CODES
+        p = sub.add_parser(
+            name,
+            parents=[common],
+            help=summary,
+            description=description,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(p)
+        p.set_defaults(handler=module.run)
 
     p = sub.add_parser("schema", help="print the template JSON Schema (for editors)")
     p.set_defaults(handler=_print_schema)

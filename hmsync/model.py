@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
+# Listed in the order apply carries a template's actions out in: roles first (so subscribed
+# roles exist), renames, settings, the default flag, and deletes last.
 ActionKind = Literal[
     "create_template",
     "create_role",
@@ -14,17 +16,7 @@ ActionKind = Literal[
     "set_default",
     "delete_role",
 ]
-# The order apply carries a template's actions out in: roles first (so subscribed roles exist),
-# renames, settings, the default flag, and deletes last.
-APPLY_ORDER: tuple[ActionKind, ...] = (
-    "create_template",
-    "create_role",
-    "update_role",
-    "rename_role",
-    "update_settings",
-    "set_default",
-    "delete_role",
-)
+APPLY_ORDER: tuple[ActionKind, ...] = get_args(ActionKind)
 # The order a plan shows them in: deletes first, so nobody misses one.
 SHOW_ORDER: tuple[ActionKind, ...] = ("delete_role", *APPLY_ORDER[:-1])
 FORMAT_VERSION = 1

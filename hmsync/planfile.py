@@ -8,7 +8,7 @@ from typing import Any
 
 from . import __version__
 from .errors import InputError
-from .model import ABSENT, FORMAT_VERSION, Action, Change, Plan
+from .model import ABSENT, APPLY_ORDER, FORMAT_VERSION, Action, Change, Plan
 from .normalize import SENSITIVE
 
 
@@ -38,18 +38,7 @@ def action_to_dict(action: Action) -> dict[str, Any]:
 
 
 def summary(plan: Plan) -> dict[str, int]:
-    counts = {
-        kind: 0
-        for kind in (
-            "create_template",
-            "create_role",
-            "update_role",
-            "rename_role",
-            "update_settings",
-            "set_default",
-            "delete_role",
-        )
-    }
+    counts: dict[str, int] = dict.fromkeys(APPLY_ORDER, 0)
     for action in plan.actions:
         counts[action.kind] += 1
     return counts

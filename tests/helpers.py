@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -65,3 +67,15 @@ def example_data(name: str) -> dict[str, Any]:
         text = text.replace("${" + var + "}", value)
     data: dict[str, Any] = yaml.safe_load(text)
     return data
+
+
+def hmsync(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The hmsync command in a process of its own, as a user or CI runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "hmsync", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )

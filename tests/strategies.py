@@ -89,3 +89,40 @@ def templates(draw: st.DrawFn, name: str | None = None) -> dict[str, Any]:
     if draw(st.booleans()):
         out["default"] = draw(st.booleans())
     return out
+
+
+# Arbitrary YAML values over the schema's own key names, for fuzzing validate.
+FUZZ_KEYS = [
+    "name",
+    "roles",
+    "settings",
+    "default",
+    "host",
+    "publishParams",
+    "video",
+    "bitRate",
+    "allowed",
+    "subscribeParams",
+    "subscribeToRoles",
+    "renamedFrom",
+    "recording",
+    "upload",
+    "credentials",
+    "key",
+    "secret",
+    "region",
+    "permissions",
+    "<<",
+    "x",
+]
+fuzz_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(FUZZ_KEYS), inner, max_size=5)
+    ),
+    max_leaves=25,
+)

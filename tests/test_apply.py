@@ -23,7 +23,7 @@ from hmsync.emulator import Emulator
 from hmsync.normalize import role_body
 
 from .conftest import EXAMPLES, Run, Write
-from .helpers import api, env, write_complete
+from .helpers import api, env, hmsync, write_complete
 from .strategies import templates
 
 ROOM = """\
@@ -466,14 +466,7 @@ def test_killed_applies_are_finished_by_the_next_one(tmp_path: Path, write: Writ
                     for r, body in roles.items()
                 )
             )
-            again = subprocess.run(
-                [sys.executable, "-m", "hmsync", "apply", "--auto-approve"],
-                cwd=tmp_path,
-                env=environ,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+            again = hmsync("apply", "--auto-approve", cwd=tmp_path, env=environ)
             assert again.returncode == 0, again.stdout + again.stderr
             assert_state_is(emu, desired)  # converged, and nothing extra exists
     # The kills did land mid-apply, with some but not all of the 36 updates done.

@@ -25,7 +25,8 @@ from hmsync.loader import load_bytes
 from hmsync.schema import schema_problems, semantic_problems
 
 from .conftest import EXAMPLES, Run, Write
-from .helpers import env
+from .helpers import env, hmsync
+from .strategies import fuzz_values
 
 FAULTS: dict[str, dict[str, Any]] = {
     "latency": {"latency_ms": 40},
@@ -234,23 +235,9 @@ def test_emulator_restarted_mid_apply_with_state_then_apply_converges(
         server = start_emulator(port, state_file, latency=0)
         kept = httpx.get(base + "/_emulator/templates").json()["templates"]
         assert sum(r.get("priority") == 3 for t in kept for r in t["roles"].values()) == updated
-        again = subprocess.run(
-            [sys.executable, "-m", "hmsync", "apply", "--auto-approve"],
-            cwd=tmp_path,
-            env=environ,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        again = hmsync("apply", "--auto-approve", cwd=tmp_path, env=environ)
         assert again.returncode == 0, again.stdout + again.stderr
-        plan = subprocess.run(
-            [sys.executable, "-m", "hmsync", "plan", "--detailed-exitcode"],
-            cwd=tmp_path,
-            env=environ,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        plan = hmsync("plan", "--detailed-exitcode", cwd=tmp_path, env=environ)
         assert (plan.returncode, plan.stdout) == (
             0,
             "No changes. Live templates match the files.\n",
@@ -265,44 +252,11 @@ def test_emulator_restarted_mid_apply_with_state_then_apply_converges(
 
 # -- 10,000 cases of bad input ---------------------------------------------------------------
 
-keys = st.sampled_from(
-    [
-        "name",
-        "roles",
-        "settings",
-        "default",
-        "host",
-        "publishParams",
-        "video",
-        "bitRate",
-        "allowed",
-        "subscribeParams",
-        "subscribeToRoles",
-        "renamedFrom",
-        "recording",
-        "upload",
-        "credentials",
-        "key",
-        "secret",
-        "region",
-        "<<",
-        "x",
-    ]
-)
-values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(10**6), 10**6)
-    | st.floats(allow_nan=True)
-    | st.text(max_size=12),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=5),
-    max_leaves=25,
-)
 inputs = st.one_of(
     st.binary(max_size=300),
     st.text(max_size=300).map(lambda t: t.encode("utf-8", "surrogatepass")),
-    values.map(lambda v: yaml.safe_dump(v).encode()),
-    values.map(lambda v: yaml.safe_dump({"name": "t", "roles": {"host": v}}).encode()),
+    fuzz_values.map(lambda v: yaml.safe_dump(v).encode()),
+    fuzz_values.map(lambda v: yaml.safe_dump({"name": "t", "roles": {"host": v}}).encode()),
     st.lists(
         st.sampled_from(
             [
@@ -385,14 +339,7 @@ def test_no_secret_or_token_anywhere(tmp_path: Path, write: Write) -> None:
         ]
         seen = []
         for args, environ in steps:
-            proc = subprocess.run(
-                [sys.executable, "-m", "hmsync", *args],
-                cwd=tmp_path,
-                env=environ,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+            proc = hmsync(*args, cwd=tmp_path, env=environ)
             seen += [proc.stdout, proc.stderr]
         assert "GET " in "".join(seen)  # -v did log requests
         emulator = subprocess.Popen(

@@ -14,7 +14,7 @@ from hmsync.cli import main
 from hmsync.schema import FAST_KEYWORDS, _validator, check_paths, is_valid, schema
 
 from .conftest import EXAMPLE_ENV, EXAMPLES, Run, Write
-from .strategies import templates
+from .strategies import fuzz_values, templates
 
 BAD = """\
 name: y z/
@@ -263,40 +263,6 @@ def test_installed_console_script_never_shows_a_traceback(write: Write, tmp_path
     assert proc.stdout.startswith("bad.yaml:1:2: not UTF-8 (byte 0xff)")
 
 
-yaml_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-5000, 5000) | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(
-            st.sampled_from(
-                [
-                    "name",
-                    "roles",
-                    "settings",
-                    "default",
-                    "host",
-                    "publishParams",
-                    "video",
-                    "bitRate",
-                    "allowed",
-                    "subscribeParams",
-                    "subscribeToRoles",
-                    "renamedFrom",
-                    "recording",
-                    "upload",
-                    "credentials",
-                    "key",
-                    "region",
-                    "permissions",
-                    "x",
-                ]
-            ),
-            inner,
-            max_size=5,
-        )
-    ),
-    max_leaves=20,
-)
 FUZZ = settings(
     max_examples=150,
     deadline=None,
@@ -327,7 +293,7 @@ def test_arbitrary_bytes_never_crash(tmp_path: Path, raw: bytes) -> None:
 
 
 @FUZZ
-@given(value=yaml_values)
+@given(value=fuzz_values)
 def test_arbitrary_yaml_never_crashes(tmp_path: Path, value: object) -> None:
     _no_crash(tmp_path, yaml.safe_dump(value).encode())
 
@@ -382,7 +348,7 @@ def mutate(data: object, draw: st.DrawFn) -> object:
         i = draw(st.integers(0, len(data) - 1))
         return [*data[:i], mutate(data[i], draw), *data[i + 1 :]]
     return draw(
-        yaml_values
+        fuzz_values
         | st.floats(allow_nan=False)
         | st.sampled_from(
             ["audio", "vp8", "opus", "in", True, 1, 1.0, 0, 5000, -1, "", "a/b", [], {}]

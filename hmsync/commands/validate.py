@@ -18,6 +18,19 @@ RENDERERS = {
 }
 
 
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "paths", nargs="*", metavar="PATHS", help="files or folders (default: templates/)"
+    )
+    p.add_argument("--strict", action="store_true", help="turn warnings into errors")
+    p.add_argument(
+        "--format",
+        choices=tuple(RENDERERS),
+        default="text",
+        help="text (default), json, or github workflow annotations",
+    )
+
+
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     checked = check_paths(args.paths or DEFAULT_PATHS, environ, strict=args.strict)
     sys.stdout.write(RENDERERS[args.format](checked.problems, checked.files))
