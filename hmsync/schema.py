@@ -11,11 +11,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from .loader import Document, find_files, load_file
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
 from .problems import Path, Problem, dotted
 
 SCHEMA_RESOURCE = "schemas/template.schema.json"
@@ -44,6 +45,9 @@ def _inlined() -> dict[str, Any]:
 
 @cache
 def _validator() -> Draft202012Validator:
+    # Imported here: only files with a problem need jsonschema's messages (see is_valid).
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(_inlined())
 
 

@@ -8,7 +8,6 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator, Faults, StateFileError
 from ..errors import Exit, InputError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -19,7 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     p.add_argument("--state", metavar="FILE", help="keep templates in FILE across restarts")
     p.add_argument(
-        "--access-key", default=DEFAULT_ACCESS_KEY, help="app access key tokens must carry"
+        "--access-key", help="app access key tokens must carry (default: a development one)"
     )
     p.add_argument(
         "--secret", help="app secret tokens must be signed with (default: a development one)"
@@ -42,6 +41,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    # Imported here, so that other commands do not load the emulator.
+    from ..emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator, Faults, StateFileError
+
+    access_key = args.access_key or DEFAULT_ACCESS_KEY
     try:
         statuses = [int(s) for s in args.error_statuses.split(",") if s.strip()]
     except ValueError:
@@ -64,7 +67,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         emulator = Emulator(
             args.host,
             args.port,
-            args.access_key,
+            access_key,
             args.secret or DEFAULT_SECRET,
             Path(args.state) if args.state else None,
             faults,
@@ -81,7 +84,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     secret = "(as given with --secret)" if args.secret else DEFAULT_SECRET
     print(f"hmsync emulator: 100ms policy API on {emulator.api_base}", flush=True)
     print(f"  export HMS_API_BASE={emulator.api_base}")
-    print(f"  export HMS_ACCESS_KEY={args.access_key}")
+    print(f"  export HMS_ACCESS_KEY={access_key}")
     print(f"  export HMS_SECRET={secret}")
     print(f"  control endpoint: {emulator.url}/_emulator/ (reset, templates, faults, calls)")
     if args.host not in LOOPBACK:
