@@ -375,3 +375,18 @@ def test_no_secret_or_token_in_anything_logged_or_printed(
     assert "GET " in caplog.text  # the log did record the requests
     for value in (DEFAULT_SECRET, "another-secret-value-for-this-test", source.token()):
         assert value not in seen
+
+
+def test_typed_calls_for_roles_and_settings(emu: Emulator) -> None:
+    with client(emu) as c:
+        tid = c.create_template({"name": "t", "roles": {"host": {"priority": 2}}})["_id"]
+        assert c.get_role(tid, "host")["priority"] == 2
+        assert c.upsert_role(tid, "stage host", {"priority": 3})["name"] == "stage host"
+        assert c.get_role(tid, "stage host")["priority"] == 3  # names travel URL-encoded
+        assert c.update_settings(tid, {"region": "eu"}) == {"region": "eu"}
+        assert c.get_settings(tid) == {"region": "eu"}
+        modified = c.modify_template(tid, {"roles": {}, "settings": {"region": "in"}})
+        assert modified["roles"] == {} and modified["settings"] == {"region": "in"}
+        with pytest.raises(ApiError) as caught:
+            c.get_role(tid, "host")
+        assert caught.value.status == 404

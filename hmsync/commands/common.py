@@ -20,6 +20,12 @@ from ..schema import Checked, check_paths
 DEFAULT_PATHS = ["templates"]
 
 
+def add_paths(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "paths", nargs="*", metavar="PATHS", help="files or folders (default: templates/)"
+    )
+
+
 def add_api_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-base", metavar="URL", help="API base URL (env HMS_API_BASE)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from .. import render
 from ..errors import Exit
-from .common import add_api_arguments, load_and_read, plan_live
+from .common import add_api_arguments, add_paths, load_and_read, plan_live
 
 RENDERERS = {
     "text": render.drift_text,
@@ -18,9 +18,7 @@ RENDERERS = {
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "paths", nargs="*", metavar="PATHS", help="files or folders (default: templates/)"
-    )
+    add_paths(p)
     p.add_argument(
         "--format",
         choices=tuple(RENDERERS),

@@ -11,13 +11,11 @@ from pathlib import Path
 
 from .. import planfile, render
 from ..errors import Exit, InputError
-from .common import add_api_arguments, load_and_read, plan_live, select, use_color
+from .common import add_api_arguments, add_paths, load_and_read, plan_live, select, use_color
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "paths", nargs="*", metavar="PATHS", help="files or folders (default: templates/)"
-    )
+    add_paths(p)
     p.add_argument("-o", "--out", metavar="PLAN.json", help="save the plan for hmsync apply")
     p.add_argument(
         "--format",

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from .. import render
 from ..errors import Exit
 from ..schema import check_paths
+from .common import DEFAULT_PATHS, add_paths
 
-DEFAULT_PATHS = ["templates"]
 RENDERERS = {
     "text": render.validation_text,
     "json": render.validation_json,
@@ -19,9 +19,7 @@ RENDERERS = {
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "paths", nargs="*", metavar="PATHS", help="files or folders (default: templates/)"
-    )
+    add_paths(p)
     p.add_argument("--strict", action="store_true", help="turn warnings into errors")
     p.add_argument(
         "--format",
