@@ -16,7 +16,7 @@ from urllib.parse import quote
 import httpx
 
 from .auth import CREDENTIAL_HELP, ManagementAuth, TokenSource, credentials_from_env
-from .errors import HmsyncError, InputError
+from .errors import ApiError, InputError
 
 DEFAULT_API_BASE = "https://prod-policy.100ms.live/policy/v1"
 PAGE_LIMIT = 20  # the API's maximum
@@ -26,26 +26,6 @@ log = logging.getLogger("hmsync.api")
 T = TypeVar("T")
 R = TypeVar("R")
 Json = dict[str, Any]
-
-
-class ApiError(HmsyncError):
-    """A call that failed for good: method, URL, status, and the server's message and details."""
-
-    def __init__(
-        self,
-        method: str,
-        url: str,
-        status: int | None,
-        reason: str,
-        details: tuple[str, ...] = (),
-        hint: str = "",
-    ) -> None:
-        self.method = method
-        self.url = url
-        self.status = status
-        self.reason = reason
-        where = f"{method} {url}: " + (f"{status} " if status is not None else "")
-        super().__init__(where + reason + (f"; {hint}" if hint else ""), details)
 
 
 @dataclass(frozen=True)

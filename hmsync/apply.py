@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from .api import ApiError, Client
-from .model import APPLY_ORDER, Action, TemplatePlan
+from .api import Client
+from .errors import ApiError
+from .model import APPLY_ORDER, Action, Outcome, TemplatePlan
 from .normalize import Json, role_body, settings_body
 
 Progress = Callable[[int, int, Action], None]
-
-
-@dataclass
-class Outcome:
-    """What happened to one template's actions."""
-
-    template: str
-    done: list[Action] = field(default_factory=list)
-    failed: Action | None = None
-    error: ApiError | None = None
-    not_attempted: list[Action] = field(default_factory=list)
-    not_converged: list[Action] = field(default_factory=list)  # what a re-plan still finds
 
 
 def apply_order(actions: tuple[Action, ...]) -> list[Action]:

@@ -37,3 +37,23 @@ class RefusedError(HmsyncError):
     """Refused for safety: deletes not allowed, a limit exceeded, a stale plan."""
 
     exit_code = Exit.REFUSED
+
+
+class ApiError(HmsyncError):
+    """A call that failed for good: method, URL, status, and the server's message and details."""
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        status: int | None,
+        reason: str,
+        details: tuple[str, ...] = (),
+        hint: str = "",
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.status = status
+        self.reason = reason
+        where = f"{method} {url}: " + (f"{status} " if status is not None else "")
+        super().__init__(where + reason + (f"; {hint}" if hint else ""), details)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
+
+from .errors import ApiError
 
 # Listed in the order apply carries a template's actions out in: roles first (so subscribed
 # roles exist), renames, settings, the default flag, and deletes last.
@@ -80,3 +82,15 @@ class Plan:
     @property
     def changed(self) -> list[TemplatePlan]:
         return [t for t in self.templates if t.actions]
+
+
+@dataclass
+class Outcome:
+    """What happened to one template's actions."""
+
+    template: str
+    done: list[Action] = field(default_factory=list)
+    failed: Action | None = None
+    error: ApiError | None = None
+    not_attempted: list[Action] = field(default_factory=list)
+    not_converged: list[Action] = field(default_factory=list)  # what a re-plan still finds

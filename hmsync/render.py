@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .apply import Outcome
 from .drift import Difference, differences, shown
-from .model import ABSENT, Action, Change, Plan, TemplatePlan
+from .model import ABSENT, Action, Change, Outcome, Plan, TemplatePlan
 from .normalize import SENSITIVE
 from .planfile import action_to_dict, dumps, summary
 from .problems import Problem

@@ -10,7 +10,7 @@ import httpx
 import jwt
 import pytest
 
-from hmsync.api import ApiError, Client, RetryPolicy, check_base_url, client_from_env
+from hmsync.api import Client, RetryPolicy, check_base_url, client_from_env
 from hmsync.auth import (
     LIFETIME_SECONDS,
     Credentials,
@@ -20,7 +20,7 @@ from hmsync.auth import (
     make_token,
 )
 from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator
-from hmsync.errors import InputError
+from hmsync.errors import ApiError, InputError
 
 CREDS = Credentials(access_key=DEFAULT_ACCESS_KEY, secret=DEFAULT_SECRET)
 

@@ -10,11 +10,11 @@ from typing import Any, TextIO
 
 from .. import planfile, render
 from ..api import Client, Json
-from ..apply import Outcome, apply_templates
+from ..apply import apply_templates
 from ..diff import files_digest, make_plan
 from ..errors import Exit, RefusedError
 from ..loader import Document
-from ..model import Action, Plan
+from ..model import Action, Outcome, Plan
 from ..normalize import fingerprint
 from .common import (
     add_api_arguments,
