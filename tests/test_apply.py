@@ -471,3 +471,21 @@ def test_killed_applies_are_finished_by_the_next_one(tmp_path: Path, write: Writ
             assert_state_is(emu, desired)  # converged, and nothing extra exists
     # The kills did land mid-apply, with some but not all of the 36 updates done.
     assert any(0 < n < 36 for n in partial), partial
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_an_interactive_terminal_only(
+    emu: Emulator, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write("templates/room.yaml", ROOM)
+    write("templates/other.yaml", ROOM.replace("name: room", "name: other"))
+    stderr = Tty()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    assert apply_cmd.run(apply_args(auto_approve=True), env(emu)) == 0
+    progress = stderr.getvalue()
+    assert "\r[1/2] " in progress and "\r[2/2] " in progress and progress.endswith("\x1b[K\n")
+    assert "create template" in progress
