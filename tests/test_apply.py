@@ -489,3 +489,15 @@ def test_progress_on_an_interactive_terminal_only(
     progress = stderr.getvalue()
     assert "\r[1/2] " in progress and "\r[2/2] " in progress and progress.endswith("\x1b[K\n")
     assert "create template" in progress
+
+
+def test_a_saved_plan_without_changes_says_so(emu: Emulator, run: Run, write: Write) -> None:
+    write("templates/room.yaml", ROOM)
+    run("apply", "--auto-approve", env=env(emu))
+    run("plan", "-o", "plan.json", env=env(emu))
+    emu.reset_calls()
+    result = run("apply", "plan.json", env=env(emu))
+    assert (result.code, result.out) == (0, "No changes. Live templates match the files.\n")
+    assert writes(emu) == 0
+    as_json = json.loads(run("apply", "plan.json", "--format", "json", env=env(emu)).out)
+    assert as_json["result"] == "applied" and as_json["summary"]["done"] == 0

@@ -59,6 +59,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
         if not plan.actions:
             if args.format == "json":
                 sys.stdout.write(render.apply_json([]))
+            elif saved:  # from PATHS, the plan shown above already said so
+                print(render.NO_CHANGES)
             return Exit.OK
         _check_deletes(plan, args)
         if not saved and not args.auto_approve:
