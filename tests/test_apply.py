@@ -439,6 +439,7 @@ def test_killed_applies_are_finished_by_the_next_one(tmp_path: Path, write: Writ
         for attempt in range(10):
             before = many_templates(write, 6, 6, priority=1)
             emu.store.reset()
+            emu.reset_calls()  # writes are counted per attempt
             emu.store.load(
                 [
                     {"name": n, "roles": {r: {"name": r, **body} for r, body in roles.items()}}
@@ -454,7 +455,12 @@ def test_killed_applies_are_finished_by_the_next_one(tmp_path: Path, write: Writ
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            time.sleep(rng.uniform(0.4, 1.0))  # start-up ~0.4 s, then ~0.4 s of writes
+            # A random point mid-apply: after a random number of the 36 writes has landed
+            # (waiting on progress, not on the clock, so a slow machine kills as surely).
+            point = rng.randint(3, 28)  # counted on arrival: two may still be in flight
+            deadline = time.monotonic() + 60
+            while emu.calls()["writes"] < point and time.monotonic() < deadline:
+                time.sleep(0.005)
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             emu.set_faults(latency_ms=0)
@@ -469,8 +475,8 @@ def test_killed_applies_are_finished_by_the_next_one(tmp_path: Path, write: Writ
             again = hmsync("apply", "--auto-approve", cwd=tmp_path, env=environ)
             assert again.returncode == 0, again.stdout + again.stderr
             assert_state_is(emu, desired)  # converged, and nothing extra exists
-    # The kills did land mid-apply, with some but not all of the 36 updates done.
-    assert any(0 < n < 36 for n in partial), partial
+    # Every kill landed mid-apply, with some but not all of the 36 updates done.
+    assert all(0 < n < 36 for n in partial), partial
 
 
 class Tty(io.StringIO):

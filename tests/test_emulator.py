@@ -663,3 +663,19 @@ def test_error_statuses_choose_what_error_rate_answers(emu: Emulator, http: http
     assert {http.get("/templates").status_code for _ in range(5)} == {504}
     with pytest.raises(ValueError, match="error_statuses: must be a non-empty list of 5xx"):
         Faults.from_dict({"error_statuses": [200]})
+
+
+def test_a_client_gone_mid_request_is_not_reported_as_a_crash(
+    emu: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for error in (BrokenPipeError(), ConnectionResetError()):
+        try:
+            raise error
+        except ConnectionError:
+            emu.server.handle_error(None, ("127.0.0.1", 1))
+    assert capsys.readouterr().err == ""
+    try:
+        raise ValueError("a real bug")
+    except ValueError:
+        emu.server.handle_error(None, ("127.0.0.1", 1))
+    assert "ValueError: a real bug" in capsys.readouterr().err

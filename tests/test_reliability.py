@@ -224,7 +224,13 @@ def test_emulator_restarted_mid_apply_with_state_then_apply_converges(
             stderr=subprocess.PIPE,
             text=True,
         )
-        time.sleep(0.9)
+        # Kill once a dozen updates have landed: waiting on progress, not on the clock.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            calls = httpx.get(base + "/_emulator/calls").json()
+            if calls["routes"].get("upsert_role", 0) >= 12:
+                break
+            time.sleep(0.01)
         server.send_signal(signal.SIGKILL)  # mid-apply: no clean shutdown
         server.wait()
         saved = json.loads(state_file.read_text())["templates"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -58,6 +59,12 @@ class EmulatorServer(ThreadingHTTPServer):
         self.calls: Counter[str] = Counter()
         self.calls_lock = threading.Lock()
         self.log = log
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that goes away mid-request (killed, timed out) is routine, not a crash.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def count(self, route: str) -> None:
         with self.calls_lock:
