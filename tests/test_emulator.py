@@ -4,6 +4,7 @@ import copy
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -679,3 +680,32 @@ def test_a_client_gone_mid_request_is_not_reported_as_a_crash(
     except ValueError:
         emu.server.handle_error(None, ("127.0.0.1", 1))
     assert "ValueError: a real bug" in capsys.readouterr().err
+
+
+def test_bodies_over_10_mb_are_refused(http: httpx.Client) -> None:
+    response = http.post(
+        "/templates",
+        content=b" " * (10 * 1024 * 1024 + 1),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json() == {
+        "code": 413,
+        "message": "Request entity too large",
+        "details": ["at most 10485760 bytes"],
+    }
+
+
+def test_a_refused_body_closes_the_connection(emu: Emulator) -> None:
+    # The unread body must not be parsed as the next request on a kept-alive connection.
+    host, port = emu.server.server_address[:2]
+    with socket.create_connection((str(host), port), timeout=3) as conn:
+        conn.sendall(
+            b"POST /policy/v1/templates HTTP/1.1\r\nHost: x\r\nContent-Length: 10485761\r\n\r\n"
+            b"GET /policy/v1/templates HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        received = b""
+        while chunk := conn.recv(65536):  # until the server closes
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 413 ")
+    assert received.count(b"HTTP/1.") == 1

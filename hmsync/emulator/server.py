@@ -126,6 +126,7 @@ class Handler(BaseHTTPRequestHandler):
     def _body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
+            self.close_connection = True  # the unread body must not be taken for a request
             raise ApiError(413, "Request entity too large", [f"at most {MAX_BODY} bytes"])
         raw = self.rfile.read(length) if length else b""
         if not raw:
