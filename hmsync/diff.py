@@ -155,10 +155,12 @@ def make_plan(
     api_base: str = "",
     managed: Iterable[str] = (),
     files: Iterable[str] = (),
+    fingerprints: bool = True,
 ) -> Plan:
     """desired: (file, template data) pairs, already validated; live: every live template.
 
     managed: names that files describe beyond `desired` (with --only), so not unmanaged.
+    fingerprints: digest each live template read, for a saved plan's staleness check.
     """
     by_name = {t.get("name"): t for t in live}
     templates = []
@@ -178,13 +180,15 @@ def make_plan(
         )
     described = wanted | set(managed)
     unmanaged = tuple(sorted(str(n) for n in by_name if n not in described))
-    fingerprints = tuple(
+    digests = tuple(
         sorted((str(n), fingerprint(t)) for n, t in by_name.items() if n in wanted)
+        if fingerprints
+        else ()
     )
     return Plan(
         tuple(sorted(templates, key=lambda t: t.name)),
         unmanaged,
-        fingerprints,
+        digests,
         files_digest,
         salt,
         api_base,

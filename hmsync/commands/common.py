@@ -99,6 +99,7 @@ def plan_live(
     salt: str | None = None,
     all_files: list[Document] | None = None,
     live: list[Json] | None = None,
+    fingerprints: bool = False,
 ) -> tuple[Plan, list[Json]]:
     """Diff the documents against the live templates, read now (ceil(N/20) calls) unless given."""
     if live is None:
@@ -112,6 +113,7 @@ def plan_live(
         client.base_url,
         managed=[str(d.data["name"]) for d in every],
         files=[d.file for d in every],
+        fingerprints=fingerprints,
     )
     return plan, live
 

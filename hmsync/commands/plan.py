@@ -38,7 +38,11 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     client, checked, live = load_and_read(args, environ, args.paths)
     with client:
         documents = select(checked.documents, args.only)
-        plan, _ = plan_live(documents, client, all_files=checked.documents, live=live)
+        # Live fingerprints go only where a saved plan needs them: -o and the JSON output.
+        keep = bool(args.out) or args.format == "json"
+        plan, _ = plan_live(
+            documents, client, all_files=checked.documents, live=live, fingerprints=keep
+        )
     if args.format == "json":
         sys.stdout.write(render.plan_json(plan))
     elif args.format == "markdown":
