@@ -18,6 +18,7 @@ from .normalize import (
     complete_role,
     complete_settings,
     fingerprint,
+    get_path,
     secret_hasher,
 )
 from .problems import dotted
@@ -56,14 +57,6 @@ def _change(path: tuple[str, ...], old: Any, new: Any) -> Change:
     return Change(dotted(path), old, new, sensitive)
 
 
-def _at(obj: Any, path: tuple[str, ...]) -> Any:
-    for part in path:
-        if not isinstance(obj, dict) or part not in obj:
-            return ABSENT
-        obj = obj[part]
-    return obj
-
-
 def _leaves(value: Any, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
     if isinstance(value, dict) and value:
         out: list[tuple[tuple[str, ...], Any]] = []
@@ -87,7 +80,7 @@ def _file_view(data: Mapping[str, Any], secret: SecretFn) -> Json:
     view = copy.deepcopy({k: v for k, v in data.items() if k != "name"})
     if isinstance(view.get("roles"), dict):
         view["roles"] = {n: _without_hints(r) for n, r in view["roles"].items()}
-    credentials = _at(view, CREDENTIALS)
+    credentials = get_path(view, CREDENTIALS)
     if isinstance(credentials, dict):
         for key, value in credentials.items():
             credentials[key] = secret(value)

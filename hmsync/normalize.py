@@ -20,6 +20,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from .model import ABSENT
 from .schema import schema
 
 Json = dict[str, Any]
@@ -141,7 +142,7 @@ def comparable(live: Json, desired: Json, optional: tuple[FieldPath, ...]) -> Js
     Takes a fresh canonical object (from complete_*) and edits it in place: no copy needed.
     """
     for path in optional:
-        if _get(desired, path) is _MISSING:
+        if get_path(desired, path) is ABSENT:
             _remove(live, path)
     return live
 
@@ -167,8 +168,6 @@ def fingerprint(value: Any) -> str:
 
 # -- helpers -----------------------------------------------------------------------------------
 
-_MISSING: Any = object()
-
 # Which schema object each known nested field is, to find unknown fields at every level.
 _CHILDREN: dict[str, dict[str, str]] = {
     "roleObject": {
@@ -184,26 +183,27 @@ _CHILDREN: dict[str, dict[str, str]] = {
 }
 
 
-def _get(obj: Json, path: FieldPath) -> Any:
+def get_path(obj: Any, path: FieldPath) -> Any:
+    """The value at path in nested mappings, or ABSENT."""
     node: Any = obj
     for part in path:
         if not isinstance(node, dict) or part not in node:
-            return _MISSING
+            return ABSENT
         node = node[part]
     return node
 
 
 def _remove(obj: Json, path: FieldPath) -> None:
-    parent = _get(obj, path[:-1])
+    parent = get_path(obj, path[:-1])
     if isinstance(parent, dict):
         parent.pop(path[-1], None)
 
 
 def _carry_optional(body: Json, live: Json, optional: tuple[FieldPath, ...]) -> None:
     for path in optional:
-        value = _get(live, path)
-        if _get(body, path) is _MISSING and value is not _MISSING and value is not None:
-            parent = _get(body, path[:-1])
+        value = get_path(live, path)
+        if get_path(body, path) is ABSENT and value is not ABSENT and value is not None:
+            parent = get_path(body, path[:-1])
             if isinstance(parent, dict):
                 parent[path[-1]] = copy.deepcopy(value)
 
