@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import ABSENT, Action, Plan
-from .normalize import SENSITIVE
+from .normalize import masked
 
 MISSING = "(missing)"
 
@@ -16,9 +16,8 @@ class Difference:
     template: str
     role: str | None
     field: str | None
-    live: Any
+    live: Any  # already masked where sensitive: a report never holds a secret's hash
     file: Any
-    sensitive: bool = False
 
 
 def differences(plan: Plan) -> list[Difference]:
@@ -48,15 +47,12 @@ def _from_action(action: Action) -> list[Difference]:
                 t,
                 role,
                 prefix + change.path,
-                MISSING if change.old is ABSENT else change.old,
-                MISSING if change.new is ABSENT else change.new,
-                change.sensitive,
+                _shown(change.old, change.sensitive),
+                _shown(change.new, change.sensitive),
             )
         )
     return out
 
 
-def shown(value: Any, sensitive: bool) -> Any:
-    if sensitive and value not in (MISSING,):
-        return SENSITIVE
-    return value
+def _shown(value: Any, sensitive: bool) -> Any:
+    return MISSING if value is ABSENT else masked(value, sensitive)

@@ -39,6 +39,11 @@ TRACKS = ("audio", "video", "screen")
 SecretFn = Callable[[str], str]
 
 
+def masked(value: Any, sensitive: bool) -> Any:
+    """What may be shown of a value: a sensitive one only as SENSITIVE (ABSENT stays absent)."""
+    return SENSITIVE if sensitive and value is not ABSENT else value
+
+
 @cache
 def defaults(definition: str) -> Json:
     """The documented defaults of one schema object, read from the schema itself."""

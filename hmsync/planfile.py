@@ -9,19 +9,15 @@ from typing import Any
 from . import __version__
 from .errors import InputError
 from .model import ABSENT, APPLY_ORDER, FORMAT_VERSION, Action, Change, Plan
-from .normalize import SENSITIVE
-
-
-def _value(change: Change, value: Any) -> Any:
-    return SENSITIVE if change.sensitive and value is not ABSENT else value
+from .normalize import masked
 
 
 def change_to_dict(change: Change) -> dict[str, Any]:
     out: dict[str, Any] = {"path": change.path}
     if change.old is not ABSENT:
-        out["old"] = _value(change, change.old)
+        out["old"] = masked(change.old, change.sensitive)
     if change.new is not ABSENT:
-        out["new"] = _value(change, change.new)
+        out["new"] = masked(change.new, change.sensitive)
     if change.sensitive:
         out["sensitive"] = True
     return out

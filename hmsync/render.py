@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .drift import Difference, differences, shown
+from .drift import Difference, differences
 from .model import ABSENT, Action, Change, Outcome, Plan, TemplatePlan
 from .normalize import SENSITIVE
 from .planfile import action_to_dict, dumps, summary
@@ -356,8 +356,8 @@ def apply_json(outcomes: list[Outcome]) -> str:
 IN_SYNC = "In sync: live templates match the files."
 
 
-def _value(value: Any, sensitive: bool) -> str:
-    value = shown(value, sensitive)
+def _value(value: Any) -> str:
+    """JSON, except the (parenthesized) placeholders, which read better bare."""
     if isinstance(value, str) and value.startswith("(") and value.endswith(")"):
         return value
     return json.dumps(value, separators=(", ", ": "))
@@ -379,7 +379,7 @@ def drift_text(plan: Plan) -> str:
                 current = d.template
                 file = next(t.file for t in plan.templates if t.name == d.template)
                 lines += ["", f"{d.template} ({file})"]
-            live, file = _value(d.live, d.sensitive), _value(d.file, d.sensitive)
+            live, file = _value(d.live), _value(d.file)
             lines.append(f"  {_where(d)}: live {live}, file {file}")
         lines.append("")
     if plan.unmanaged:
@@ -405,8 +405,8 @@ def drift_json(plan: Plan) -> str:
                 "template": d.template,
                 "role": d.role,
                 "field": d.field,
-                "live": shown(d.live, d.sensitive),
-                "file": shown(d.file, d.sensitive),
+                "live": d.live,
+                "file": d.file,
             }
             for d in found
         ],
@@ -434,7 +434,7 @@ def drift_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         for i, d in enumerate(found):
             row = (
                 f"| `{d.template}` | {f'`{d.role}`' if d.role else ''} | {d.field or ''} "
-                f"| `{_value(d.live, d.sensitive)}` | `{_value(d.file, d.sensitive)}` |"
+                f"| `{_value(d.live)}` | `{_value(d.file)}` |"
             )
             if used + len(row) > limit - 500:
                 lines.append(
