@@ -53,7 +53,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
             plan, documents, live = _check_saved(saved, client, environ)
         else:
             documents = checked.documents
-            plan, live = plan_live(documents, client, all_files=documents, live=live)
+            plan = plan_live(documents, live, client.base_url)
             if args.format == "text":
                 sys.stdout.write(render.plan_text(plan, use_color(args, environ, sys.stdout)))
         if not plan.actions:
@@ -101,7 +101,8 @@ def _check_saved(
         raise RefusedError(f"the template files changed since {path} was made; {again}")
     names = [t["name"] for t in saved["templates"]]
     documents = [d for d in checked.documents if d.data["name"] in names]
-    plan, live = plan_live(documents, client, saved["secret_salt"], checked.documents)
+    live = client.list_templates()
+    plan = plan_live(documents, live, client.base_url, saved["secret_salt"], checked.documents)
     now = {str(t.get("name")): fingerprint(t) for t in live}
     was: dict[str, str] = saved["live_fingerprints"]
     stale = sorted(

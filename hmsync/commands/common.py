@@ -95,27 +95,24 @@ def load_and_read(
 
 def plan_live(
     documents: list[Document],
-    client: Client,
+    live: list[Json],
+    api_base: str,
     salt: str | None = None,
     all_files: list[Document] | None = None,
-    live: list[Json] | None = None,
     fingerprints: bool = False,
-) -> tuple[Plan, list[Json]]:
-    """Diff the documents against the live templates, read now (ceil(N/20) calls) unless given."""
-    if live is None:
-        live = client.list_templates()
+) -> Plan:
+    """The documents diffed against the live templates; all_files: every file read (--only)."""
     every = all_files or documents
-    plan = make_plan(
+    return make_plan(
         [(d.file, d.data) for d in documents],
         live,
         salt or secrets.token_hex(16),
         files_digest((d.file, d.digest) for d in every),
-        client.base_url,
+        api_base,
         managed=[str(d.data["name"]) for d in every],
         files=[d.file for d in every],
         fingerprints=fingerprints,
     )
-    return plan, live
 
 
 def use_color(args: argparse.Namespace, environ: Mapping[str, str], stream: TextIO) -> bool:

@@ -31,6 +31,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     client, checked, live = load_and_read(args, environ, args.paths)
     with client:
-        plan, _ = plan_live(checked.documents, client, live=live)
+        plan = plan_live(checked.documents, live, client.base_url)
     sys.stdout.write(RENDERERS[args.format](plan))
     return Exit.CHANGES if plan.actions else Exit.OK

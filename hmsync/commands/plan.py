@@ -40,8 +40,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         documents = select(checked.documents, args.only)
         # Live fingerprints go only where a saved plan needs them: -o and the JSON output.
         keep = bool(args.out) or args.format == "json"
-        plan, _ = plan_live(
-            documents, client, all_files=checked.documents, live=live, fingerprints=keep
+        plan = plan_live(
+            documents, live, client.base_url, all_files=checked.documents, fingerprints=keep
         )
     if args.format == "json":
         sys.stdout.write(render.plan_json(plan))
