@@ -83,9 +83,9 @@ def role(r: int, priority: int) -> dict[str, Any]:
 
 
 def live_role(name: str, r: int, priority: int) -> dict[str, Any]:
-    from hmsync.normalize import role_body
+    from hmsync.normalize import complete_role
 
-    return {"name": name, **role_body(role(r, priority))}
+    return {"name": name, **complete_role(role(r, priority))}
 
 
 def write_files(folder: Path, count: int, changed: int, priority: int) -> None:

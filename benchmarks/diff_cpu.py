@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from hmsync.diff import make_plan
-from hmsync.normalize import role_body, settings_body
+from hmsync.normalize import complete_role, complete_settings
 
 TEMPLATES, ROLES = 1000, 10
 
@@ -29,7 +29,7 @@ def desired(t: int) -> dict[str, Any]:
 
 
 def live_of(data: dict[str, Any], t: int, changed: bool) -> dict[str, Any]:
-    roles = {n: {"name": n, **role_body(r)} for n, r in data["roles"].items()}
+    roles = {n: {"name": n, **complete_role(r)} for n, r in data["roles"].items()}
     if changed:  # one role differs in one field, as after a typical pull request
         roles["role3"]["publishParams"]["video"]["bitRate"] += 1
     return {
@@ -37,7 +37,7 @@ def live_of(data: dict[str, Any], t: int, changed: bool) -> dict[str, Any]:
         "name": data["name"],
         "customer": "c" * 24,
         "roles": roles,
-        "settings": settings_body(data["settings"]),
+        "settings": complete_settings(data["settings"]),
     }
 
 

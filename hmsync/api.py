@@ -20,7 +20,11 @@ from .errors import ApiError, InputError
 
 DEFAULT_API_BASE = "https://prod-policy.100ms.live/policy/v1"
 PAGE_LIMIT = 20  # the API's maximum
+MAX_PAGES = 5_000  # 100,000 templates: far beyond any account; past it the list is broken
+MAX_TEMPLATES = MAX_PAGES * PAGE_LIMIT
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# A read changes nothing, so a 500 on it is worth another try too; a write's 500 is reported.
+READ_RETRY_STATUSES = RETRY_STATUSES | {500}
 LOOPBACK_NAMES = frozenset({"localhost"})
 log = logging.getLogger("hmsync.api")
 T = TypeVar("T")
@@ -124,22 +128,46 @@ class Client:
     # -- endpoints --------------------------------------------------------------------------
 
     def list_templates(self, **filters: str) -> list[Json]:
-        """Every template, walking the pages at the API's maximum of 20: ceil(N/20) calls."""
-        templates: list[Json] = []
+        """Every template, walking the pages at the API's maximum of 20: ceil(N/20) calls.
+
+        Whether `start` itself is in the next page is not documented: a template seen twice
+        is kept once (by `_id`). A cursor seen before would page forever: an error."""
+        templates: dict[str, Json] = {}
+        cursors: set[str] = set()
         start: str | None = None
+        url = self._url("/templates")
         while True:
             params = {**filters, "limit": str(PAGE_LIMIT)}
             if start:
                 params["start"] = start
-            page = self._call("GET", "/templates", params=params)
-            data = page.get("data") or []
-            templates.extend(data)
-            last = page.get("last") or ""
+            data, last = _page(self._call("GET", "/templates", params=params), url)
+            for template in data:
+                templates.setdefault(template["_id"], template)
             if len(data) < PAGE_LIMIT or not last:
-                return templates
-            if last == start:
-                raise ApiError("GET", self._url("/templates"), None, "the list repeats a page")
+                return list(templates.values())
+            if last in cursors or last == start:
+                raise ApiError("GET", url, 200, f"the list returns to page {last!r} again")
+            if len(cursors) >= MAX_PAGES or len(templates) > MAX_TEMPLATES:
+                raise ApiError("GET", url, 200, f"the list goes on past {MAX_PAGES} pages")
+            cursors.add(last)
             start = last
+
+    def get_template(self, template_id: str) -> Json:
+        """One template by id, read through the list's `id` filter (there is no other read)."""
+        for template in self.list_templates(id=template_id):
+            if template["_id"] == template_id:
+                return template
+        raise ApiError(
+            "GET",
+            self._url(f"/templates?id={quote(template_id, safe='')}"),
+            404,
+            "no such template",
+        )
+
+    def find_template(self, name: str) -> Json | None:
+        """The template of that name, or None: a create must not overwrite one the list missed."""
+        found = [t for t in self.list_templates(name=name) if t["name"] == name]
+        return found[0] if found else None
 
     def create_template(self, body: Json) -> Json:
         return self._call("POST", "/templates", json=body)
@@ -184,6 +212,9 @@ class Client:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Json:
         url = self._url(path)
+        if method != "GET" and kwargs.get("params"):
+            # `POST /templates?id=` modifies and `POST /templates` creates: say which.
+            url = str(httpx.URL(url, params=kwargs.pop("params")))
         started = self.clock()
         attempt = 0
         while True:
@@ -205,7 +236,8 @@ class Client:
                 if response.status_code < 300:
                     return _json(response, method, url)
                 failure = _error(response, method, url, attempt)
-                if response.status_code not in RETRY_STATUSES:
+                retried = READ_RETRY_STATUSES if method == "GET" else RETRY_STATUSES
+                if response.status_code not in retried:
                     raise failure
                 delay = _retry_after(response, time.time())
             backoff = min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
@@ -246,6 +278,41 @@ def _json(response: httpx.Response, method: str, url: str) -> Json:
     return body
 
 
+def _page(body: Json, url: str) -> tuple[list[Json], str]:
+    """A page of templates, checked for its documented shape: anything else is an error, never
+    an empty account (an empty account read wrongly would turn every file into a create)."""
+
+    def wrong(what: str) -> ApiError:
+        return ApiError(
+            "GET",
+            url,
+            200,
+            f"the answer is not a page of templates ({what}); expected "
+            '{"limit": N, "data": [template, ...], "last": "<id>"}',
+            hint="check --api-base",
+        )
+
+    data = body.get("data")
+    if not isinstance(data, list):
+        raise wrong("no 'data' list")
+    for i, template in enumerate(data):
+        if not isinstance(template, dict):
+            raise wrong(f"data[{i}] is not an object")
+        for key in ("_id", "name"):
+            if not isinstance(template.get(key), str) or not template[key]:
+                raise wrong(f"data[{i}] has no {key!r} string")
+        for key in ("roles", "settings"):
+            if template.get(key) is not None and not isinstance(template[key], dict):
+                raise wrong(f"data[{i}].{key} is not an object")
+        for role_name, role in (template.get("roles") or {}).items():
+            if not isinstance(role, dict):
+                raise wrong(f"data[{i}].roles.{role_name} is not an object")
+    last = body.get("last")
+    if last is not None and not isinstance(last, str):
+        raise wrong("'last' is not a string")
+    return data, last or ""
+
+
 def _error(response: httpx.Response, method: str, url: str, attempt: int) -> ApiError:
     status = response.status_code
     reason = response.reason_phrase or "error"
@@ -265,7 +332,7 @@ def _error(response: httpx.Response, method: str, url: str, attempt: int) -> Api
         hint = "check --api-base"
     elif status in (401, 403):
         hint = CREDENTIAL_HELP.replace("set ", "check ", 1)
-    elif status in RETRY_STATUSES and attempt > 1:
+    elif status in READ_RETRY_STATUSES and attempt > 1:
         reason += f" after {_attempts(attempt)}"
     return ApiError(method, url, status, reason, details, hint)
 

@@ -1,4 +1,15 @@
-"""Carrying a plan out: the only module that writes to the 100ms API."""
+"""Carrying a plan out: the only module that writes to the 100ms API.
+
+Two rules hold every write to the plan (README, DECISIONS):
+- A role or settings write sends the object as it was read with exactly the plan's changes
+  applied (`normalize.patched`); a creation sends what the file says, defaults filled.
+- A call that replaces a template whole (Modify Template: the default flag, and settings that
+  Update Settings cannot carry) sends a read taken right before it. If that read differs from
+  the plan in a way this apply cannot account for, the template stops there: never overwritten.
+
+Every write is safe to retry: after a failed call, the template is read again, and a write
+whose goal the read shows met (its answer was lost, say) is done.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +18,30 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .api import Client
+from .diff import diff_template, settings_by_update_call
 from .errors import ApiError
-from .model import APPLY_ORDER, Action, Outcome, TemplatePlan
-from .normalize import Json, role_body, settings_body
+from .model import APPLY_ORDER, Action, Outcome, Plan, TemplatePlan
+from .normalize import (
+    CREDENTIALS,
+    Json,
+    complete_role,
+    complete_settings,
+    credentials_readable,
+    get_path,
+    patched,
+)
+from .render import action_title
 
 Progress = Callable[[int, int, Action], None]
+# Which planned actions a re-read shows as still to do, for an action of each kind.
+_SAME_GOAL: dict[str, frozenset[str]] = {
+    "create_role": frozenset({"create_role", "update_role", "rename_role"}),
+    "update_role": frozenset({"create_role", "update_role", "rename_role"}),
+    "rename_role": frozenset({"create_role", "update_role", "rename_role"}),
+    "delete_role": frozenset({"delete_role"}),
+    "update_settings": frozenset({"update_settings"}),
+    "set_default": frozenset({"set_default"}),
+}
 
 
 def apply_order(actions: tuple[Action, ...]) -> list[Action]:
@@ -21,10 +51,12 @@ def apply_order(actions: tuple[Action, ...]) -> list[Action]:
 
 
 def create_body(desired: Mapping[str, Any]) -> Json:
+    """A new template: what the file says, documented defaults filled, nothing left to the
+    server's own defaults (which the seed shows differ from its documented ones)."""
     body: Json = {
         "name": desired["name"],
-        "roles": {n: role_body(r) for n, r in (desired.get("roles") or {}).items()},
-        "settings": settings_body(desired.get("settings")),
+        "roles": {n: complete_role(r) for n, r in (desired.get("roles") or {}).items()},
+        "settings": complete_settings(desired.get("settings")),
     }
     if "default" in desired:
         body["default"] = desired["default"]
@@ -32,72 +64,175 @@ def create_body(desired: Mapping[str, Any]) -> Json:
 
 
 class _TemplateRun:
-    """One template's actions in order, tracking its state as the API answers."""
+    """One template's actions in order."""
 
-    def __init__(self, client: Client, desired: Mapping[str, Any], live: Json | None) -> None:
+    def __init__(
+        self,
+        client: Client,
+        plan: Plan,
+        template: TemplatePlan,
+        desired: Mapping[str, Any],
+        live: Json | None,
+    ) -> None:
         self.client = client
+        self.plan = plan
         self.desired = desired
-        self.template_id = live.get("_id") if live else None
-        # Entries are replaced as the API answers, never edited in place: a shallow copy will do.
-        self.roles: Json = dict(live.get("roles") or {}) if live else {}
-        self.settings: Json = dict(live.get("settings") or {}) if live else {}
+        self.live = live or {}
+        self.template_id = template.template_id
+        self.remaining = apply_order(template.actions)
+        self.notes: list[str] = []
 
     def run(self, action: Action) -> None:
-        want_roles = self.desired.get("roles") or {}
+        try:
+            self._write(action)
+        except ApiError as exc:
+            if not self._landed(action):
+                raise
+            self.notes.append(
+                f"{action_title(action)}: the call failed ({exc.reason}), "
+                "but a read shows the write took effect"
+            )
+        self.remaining.remove(action)
+
+    def _write(self, action: Action) -> None:
+        roles = self.live.get("roles") or {}
         if action.kind == "create_template":
+            if self.client.find_template(str(self.desired["name"])) is not None:
+                raise ApiError(
+                    "GET",
+                    self.client.base_url + "/templates",
+                    None,
+                    f"template {self.desired['name']!r} exists now, though the plan read none; "
+                    "a create would overwrite it, so nothing was written; plan again",
+                )
             created = self.client.create_template(create_body(self.desired))
-            self.template_id = created.get("_id")
+            self.template_id = created.get("_id") if isinstance(created.get("_id"), str) else None
             return
         tid = str(self.template_id)
-        if action.kind in ("create_role", "update_role"):
+        if action.kind == "update_role":
             role = str(action.role)
-            body = role_body(want_roles[role], self.roles.get(role))
-            self.roles[role] = self.client.upsert_role(tid, role, body)
+            self.client.upsert_role(tid, role, _role_body(roles.get(role), action))
+        elif action.kind == "create_role":
+            role = str(action.role)
+            body = complete_role((self.desired.get("roles") or {})[role])
+            self.client.upsert_role(tid, role, body)
         elif action.kind == "rename_role":
             old, new = str(action.old_name), str(action.role)
-            body = {**role_body(want_roles[new], self.roles.get(old)), "name": new}
-            self.roles[new] = self.client.upsert_role(tid, old, body)
-            self.roles.pop(old, None)
+            body = {**_role_body(roles.get(old), action), "name": new}
+            self.client.upsert_role(tid, old, body)
         elif action.kind == "update_settings":
-            body = settings_body(self.desired.get("settings"), self.settings)
-            self.client.update_settings(tid, body)
-            self.settings = body
+            if settings_by_update_call(action.changes, self.live.get("settings")):
+                self.client.update_settings(tid, patched(self.live.get("settings"), action.changes))
+            else:
+                self._modify(tid, action)
         elif action.kind == "set_default":
-            # Modify Template replaces roles and settings whole: send them as they now stand,
-            # so this call changes the default flag and nothing else.
-            self.client.modify_template(
-                tid,
-                {
-                    "name": self.desired["name"],
-                    "default": self.desired["default"],
-                    "roles": self.roles,
-                    "settings": self.settings,
-                },
-            )
+            self._modify(tid, action)
         elif action.kind == "delete_role":
             self.client.delete_role(tid, str(action.role))
-            self.roles.pop(str(action.role), None)
+
+    def _modify(self, tid: str, action: Action) -> None:
+        """Modify Template, which replaces roles and settings whole, from a fresh read."""
+        fresh = self.client.get_template(tid)
+        unexpected = [a for a in self._still_to_do(fresh) if a not in self.remaining]
+        if unexpected:
+            raise ApiError(
+                "GET",
+                f"{self.client.base_url}/templates?id={tid}",
+                None,
+                "the template changed since it was planned "
+                f"({', '.join(action_title(a) for a in unexpected)} would now be needed); "
+                "a whole-template write would overwrite that, so nothing more was written "
+                "to it; plan again",
+            )
+        prefix = "settings." if action.kind == "set_default" else ""
+        settings = patched(fresh.get("settings"), action.changes, prefix)
+        body: Json = {
+            "name": fresh["name"],
+            "roles": fresh.get("roles") or {},
+            "settings": self._with_credentials(settings, tid),
+        }
+        if action.kind == "set_default":
+            body["default"] = self.desired["default"]
+        elif "default" in fresh:
+            body["default"] = fresh["default"]
+        self.client.modify_template(tid, body)
+
+    def _with_credentials(self, settings: Json, tid: str) -> Json:
+        """Credentials in clear where the settings go whole: the file's where it has them
+        (the plan shows that they are written); never a masked value read back."""
+        upload = get_path(settings, CREDENTIALS[:-1])
+        if not isinstance(upload, dict):
+            return settings
+        wanted = get_path(self.desired.get("settings"), CREDENTIALS)
+        if isinstance(wanted, dict):
+            upload["credentials"] = dict(wanted)
+        elif "credentials" in upload and not credentials_readable(upload["credentials"]):
+            raise ApiError(
+                "GET",
+                f"{self.client.base_url}/templates?id={tid}",
+                None,
+                "the settings must be written whole, but the API does not return the "
+                "recording credentials in clear and the file gives none; add "
+                "settings.recording.upload.credentials (as ${HMSYNC_...} variables)",
+            )
+        return settings
+
+    def _still_to_do(self, fresh: Json) -> list[Action]:
+        return diff_template(
+            self.desired, fresh, self.plan.secret_salt, self.plan.write_credentials
+        )
+
+    def _landed(self, action: Action) -> bool:
+        """After a failed write: does a fresh read show its goal met anyway?"""
+        try:
+            if action.kind == "create_template":
+                found = self.client.find_template(str(self.desired["name"]))
+                if found is None or self._still_to_do(found):
+                    return False
+                self.template_id = found["_id"]
+                return True
+            if self.template_id is None:
+                return False
+            fresh = self.client.get_template(self.template_id)
+        except ApiError:
+            return False
+        kinds = _SAME_GOAL[action.kind]
+        return not any(
+            a.kind in kinds and (a.role == action.role or action.role is None)
+            for a in self._still_to_do(fresh)
+        )
+
+
+def _role_body(live_role: Any, action: Action) -> Json:
+    """The live role as read, its `name` left out (a name in the body renames), with the
+    action's changes applied and nothing else."""
+    body = patched(live_role, action.changes)
+    body.pop("name", None)
+    return body
 
 
 def apply_templates(
     client: Client,
-    templates: list[TemplatePlan],
+    plan: Plan,
     desired: Mapping[str, Mapping[str, Any]],
     live: Mapping[str, Json],
     progress: Progress | None = None,
 ) -> list[Outcome]:
-    """Every template's actions, templates in parallel, each template's actions in order.
+    """Every changed template's actions, templates in parallel, each template's in order.
 
     A failed call stops its template; the other templates go on.
     """
+    templates = plan.changed
     total = sum(len(t.actions) for t in templates)
     counter = [0]
     lock = threading.Lock()
 
-    def one(plan: TemplatePlan) -> Outcome:
-        outcome = Outcome(plan.name)
-        runner = _TemplateRun(client, desired[plan.name], live.get(plan.name))
-        ordered = apply_order(plan.actions)
+    def one(template: TemplatePlan) -> Outcome:
+        outcome = Outcome(template.name)
+        runner = _TemplateRun(
+            client, plan, template, desired[template.name], live.get(template.name)
+        )
+        ordered = list(runner.remaining)
         for i, action in enumerate(ordered):
             try:
                 runner.run(action)
@@ -105,6 +240,8 @@ def apply_templates(
                 outcome.failed, outcome.error = action, exc
                 outcome.not_attempted = ordered[i + 1 :]
                 break
+            finally:
+                outcome.notes = runner.notes
             outcome.done.append(action)
             if progress:
                 with lock:
@@ -112,4 +249,4 @@ def apply_templates(
                     progress(counter[0], total, action)
         return outcome
 
-    return list(client.map(one, [t for t in templates if t.actions]))
+    return list(client.map(one, templates))

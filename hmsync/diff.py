@@ -5,32 +5,35 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from .model import ABSENT, Action, Change, Plan, TemplatePlan
 from .normalize import (
-    OPTIONAL_ROLE_FIELDS,
-    OPTIONAL_SETTINGS_FIELDS,
-    SECRET_PREFIX,
+    CREDENTIALS,
+    HINTS,
+    SENSITIVE,
+    WRITE_ONLY,
     Json,
     SecretFn,
-    comparable,
-    complete_role,
-    complete_settings,
+    ViewContext,
+    conceal,
+    credentials_write_only,
     fingerprint,
     get_path,
+    role_views,
     secret_hasher,
+    settings_views,
 )
 from .problems import dotted
 
-HMSYNC_KEYS = frozenset({"renamedFrom"})  # hmsync's own hints, never sent or compared
-CREDENTIALS = ("settings", "recording", "upload", "credentials")
+REGION_ONLY = frozenset({"region"})
 
 
 def changes_between(old: Json, new: Json) -> tuple[Change, ...]:
-    """Field-level changes from old to new, both canonical. Lists change as a whole.
+    """Field-level changes from old to new, both views. Lists change as a whole.
 
-    A plain walk: the canonical form makes it exact, and on the thousands of roles of a large
+    A plain walk: the views make it exact, and on the thousands of roles of a large
     account it is ~20x faster than a general-purpose differ (see benchmarks/diff_cpu.py).
     """
     if old == new:  # the cheap check first: most roles match
@@ -41,8 +44,8 @@ def changes_between(old: Json, new: Json) -> tuple[Change, ...]:
 
 
 def _walk(old: Any, new: Any, path: tuple[str, ...], out: list[Change]) -> None:
-    # An object that goes from {} to filled (or back) is one change, shown whole.
-    if isinstance(old, dict) and isinstance(new, dict) and ((old and new) or not path):
+    # Objects on both sides: the fields that differ. An object only one side has: one change.
+    if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(old.keys() | new.keys()):
             a, b = old.get(key, ABSENT), new.get(key, ABSENT)
             if a != b:
@@ -52,9 +55,10 @@ def _walk(old: Any, new: Any, path: tuple[str, ...], out: list[Change]) -> None:
 
 
 def _change(path: tuple[str, ...], old: Any, new: Any) -> Change:
-    # Secrets reach a change only as keyed hashes; that is how a change knows it is sensitive.
-    sensitive = any(isinstance(v, str) and v.startswith(SECRET_PREFIX) for v in (old, new))
-    return Change(dotted(path), old, new, sensitive)
+    # Secrets reach a view only as keyed hashes; a change shows none of them, not even hashed.
+    old, old_hidden = conceal(old)
+    new, new_hidden = conceal(new)
+    return Change(dotted(path), old, new, old_hidden or new_hidden)
 
 
 def _leaves(value: Any, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
@@ -72,7 +76,7 @@ def _additions(value: Json) -> tuple[Change, ...]:
 
 
 def _without_hints(role: Any) -> Json:
-    return {k: v for k, v in role.items() if k not in HMSYNC_KEYS} if isinstance(role, dict) else {}
+    return {k: v for k, v in role.items() if k not in HINTS} if isinstance(role, dict) else {}
 
 
 def _file_view(data: Mapping[str, Any], secret: SecretFn) -> Json:
@@ -80,14 +84,28 @@ def _file_view(data: Mapping[str, Any], secret: SecretFn) -> Json:
     view = copy.deepcopy({k: v for k, v in data.items() if k != "name"})
     if isinstance(view.get("roles"), dict):
         view["roles"] = {n: _without_hints(r) for n, r in view["roles"].items()}
-    credentials = get_path(view, CREDENTIALS)
+    credentials = get_path(view, ("settings", *CREDENTIALS))
     if isinstance(credentials, dict):
         for key, value in credentials.items():
             credentials[key] = secret(value)
     return view
 
 
-def diff_template(desired: Mapping[str, Any], live: Json | None, salt: str) -> list[Action]:
+def settings_by_update_call(changes: tuple[Change, ...], live_settings: Any) -> bool:
+    """Whether Update Settings can carry these changes: it is documented with `region` only,
+    and read as "the whole settings object" it would drop anything else, so only when region
+    is all that changes and all that live settings hold. Otherwise Modify Template carries them."""
+    keys = set(live_settings) if isinstance(live_settings, dict) else set()
+    return {c.path for c in changes} <= REGION_ONLY and keys <= REGION_ONLY
+
+
+def _role_changes(live_role: Any, file_role: Any) -> tuple[Change, ...]:
+    return changes_between(*role_views(live_role, file_role))
+
+
+def diff_template(
+    desired: Mapping[str, Any], live: Json | None, salt: str, write_credentials: bool = False
+) -> list[Action]:
     """The actions that make one live template (None: absent) match its file."""
     name = str(desired["name"])
     secret = secret_hasher(salt)
@@ -95,23 +113,20 @@ def diff_template(desired: Mapping[str, Any], live: Json | None, salt: str) -> l
         return [Action("create_template", name, changes=_additions(_file_view(desired, secret)))]
     actions: list[Action] = []
     want_roles: Mapping[str, Any] = desired.get("roles") or {}
-    live_roles: Json = live.get("roles") or {}
+    roles = live.get("roles")
+    live_roles: Json = roles if isinstance(roles, dict) else {}
     claimed: set[str] = set()
     for role_name, role in want_roles.items():
-        want = complete_role(role)
         old_name = role.get("renamedFrom") if isinstance(role, dict) else None
         if role_name in live_roles:
             claimed.add(role_name)
-            have = comparable(complete_role(live_roles[role_name]), want, OPTIONAL_ROLE_FIELDS)
-            changes = changes_between(have, want)
+            changes = _role_changes(live_roles[role_name], role)
             if changes:
                 actions.append(Action("update_role", name, role_name, changes=changes))
         elif old_name in live_roles and old_name not in want_roles:
             claimed.add(old_name)
-            have = comparable(complete_role(live_roles[old_name]), want, OPTIONAL_ROLE_FIELDS)
-            actions.append(
-                Action("rename_role", name, role_name, old_name, changes_between(have, want))
-            )
+            changes = _role_changes(live_roles[old_name], role)
+            actions.append(Action("rename_role", name, role_name, old_name, changes))
         else:
             actions.append(
                 Action("create_role", name, role_name, changes=_additions(_without_hints(role)))
@@ -119,25 +134,52 @@ def diff_template(desired: Mapping[str, Any], live: Json | None, salt: str) -> l
     for role_name in live_roles:
         if role_name not in claimed:
             actions.append(Action("delete_role", name, role_name))
-    want_settings = complete_settings(desired.get("settings"), secret)
-    have_settings = comparable(
-        complete_settings(live.get("settings"), secret), want_settings, OPTIONAL_SETTINGS_FIELDS
+    ctx = ViewContext(secret, write_credentials)
+    settings_changes = changes_between(
+        *settings_views(live.get("settings"), desired.get("settings"), ctx)
     )
-    settings_changes = changes_between(have_settings, want_settings)
+    whole_writes = 0
     if settings_changes:
+        whole_writes += not settings_by_update_call(settings_changes, live.get("settings"))
         actions.append(Action("update_settings", name, changes=settings_changes))
     if "default" in desired and bool(live.get("default")) != desired["default"]:
+        whole_writes += 1
         change = Change("default", bool(live.get("default")), desired["default"])
         actions.append(Action("set_default", name, changes=(change,)))
+    if whole_writes and credentials_write_only(desired.get("settings"), live.get("settings")):
+        actions = [_with_credentials_written(a) for a in actions]
     return sorted(actions, key=Action.sort_key)
+
+
+def _with_credentials_written(action: Action) -> Action:
+    """A write through Modify Template replaces the settings whole, so it must send the
+    credentials, which reads do not tell: from the file. The plan shows that it does."""
+    if action.kind == "update_settings":
+        path = dotted(CREDENTIALS)
+    elif action.kind == "set_default":
+        path = dotted(("settings", *CREDENTIALS))
+    else:
+        return action
+    if any(c.path.startswith(path) for c in action.changes):
+        return action
+    written = Change(path, WRITE_ONLY, SENSITIVE, sensitive=True)
+    return replace(action, changes=(*action.changes, written))
 
 
 def secret_hashes(desired: Mapping[str, Any], salt: str) -> tuple[tuple[str, str], ...]:
     """The keyed hashes of a template's secrets, for apply to check the environment again."""
-    settings = complete_settings(desired.get("settings"), secret_hasher(salt))
-    credentials = settings["recording"].get("upload", {}).get("credentials", {})
-    base = "settings.recording.upload.credentials"
-    return tuple((f"{base}.{k}", v) for k, v in sorted(credentials.items()))
+    credentials = get_path(desired, ("settings", *CREDENTIALS))
+    if not isinstance(credentials, dict):
+        return ()
+    secret = secret_hasher(salt)
+    base = dotted(("settings", *CREDENTIALS))
+    return tuple((f"{base}.{k}", secret(str(v))) for k, v in sorted(credentials.items()))
+
+
+def write_only_credentials(desired: Mapping[str, Any], live: Json | None) -> bool:
+    return live is not None and credentials_write_only(
+        desired.get("settings"), live.get("settings")
+    )
 
 
 def make_plan(
@@ -149,11 +191,13 @@ def make_plan(
     managed: Iterable[str] = (),
     files: Iterable[str] = (),
     fingerprints: bool = True,
+    write_credentials: bool = False,
 ) -> Plan:
     """desired: (file, template data) pairs, already validated; live: every live template.
 
     managed: names that files describe beyond `desired` (with --only), so not unmanaged.
     fingerprints: digest each live template read, for a saved plan's staleness check.
+    write_credentials: write credentials even where reads do not tell them (after a rotation).
     """
     by_name = {t.get("name"): t for t in live}
     templates = []
@@ -167,8 +211,9 @@ def make_plan(
                 name,
                 file,
                 current.get("_id") if current else None,
-                tuple(diff_template(data, current, salt)),
+                tuple(diff_template(data, current, salt, write_credentials)),
                 secret_hashes(data, salt),
+                write_only_credentials(data, current) and not write_credentials,
             )
         )
     described = wanted | set(managed)
@@ -186,6 +231,7 @@ def make_plan(
         salt,
         api_base,
         tuple(files),
+        write_credentials,
     )
 
 

@@ -7,10 +7,9 @@ from typing import Any
 
 import yaml
 
-from .normalize import Json, complete_role, complete_settings, defaults
+from .normalize import Json, file_form, get_path
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema={schema}\n"
-TRACK_DEFS = ("audio", "video", "screen")
 
 
 def file_name(template_name: str, taken: set[str]) -> str:
@@ -29,60 +28,21 @@ def env_name(template_name: str, field: str) -> str:
     return f"HMSYNC_{stem}_S3_{field.upper()}"
 
 
-def _without_defaults(value: Json, definition: str) -> Json:
-    return {k: v for k, v in value.items() if defaults(definition).get(k, object()) != v}
-
-
 def role_file(live: Any) -> Json:
     """A live role as the file would say it: what differs from the documented defaults."""
-    role = complete_role(live)
-    out: Json = {}
-    if "priority" in role:
-        out["priority"] = role["priority"]
-    publish: Json = {}
-    if "allowed" in role["publishParams"]:
-        publish["allowed"] = role["publishParams"]["allowed"]
-    for track in TRACK_DEFS:
-        changed = _without_defaults(role["publishParams"][track], track)
-        if changed:
-            publish[track] = changed
-    if publish:
-        out["publishParams"] = publish
-    subscribe = dict(role["subscribeParams"])
-    if not subscribe.get("subscribeDegradation"):
-        subscribe.pop("subscribeDegradation", None)  # absent and {} are the same
-    if subscribe:
-        out["subscribeParams"] = subscribe
-    permissions = _without_defaults(role["permissions"], "permissions")
-    if permissions:
-        out["permissions"] = permissions
-    return out
+    return file_form(live, "roleObject")
 
 
 def settings_file(template_name: str, live: Any) -> tuple[Json, list[str]]:
     """Live settings as the file would say them, and the environment variables they need."""
-    settings = complete_settings(live)
-    out: Json = {}
+    out = file_form(live, "settings")
     variables: list[str] = []
-    if "region" in settings:
-        out["region"] = settings["region"]
-    recording = settings["recording"]
-    rec: Json = {}
-    if recording["enabled"]:
-        rec["enabled"] = True
-    if "upload" in recording:
-        upload = dict(recording["upload"])
-        options = _without_defaults(upload.pop("options"), "options")
-        if options:
-            upload["options"] = options
-        if "credentials" in upload:
-            # The secret values are never written: placeholders, filled from the environment.
-            names = {k: env_name(template_name, k) for k in upload["credentials"]}
-            upload["credentials"] = {k: "${" + v + "}" for k, v in names.items()}
-            variables += names.values()
-        rec["upload"] = upload
-    if rec:
-        out["recording"] = rec
+    upload = get_path(out, ("recording", "upload"))
+    if isinstance(upload, dict) and "credentials" in upload:
+        # The secret values are never written: placeholders, filled from the environment.
+        names = {k: env_name(template_name, k) for k in ("key", "secret")}
+        upload["credentials"] = {k: "${" + v + "}" for k, v in names.items()}
+        variables += names.values()
     return out, variables
 
 

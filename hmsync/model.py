@@ -63,6 +63,7 @@ class TemplatePlan:
     template_id: str | None  # None: the template does not exist yet
     actions: tuple[Action, ...] = ()
     secret_hashes: tuple[tuple[str, str], ...] = ()  # (path, keyed hash) of desired secrets
+    write_only: bool = False  # reads do not tell the credentials: not compared, not written
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class Plan:
     secret_salt: str = ""
     api_base: str = ""
     files: tuple[str, ...] = ()  # every file the plan was made from
+    write_credentials: bool = False  # credentials written even where reads do not tell them
+    allow_out_of_range: bool = False  # made with --allow-out-of-range
 
     @property
     def actions(self) -> list[Action]:
@@ -94,3 +97,5 @@ class Outcome:
     error: ApiError | None = None
     not_attempted: list[Action] = field(default_factory=list)
     not_converged: list[Action] = field(default_factory=list)  # what a re-plan still finds
+    notes: list[str] = field(default_factory=list)  # e.g. a write confirmed by a re-read
+    unverified: str = ""  # why the read-back after the writes could not be made

@@ -49,6 +49,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "files": list(plan.files),
         "files_digest": plan.files_digest,
         "secret_salt": plan.secret_salt,
+        "write_credentials": plan.write_credentials,
+        "allow_out_of_range": plan.allow_out_of_range,
         "summary": summary(plan),
         "templates": [
             {
@@ -57,6 +59,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "id": t.template_id,
                 "actions": [action_to_dict(a) for a in t.actions],
                 "secret_hashes": dict(t.secret_hashes),
+                "write_only": t.write_only,
             }
             for t in plan.templates
         ],
@@ -90,6 +93,8 @@ def read(path: str) -> dict[str, Any]:
         ("live_fingerprints", dict),
         ("files_digest", str),
         ("secret_salt", str),
+        ("write_credentials", bool),
+        ("allow_out_of_range", bool),
     ):
         if not isinstance(data.get(key), kind):
             raise InputError(

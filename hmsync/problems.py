@@ -26,6 +26,7 @@ class Problem:
     path: str
     message: str
     severity: Severity = "error"
+    code: str = ""  # "range": a value of the right type outside a documented range or enum
 
     def __str__(self) -> str:
         where = f"{self.location}: "

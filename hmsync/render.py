@@ -177,8 +177,22 @@ def plan_text(plan: Plan, color: bool = False) -> str:
         out.append("")
     if plan.unmanaged:
         out.append(f"Unmanaged (live, in no file; left alone): {', '.join(plan.unmanaged)}")
+    note = write_only_note(plan)
+    if note:
+        out.append(note)
     out.append(summary_line(plan))
     return "\n".join(out) + "\n"
+
+
+def write_only_note(plan: Plan) -> str:
+    """Where reads do not return the recording credentials, the plan cannot compare them."""
+    names = [t.name for t in plan.templates if t.write_only]
+    if not names:
+        return ""
+    return (
+        f"Write-only: the API does not return the recording credentials of {', '.join(names)}, "
+        "so they are not compared; after a rotation, write them with --write-credentials."
+    )
 
 
 def plan_json(plan: Plan) -> str:
@@ -221,6 +235,9 @@ def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     Never longer than `limit`: what does not fit is cut per template, with a note naming it.
     """
     head = ["### hmsync plan", "", f"**{summary_line(plan)}**", ""]
+    note = write_only_note(plan)
+    if note:
+        head += [note[:2_000], ""]
     if not plan.changed:
         if plan.unmanaged:
             head.append(f"Unmanaged (live, in no file; left alone): {', '.join(plan.unmanaged)}")
@@ -285,9 +302,17 @@ def apply_text(outcomes: list[Outcome]) -> str:
     """What apply did: every template's done, failed and not attempted actions."""
     lines: list[str] = []
     for o in sorted(outcomes, key=lambda o: o.template):
-        if o.failed is None and not o.not_converged:
+        notes = [f"          note: {n}" for n in o.notes]
+        if o.failed is None and not o.not_converged and not o.unverified:
             lines.append(f"ok      {o.template}: {len(o.done)} action(s) done")
+            lines += notes
             continue
+        if o.unverified:
+            lines.append(
+                f"UNCHECKED {o.template}: {len(o.done)} action(s) done, but the read-back "
+                f"failed, so they are not verified: {o.unverified}"
+            )
+            lines += [f"          done: {action_title(a)}" for a in o.done]
         if o.failed is not None and o.error is not None:
             lines.append(
                 f"FAILED  {o.template}: {len(o.done)} done, then {action_title(o.failed)} failed:"
@@ -295,6 +320,7 @@ def apply_text(outcomes: list[Outcome]) -> str:
             lines += [f"          {line}" for line in o.error.lines()]
             for action in o.not_attempted:
                 lines.append(f"          not attempted: {action_title(action)}")
+        lines += notes
         if o.not_converged:
             lines.append(f"DIFFERS {o.template}: written, but the API reads back differently:")
             for action in o.not_converged:
@@ -304,6 +330,7 @@ def apply_text(outcomes: list[Outcome]) -> str:
     lines.append(
         f"Apply: {counts['done']} action(s) done, {counts['failed']} failed, "
         f"{counts['not_attempted']} not attempted, {counts['not_converged']} not converged."
+        + (f" {counts['unverified']} not verified." if counts["unverified"] else "")
     )
     return "\n".join(lines) + "\n"
 
@@ -314,12 +341,14 @@ def apply_counts(outcomes: list[Outcome]) -> dict[str, int]:
         "failed": sum(o.failed is not None for o in outcomes),
         "not_attempted": sum(len(o.not_attempted) for o in outcomes),
         "not_converged": sum(len(o.not_converged) for o in outcomes),
+        "unverified": sum(len(o.done) for o in outcomes if o.unverified),
     }
 
 
 def apply_json(outcomes: list[Outcome]) -> str:
     counts = apply_counts(outcomes)
-    result = "applied" if not counts["failed"] and not counts["not_converged"] else "incomplete"
+    complete = not (counts["failed"] or counts["not_converged"] or counts["unverified"])
+    result = "applied" if complete else "incomplete"
     body = {
         "format_version": 1,
         "result": result,
@@ -344,6 +373,8 @@ def apply_json(outcomes: list[Outcome]) -> str:
                 },
                 "not_attempted": [action_to_dict(a) for a in o.not_attempted],
                 "not_converged": [action_to_dict(a) for a in o.not_converged],
+                "unverified": o.unverified or None,
+                "notes": list(o.notes),
             }
             for o in sorted(outcomes, key=lambda o: o.template)
         ],

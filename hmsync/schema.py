@@ -78,6 +78,12 @@ class Checked:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning"]
 
+    @property
+    def out_of_range(self) -> list[Problem]:
+        """Values outside a documented range: fine while live already has them, refused
+        where a plan would write them (unless --allow-out-of-range)."""
+        return [p for p in self.problems if p.code == "range" and p.severity == "warning"]
+
 
 def check_paths(
     paths: Iterable[str], environ: Mapping[str, str] = os.environ, strict: bool = False
@@ -92,6 +98,7 @@ def check_paths(
         if doc is not None:
             documents.append(doc)
             problems.extend(schema_problems(doc))
+            coerce_integers(doc.data)
     problems.extend(semantic_problems(documents))
     if strict:
         problems = [replace(p, severity="error") for p in problems]
@@ -205,6 +212,10 @@ def _translate(doc: Document, error: ValidationError) -> Iterator[Problem]:
         where = doc.where_key((*path, key))
         yield Problem(where, dotted(path), f"{key!r} is not a valid role name")
         return
+    if error.validator in RANGE_KEYWORDS and _fits_type(error):
+        message = _out_of_range(error)
+        yield Problem(doc.where(path), dotted(path), message, "warning", "range")
+        return
     if error.validator == "pattern" and path == ("name",):
         message = f"{error.instance!r} has characters the API does not accept; use {NAME_CHARS}"
     elif error.validator == "required":
@@ -215,6 +226,57 @@ def _translate(doc: Document, error: ValidationError) -> Iterator[Problem]:
     else:
         message = error.message
     yield Problem(doc.where(path), dotted(path), message)
+
+
+RANGE_KEYWORDS = frozenset({"minimum", "maximum", "enum"})
+
+
+def _fits_type(error: ValidationError) -> bool:
+    """A number outside a range, or a string outside an enum of strings: the right type."""
+    value, rule = error.instance, error.schema
+    if not isinstance(rule, dict):
+        return False
+    if error.validator == "enum":
+        return isinstance(value, str) and all(isinstance(e, str) for e in rule["enum"])
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _out_of_range(error: ValidationError) -> str:
+    value, rule = error.instance, error.schema
+    assert isinstance(rule, dict)  # _fits_type checked
+    if error.validator == "enum":
+        documented = ", ".join(str(e) for e in rule["enum"])
+        shown = _short(str(value))
+        return f"{shown!r} is not a documented value ({documented}); the API may refuse it"
+    low, high = rule.get("minimum"), rule.get("maximum")
+    if low is not None and high is not None:
+        bounds = f"the documented range {low}-{high}"
+    elif low is not None:
+        bounds = f"the documented minimum {low}"
+    else:
+        bounds = f"the documented maximum {high}"
+    return f"{value} is outside {bounds}; the API may refuse it"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def coerce_integers(value: Any, rule: dict[str, Any] | None = None) -> Any:
+    """Whole-number floats (`300.0`) as integers wherever the schema wants an integer: the
+    schema accepts them, and an API may not ("must be an integer"). Edits value in place."""
+    rule = _inlined() if rule is None else rule
+    if rule.get("type") == "integer" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        props, extra = rule.get("properties", {}), rule.get("additionalProperties")
+        for key, item in value.items():
+            sub = props.get(key, extra if isinstance(extra, dict) else None)
+            if sub is not None:
+                value[key] = coerce_integers(item, sub)
+    elif isinstance(value, list) and isinstance(rule.get("items"), dict):
+        value[:] = [coerce_integers(v, rule["items"]) for v in value]
+    return value
 
 
 def is_secret_path(path: Path) -> bool:

@@ -209,23 +209,41 @@ def test_retries_are_bounded_by_the_deadline(emu: Emulator) -> None:
     assert emu.calls()["total"] == 1
 
 
-@pytest.mark.parametrize("status", [400, 403, 404, 500])
-def test_client_errors_and_500_are_not_retried(status: int) -> None:
-    calls: list[int] = []
-
+def _always(status: int, calls: list[str]) -> Client:
     def handler(request: httpx.Request) -> httpx.Response:
-        calls.append(1)
+        calls.append(request.method)
         return httpx.Response(status, json={"code": status, "message": "no", "details": ["d"]})
 
-    c = Client(
+    return Client(
         "https://api.example.test/v1",
         TokenSource(Credentials(token="t")),
         transport=httpx.MockTransport(handler),
         sleep=Sleeps(),
     )
-    with pytest.raises(ApiError):
-        c.get_settings("abc")
-    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 500])
+def test_client_errors_and_a_write_500_are_not_retried(status: int) -> None:
+    calls: list[str] = []
+    with pytest.raises(ApiError) as caught:
+        _always(status, calls).update_settings("abc", {"region": "in"})
+    assert calls == ["POST"] and caught.value.status == status
+    if status != 500:
+        calls.clear()
+        with pytest.raises(ApiError):
+            _always(status, calls).get_settings("abc")
+        assert calls == ["GET"]
+
+
+def test_a_read_is_retried_on_500() -> None:
+    # A read changes nothing: another try is always safe (issue 12, item 7).
+    calls: list[str] = []
+    with pytest.raises(ApiError) as caught:
+        _always(500, calls).get_settings("abc")
+    assert calls == ["GET"] * 6
+    assert caught.value.message == (
+        "GET https://api.example.test/v1/templates/abc/settings: 500 no after 6 attempts"
+    )
 
 
 def test_connection_refused_is_a_clear_error_without_waiting() -> None:
@@ -241,6 +259,7 @@ def test_connection_refused_is_a_clear_error_without_waiting() -> None:
 
 
 def test_a_400_carries_the_emulators_details(emu: Emulator) -> None:
+    emu.set_readings(out_of_range="refuse")
     with client(emu) as c, pytest.raises(ApiError) as caught:
         c.create_template(
             {"name": "t", "roles": {"host": {"publishParams": {"video": {"bitRate": 5000}}}}}

@@ -20,7 +20,7 @@ from hmsync.apply import apply_templates
 from hmsync.commands import apply as apply_cmd
 from hmsync.diff import make_plan
 from hmsync.emulator import Emulator
-from hmsync.normalize import role_body
+from hmsync.normalize import complete_role
 
 from .conftest import EXAMPLES, Run, Write
 from .helpers import api, env, hmsync, write_complete
@@ -81,7 +81,7 @@ def test_any_change_between_valid_templates_converges(
         write_complete(client, before)
         plan = make_plan([("t.yaml", after)], client.list_templates(), "33" * 16)
         live = {t["name"]: t for t in client.list_templates()}
-        outcomes = apply_templates(client, plan.changed, {"t": after}, live)
+        outcomes = apply_templates(client, plan, {"t": after}, live)
         assert all(o.failed is None for o in outcomes)
         again = make_plan([("t.yaml", after)], client.list_templates(), "33" * 16)
     assert again.actions == []
@@ -97,7 +97,7 @@ def test_refuses_a_plan_whose_live_template_changed(emu: Emulator, run: Run, wri
     assert run("plan", "-o", "plan.json", env=env(emu)).code == 0
     with api(emu) as client:  # someone changes the template in the dashboard meanwhile
         tid = client.list_templates()[0]["_id"]
-        client.upsert_role(tid, "host", role_body({"priority": 4}))
+        client.upsert_role(tid, "host", complete_role({"priority": 4}))
     emu.reset_calls()
     result = run("apply", "plan.json", env=env(emu))
     assert result.code == 4
@@ -204,20 +204,13 @@ class Terminal(io.StringIO):
 
 
 def apply_args(*targets: str, **overrides: Any) -> argparse.Namespace:
-    values = {
-        "targets": list(targets),
-        "auto_approve": False,
-        "allow_delete": False,
-        "max_deletes": None,
-        "format": "text",
-        "api_base": None,
-        "timeout": 10.0,
-        "parallelism": 8,
-        "retries": 5,
-        "no_color": True,
-    }
-    values.update(overrides)
-    return argparse.Namespace(**values)
+    """apply's arguments as the CLI parses them, with its defaults."""
+    from hmsync.cli import _parser
+
+    args = _parser().parse_args(["apply", *targets, "--timeout", "10", "--no-color"])
+    for name, value in overrides.items():
+        setattr(args, name, value)
+    return args
 
 
 def test_asks_on_a_terminal(
@@ -270,7 +263,7 @@ roles:
         "upsert_role",  # create speaker
         "upsert_role",  # update host
         "upsert_role",  # rename guest -> visitor
-        "update_settings",
+        "modify_template",  # settings: region, with recording beside it (not Update Settings)
         "modify_template",  # default flag
         "delete_role",  # stale, last
     ]
@@ -321,6 +314,7 @@ def test_a_failed_template_stops_there_and_the_others_go_on(
     # The live settings hold a value the API now refuses; hmsync carries it over (it is not in
     # the file), so the settings call fails. Role writes before it are done; the delete after
     # it is not attempted. The other template is applied in full.
+    emu.set_readings(out_of_range="refuse")
     emu.store.load(
         [
             {
@@ -338,7 +332,7 @@ def test_a_failed_template_stops_there_and_the_others_go_on(
     assert report == (
         "ok      ok: 1 action(s) done\n"
         "FAILED  room: 1 done, then update settings failed:\n"
-        f"          POST {emu.api_base}/templates/{emu.store.dump()[-1]['_id']}/settings: 400 "
+        f"          POST {emu.api_base}/templates?id={emu.store.dump()[-1]['_id']}: 400 "
         "Invalid body param\n"
         "            Invalid body param: settings.region: must be one of in, us, eu, auto\n"
         "          not attempted: delete role old\n"
@@ -353,7 +347,13 @@ def test_json_report(emu: Emulator, run: Run, write: Write) -> None:
     result = run("apply", "--auto-approve", "--format", "json", env=env(emu))
     report = json.loads(result.out)
     assert report["format_version"] == 1 and report["result"] == "applied"
-    assert report["summary"] == {"done": 1, "failed": 0, "not_attempted": 0, "not_converged": 0}
+    assert report["summary"] == {
+        "done": 1,
+        "failed": 0,
+        "not_attempted": 0,
+        "not_converged": 0,
+        "unverified": 0,
+    }
     assert report["templates"][0]["done"][0]["kind"] == "create_template"
 
 
@@ -400,8 +400,16 @@ def many_templates(
             for r in range(roles)
         }
         write(f"templates/{name}.yaml", json.dumps({"name": name, "roles": role_data}))
-        desired[name] = {n: role_body(r) for n, r in role_data.items()}
+        desired[name] = {n: as_created(r) for n, r in role_data.items()}
     return desired
+
+
+def as_created(role: dict[str, Any]) -> dict[str, Any]:
+    """A role as the emulator stores a creation: complete, and subscribeDegradation `{}` from
+    the seed's example where the file has none (hmsync does not send it)."""
+    created = complete_role(role)
+    created["subscribeParams"].setdefault("subscribeDegradation", {})
+    return created
 
 
 def assert_state_is(emu: Emulator, desired: dict[str, dict[str, Any]]) -> None:

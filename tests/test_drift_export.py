@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hmsync.diff import make_plan
 from hmsync.emulator import Emulator
 from hmsync.export import env_name, file_name
-from hmsync.normalize import role_body
+from hmsync.normalize import complete_role
 
 from .conftest import EXAMPLE_ENV, EXAMPLES, Run, Write
 from .helpers import api, env, write_complete
@@ -51,7 +51,9 @@ def test_drift_reports_template_role_field_live_and_file_values(
     run("apply", "templates/room.yaml", "--auto-approve", env=env(emu))
     with api(emu) as client:  # changes made in the dashboard, out of band
         tid = client.list_templates()[0]["_id"]
-        client.upsert_role(tid, "host", role_body({"priority": 7, "permissions": {"mute": True}}))
+        client.upsert_role(
+            tid, "host", complete_role({"priority": 7, "permissions": {"mute": True}})
+        )
         client.upsert_role(tid, "intruder", {})
         client.delete_role(tid, "guest")
         client.update_settings(tid, {"region": "in"})
@@ -138,7 +140,13 @@ def test_export_then_validate_then_plan_shows_no_changes(
     assert webinar["roles"]["viewer"] == {  # defaults left out, what differs kept
         "priority": 5,
         "publishParams": {"allowed": []},
-        "subscribeParams": {"subscribeToRoles": ["host", "speaker"], "maxSubsBitRate": 2000},
+        "subscribeParams": {
+            "subscribeToRoles": ["host", "speaker"],
+            "maxSubsBitRate": 2000,
+            # The emulator filled it on creation, as the seed's example does; it is a setting
+            # (screen simulcast on), so it is kept.
+            "subscribeDegradation": {},
+        },
     }
     secrets = {
         "HMSYNC_TELEHEALTH_S3_KEY": EXAMPLE_ENV["HMSYNC_S3_KEY"],

@@ -1,10 +1,20 @@
-"""Each normalization rule, with literal data."""
+"""Each comparison rule and the write rule, with literal data."""
 
 from __future__ import annotations
 
-from hmsync.diff import diff_template
-from hmsync.model import Change
-from hmsync.normalize import complete_role, complete_settings, role_body, settings_body
+from typing import Any
+
+from hmsync.apply import _role_body
+from hmsync.diff import diff_template, make_plan
+from hmsync.model import ABSENT, Action, Change
+from hmsync.normalize import (
+    SENSITIVE,
+    WRITE_ONLY,
+    complete_role,
+    complete_settings,
+    credentials_readable,
+    patched,
+)
 
 SALT = "00" * 16
 
@@ -16,7 +26,7 @@ def role_changes(live_role: dict, file_role: dict) -> list[Change]:
     return [c for a in actions for c in a.changes]
 
 
-def test_documented_defaults_fill_what_the_file_leaves_out() -> None:
+def test_a_created_role_is_complete_with_documented_defaults() -> None:
     assert complete_role({}) == {
         "publishParams": {
             "audio": {"bitRate": 32, "codec": "opus"},
@@ -29,7 +39,7 @@ def test_documented_defaults_fill_what_the_file_leaves_out() -> None:
                 "width": 1280,
             },
         },
-        "subscribeParams": {"subscribeDegradation": {}},
+        "subscribeParams": {},  # subscribeDegradation only where the file has it
         "permissions": {
             "endRoom": False,
             "removeOthers": False,
@@ -38,12 +48,37 @@ def test_documented_defaults_fill_what_the_file_leaves_out() -> None:
             "changeRole": False,
         },
     }
+    assert complete_role({"renamedFrom": "x", "subscribeParams": {"subscribeDegradation": {}}})[
+        "subscribeParams"
+    ] == {
+        "subscribeDegradation": {
+            "packetLossThreshold": 50,
+            "degradeGracePeriodSeconds": 1,
+            "recoverGracePeriodSeconds": 4,
+        }
+    }
 
 
-def test_a_field_left_out_is_managed_at_its_documented_default() -> None:
+def test_a_field_left_out_is_managed_at_its_documented_default_where_live_has_it() -> None:
     # The seed's server default (250 kbps) is not the documented default (256): a change.
     live = {"publishParams": {"video": {"bitRate": 250}}}
     assert role_changes(live, {}) == [Change("publishParams.video.bitRate", 250, 256)]
+
+
+def test_a_field_neither_side_has_is_left_alone() -> None:
+    # The seed's own answers hold `permissions: {}` and a screen without bitRate.
+    live = {"permissions": {}, "publishParams": {"screen": {"frameRate": 10}}}
+    assert role_changes(live, {}) == []
+    assert role_changes({}, {}) == []
+
+
+def test_a_field_the_file_sets_and_live_lacks_is_a_change_from_not_set() -> None:
+    assert role_changes({"permissions": {}}, {"permissions": {"mute": True}}) == [
+        Change("permissions.mute", ABSENT, True)
+    ]
+    assert role_changes({"publishParams": {"video": {}}}, {"priority": 2}) == [
+        Change("priority", ABSENT, 2)
+    ]
 
 
 def test_fields_without_a_default_are_compared_only_when_the_file_sets_them() -> None:
@@ -93,12 +128,13 @@ def test_server_generated_and_unknown_fields_take_no_part() -> None:
     assert actions == []
 
 
-def test_subscribe_degradation_absent_and_empty_are_the_same() -> None:
+def test_subscribe_degradation_is_compared_only_when_the_file_has_it() -> None:
+    # Present (even {}) it enables screen simulcast: its presence is itself a setting.
     assert role_changes({"subscribeParams": {"subscribeDegradation": {}}}, {}) == []
-    assert (
-        role_changes({"subscribeParams": {}}, {"subscribeParams": {"subscribeDegradation": {}}})
-        == []
-    )
+    assert role_changes({"subscribeParams": {}}, {}) == []
+    assert role_changes(
+        {"subscribeParams": {}}, {"subscribeParams": {"subscribeDegradation": {}}}
+    ) == [Change("subscribeParams.subscribeDegradation", ABSENT, {})]
     full = {
         "subscribeParams": {
             "subscribeDegradation": {
@@ -114,23 +150,30 @@ def test_subscribe_degradation_absent_and_empty_are_the_same() -> None:
         )
         == []
     )
+    assert role_changes(full, {"subscribeParams": {"subscribeDegradation": {}}}) == []
     assert role_changes(
-        {}, {"subscribeParams": {"subscribeDegradation": {"recoverGracePeriodSeconds": 9}}}
-    ) == [
-        Change(
-            "subscribeParams.subscribeDegradation",
-            {},
-            {
-                "packetLossThreshold": 50,
-                "degradeGracePeriodSeconds": 1,
-                "recoverGracePeriodSeconds": 9,
-            },
-        ),
-    ]
+        {"subscribeParams": {"subscribeDegradation": {}}},
+        {"subscribeParams": {"subscribeDegradation": {"recoverGracePeriodSeconds": 9}}},
+    ) == [Change("subscribeParams.subscribeDegradation.recoverGracePeriodSeconds", ABSENT, 9)]
+
+
+def test_a_priority_change_writes_no_subscribe_degradation_the_plan_does_not_show() -> None:
+    # Issue 12, item 1: screen simulcast off live, the file silent on it, priority changed.
+    live = {"name": "r", "priority": 1, "subscribeParams": {"subscribeToRoles": ["r"]}}
+    [action] = diff_template(
+        {"name": "t", "roles": {"r": {"priority": 2}}}, {"name": "t", "roles": {"r": live}}, SALT
+    )
+    assert action.changes == (Change("priority", 1, 2),)
+    assert _role_body(live, action) == {
+        "priority": 2,
+        "subscribeParams": {"subscribeToRoles": ["r"]},
+    }
 
 
 def test_permissions_default_to_false() -> None:
-    assert role_changes({"permissions": {}}, {"permissions": {"mute": False}}) == []
+    assert role_changes({"permissions": {}}, {"permissions": {"mute": False}}) == [
+        Change("permissions.mute", ABSENT, False)
+    ]
     assert role_changes({"permissions": {"mute": True}}, {}) == [
         Change("permissions.mute", True, False)
     ]
@@ -147,29 +190,103 @@ def test_settings_defaults_and_optional_region() -> None:
     assert diff_template({"name": "t"}, live, SALT) == []
 
 
-def test_secrets_compare_by_keyed_hash_and_are_marked_sensitive() -> None:
+def test_an_upload_the_file_leaves_out_is_removed() -> None:
+    upload = {"type": "s3", "location": "b", "prefix": "p/"}
+    live = {
+        "name": "t",
+        "roles": {},
+        "settings": {"recording": {"enabled": True, "upload": upload}},
+    }
+    [action] = diff_template(
+        {"name": "t", "settings": {"recording": {"enabled": True}}}, live, SALT
+    )
+    assert action.changes == (Change("recording.upload", upload, ABSENT),)
+
+
+def _with_credentials(credentials: Any, **recording: Any) -> dict:
+    upload: dict[str, Any] = {"type": "s3", "location": "b", "prefix": "p"}
+    if credentials is not ABSENT:
+        upload["credentials"] = credentials
+    return {
+        "name": "t",
+        "roles": {},
+        "settings": {"recording": {"enabled": True, "upload": upload, **recording}},
+    }
+
+
+def test_secrets_compare_by_keyed_hash_and_no_change_holds_one() -> None:
     def template(secret: str) -> dict:
-        upload = {
-            "type": "s3",
-            "location": "b",
-            "prefix": "p",
-            "credentials": {"key": "AKIA", "secret": secret},
-        }
-        return {
-            "name": "t",
-            "roles": {},
-            "settings": {"recording": {"enabled": True, "upload": upload}},
-        }
+        return _with_credentials({"key": "AKIA", "secret": secret})
 
     assert diff_template(template("same"), template("same"), SALT) == []
     [action] = diff_template(template("new-value"), template("old-value"), SALT)
     [change] = action.changes
-    assert change.path == "recording.upload.credentials.secret" and change.sensitive
-    assert "old-value" not in repr(change) and "new-value" not in repr(change)
-    assert change.old.startswith("hmac-sha256:") and change.old != change.new
+    assert change == Change("recording.upload.credentials.secret", SENSITIVE, SENSITIVE, True)
+    assert "hmac" not in repr(action)
 
 
-def test_role_body_is_complete_and_carries_live_only_fields_over() -> None:
+def test_a_new_upload_shows_its_fields_and_hides_only_the_credentials() -> None:
+    desired = _with_credentials({"key": "AKIA-CLEAR", "secret": "s3cr3t"})
+    [action] = diff_template(desired, {"name": "t", "roles": {}, "settings": {}}, SALT)
+    assert action.changes == (
+        Change(
+            "recording",
+            ABSENT,
+            {
+                "enabled": True,
+                "upload": {
+                    "type": "s3",
+                    "location": "b",
+                    "prefix": "p",
+                    "credentials": {"key": SENSITIVE, "secret": SENSITIVE},
+                },
+            },
+            True,
+        ),
+    )
+    assert "AKIA-CLEAR" not in repr(action) and "hmac" not in repr(action)
+
+
+def test_credentials_are_readable_only_in_clear() -> None:
+    assert credentials_readable({"key": "AKIA1", "secret": "abc"})
+    for masked in ("****", "AKIA****1234", "", None, 5):
+        assert not credentials_readable({"key": "AKIA1", "secret": masked})
+    assert not credentials_readable(None)
+    assert not credentials_readable({"key": "AKIA1"})
+
+
+def test_credentials_reads_do_not_tell_are_write_only() -> None:
+    desired = _with_credentials({"key": "K", "secret": "S"})
+    for live_credentials in ({"key": "****", "secret": "****"}, ABSENT):
+        live = _with_credentials(live_credentials)
+        plan = make_plan([("t.yaml", desired)], [{**live, "_id": "1"}], SALT)
+        assert plan.actions == [] and plan.templates[0].write_only
+        rotated = make_plan(
+            [("t.yaml", desired)], [{**live, "_id": "1"}], SALT, write_credentials=True
+        )
+        [action] = rotated.actions
+        assert action.changes == (
+            Change("recording.upload.credentials.key", WRITE_ONLY, SENSITIVE, True),
+            Change("recording.upload.credentials.secret", WRITE_ONLY, SENSITIVE, True),
+        )
+        assert not rotated.templates[0].write_only
+
+
+def test_a_whole_template_write_shows_that_it_writes_write_only_credentials() -> None:
+    desired = {**_with_credentials({"key": "K", "secret": "S"}), "default": True}
+    live = _with_credentials({"key": "****", "secret": "****"})
+    [action] = diff_template(desired, live, SALT)
+    assert action == Action(
+        "set_default",
+        "t",
+        changes=(
+            Change("default", False, True),
+            Change("settings.recording.upload.credentials", WRITE_ONLY, SENSITIVE, True),
+        ),
+    )
+
+
+def test_patched_changes_only_what_the_changes_name() -> None:
     live = {
         "name": "r",
         "priority": 4,
@@ -177,46 +294,25 @@ def test_role_body_is_complete_and_carries_live_only_fields_over() -> None:
         "publishParams": {"allowed": ["audio"], "video": {"simulcast": {"layers": 3}}},
         "subscribeParams": {"maxSubsBitRate": 100},
     }
-    body = role_body({"publishParams": {"video": {"bitRate": 500}}}, live)
-    assert body["priority"] == 4  # not in the file: the live value is kept, not reset
-    assert body["maxPeerCount"] == 9  # unknown to the schema: carried over
-    assert body["publishParams"]["video"] == {
-        "bitRate": 500,
-        "codec": "vp8",
-        "frameRate": 25,
-        "height": 180,
-        "width": 320,
-        "simulcast": {"layers": 3},
-    }
-    assert body["publishParams"]["allowed"] == ["audio"]
-    assert body["subscribeParams"] == {"maxSubsBitRate": 100, "subscribeDegradation": {}}
-    assert "name" not in body
-
-
-def test_settings_body_sends_secrets_in_clear_to_the_api_only() -> None:
-    desired = {
-        "recording": {
-            "enabled": True,
-            "upload": {
-                "type": "s3",
-                "location": "b",
-                "prefix": "p",
-                "credentials": {"key": "K", "secret": "S"},
-            },
-        }
-    }
-    body = settings_body(desired, {"region": "in", "future": 1})
-    assert body == {
-        "region": "in",
-        "future": 1,
-        "recording": {
-            "enabled": True,
-            "upload": {
-                "type": "s3",
-                "location": "b",
-                "prefix": "p",
-                "options": {"region": "ap-south-1"},
-                "credentials": {"key": "K", "secret": "S"},
-            },
+    changes = (
+        Change("publishParams.video", {}, {"bitRate": 500}),
+        Change("priority", 4, ABSENT),
+        Change("permissions", ABSENT, {"mute": True}),
+    )
+    assert patched(live, changes) == {
+        "name": "r",
+        "maxPeerCount": 9,
+        "publishParams": {
+            "allowed": ["audio"],
+            "video": {"simulcast": {"layers": 3}, "bitRate": 500},
         },
+        "subscribeParams": {"maxSubsBitRate": 100},
+        "permissions": {"mute": True},
+    }
+    assert live["priority"] == 4  # the live object is not edited
+    assert patched(
+        {"region": "in", "x": 1}, (Change("settings.region", "in", "us"),), "settings."
+    ) == {
+        "region": "us",
+        "x": 1,
     }

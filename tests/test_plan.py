@@ -103,6 +103,8 @@ def test_plan_json_and_saved_plan(emu: Emulator, run: Run, write: Write, tmp_pat
         "files",
         "files_digest",
         "secret_salt",
+        "write_credentials",
+        "allow_out_of_range",
         "summary",
         "templates",
         "unmanaged",
@@ -119,6 +121,7 @@ def test_plan_json_and_saved_plan(emu: Emulator, run: Run, write: Write, tmp_pat
                 {"kind": "create_template", "changes": [{"path": "roles.host.priority", "new": 2}]}
             ],
             "secret_hashes": {},
+            "write_only": False,
         }
     ]
     assert saved["summary"]["create_template"] == 1
@@ -152,10 +155,10 @@ def test_only_restricts_the_plan(emu: Emulator, run: Run) -> None:
 def test_invalid_files_are_reported_first_and_nothing_is_written(
     emu: Emulator, run: Run, write: Write
 ) -> None:
-    write("templates/a.yaml", "name: a\nroles:\n  host: {priority: 99}\n")
+    write("templates/a.yaml", "name: a\nroles:\n  host: {priority: high}\n")
     expected = (
         "hmsync: 1 error in the template files; fix them first (hmsync validate lists the same)\n"
-        "  templates/a.yaml:3:20: roles.host.priority: 99 is greater than the maximum of 10\n"
+        "  templates/a.yaml:3:20: roles.host.priority: 'high' is not of type 'integer'\n"
     )
     result = run("plan", env=env(emu))
     assert (result.code, result.err) == (1, expected)

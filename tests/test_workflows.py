@@ -85,7 +85,7 @@ def test_pre_commit_hook_runs_validate(run: Run, write: Write) -> None:
     assert hook["id"] == "hmsync-validate" and hook["language"] == "python"
     assert hook["pass_filenames"] is False
     args = hook["entry"].split()[1:]
-    write("templates/a.yaml", "name: a\nroles: {host: {priority: 0}}\n")
+    write("templates/a.yaml", "name: a\nroles: {host: {priority: high}}\n")
     result = run(*args)
     assert result.code == 1
-    assert "roles.host.priority: 0 is less than the minimum of 1" in result.out
+    assert "roles.host.priority: 'high' is not of type 'integer'" in result.out

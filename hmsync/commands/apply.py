@@ -12,16 +12,18 @@ from .. import planfile, render
 from ..api import Client, Json
 from ..apply import apply_templates
 from ..diff import files_digest, make_plan
-from ..errors import Exit, RefusedError
+from ..errors import ApiError, Exit, RefusedError
 from ..loader import Document
 from ..model import Action, Outcome, Plan
 from ..normalize import fingerprint
 from .common import (
     add_api_arguments,
+    add_write_arguments,
     load_and_read,
     load_valid,
     open_client,
     plan_live,
+    refuse_out_of_range,
     use_color,
 )
 
@@ -38,6 +40,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-delete", action="store_true", help="allow deleting roles")
     p.add_argument("--max-deletes", type=int, metavar="N", help="refuse more than N role deletes")
     p.add_argument("--format", choices=("text", "json"), default="text", help="report format")
+    add_write_arguments(p)
     add_api_arguments(p)
 
 
@@ -50,10 +53,13 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
         client, checked, live = load_and_read(args, environ, args.targets)
     with client:
         if saved:
-            plan, documents, live = _check_saved(saved, client, environ)
+            plan, documents, live = _check_saved(saved, client, environ, args)
         else:
             documents = checked.documents
-            plan = plan_live(documents, live, client.base_url)
+            plan = plan_live(
+                documents, live, client.base_url, write_credentials=args.write_credentials
+            )
+            refuse_out_of_range(plan, checked, args.allow_out_of_range)
             if args.format == "text":
                 sys.stdout.write(render.plan_text(plan, use_color(args, environ, sys.stdout)))
         if not plan.actions:
@@ -68,14 +74,14 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
         desired = {str(d.data["name"]): d.data for d in documents}
         by_name = {str(t.get("name")): t for t in live}
         outcomes = apply_templates(
-            client, plan.changed, desired, by_name, _progress() if sys.stderr.isatty() else None
+            client, plan, desired, by_name, _progress() if sys.stderr.isatty() else None
         )
         _check_convergence(client, outcomes, documents, plan)
     if args.format == "json":
         sys.stdout.write(render.apply_json(outcomes))
     else:
         sys.stdout.write(("" if saved else "\n") + render.apply_text(outcomes))
-    failed = any(o.failed or o.not_converged for o in outcomes)
+    failed = any(o.failed or o.not_converged or o.unverified for o in outcomes)
     return Exit.INCOMPLETE if failed else Exit.OK
 
 
@@ -86,7 +92,7 @@ def _saved_plan_path(targets: list[str]) -> str | None:
 
 
 def _check_saved(
-    path: str, client: Client, environ: Mapping[str, str]
+    path: str, client: Client, environ: Mapping[str, str], args: argparse.Namespace
 ) -> tuple[Plan, list[Document], list[Json]]:
     """The saved plan, made again from the same files and the live templates as they are now;
     refused (exit 4) if anything it was made from has changed."""
@@ -102,7 +108,14 @@ def _check_saved(
     names = [t["name"] for t in saved["templates"]]
     documents = [d for d in checked.documents if d.data["name"] in names]
     live = client.list_templates()
-    plan = plan_live(documents, live, client.base_url, saved["secret_salt"], checked.documents)
+    plan = plan_live(
+        documents,
+        live,
+        client.base_url,
+        saved["secret_salt"],
+        checked.documents,
+        write_credentials=saved["write_credentials"],
+    )
     now = {str(t.get("name")): fingerprint(t) for t in live}
     was: dict[str, str] = saved["live_fingerprints"]
     stale = sorted(
@@ -127,6 +140,7 @@ def _check_saved(
         )
     if planfile.plan_to_dict(plan)["templates"] != saved["templates"]:
         raise RefusedError(f"{path} no longer matches the files and environment; {again}")
+    refuse_out_of_range(plan, checked, args.allow_out_of_range or saved["allow_out_of_range"])
     return plan, documents, live
 
 
@@ -180,9 +194,18 @@ def _check_convergence(
     finished = {o.template: o for o in outcomes if not o.failed}
     if not finished:
         return
-    live = client.list_templates()
+    try:
+        live = client.list_templates()
+    except ApiError as exc:
+        # The writes happened: the report must still say which, and that they are unchecked.
+        for outcome in finished.values():
+            outcome.unverified = exc.message
+        return
     again = make_plan(
-        [(d.file, d.data) for d in documents if d.data["name"] in finished], live, plan.secret_salt
+        [(d.file, d.data) for d in documents if d.data["name"] in finished],
+        live,
+        plan.secret_salt,
+        write_credentials=plan.write_credentials,
     )
     for template in again.templates:
         finished[template.name].not_converged = list(template.actions)

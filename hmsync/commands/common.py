@@ -15,6 +15,7 @@ from ..diff import files_digest, make_plan
 from ..errors import InputError
 from ..loader import Document
 from ..model import Plan
+from ..problems import Problem, dotted
 from ..schema import Checked, check_paths
 
 DEFAULT_PATHS = ["templates"]
@@ -37,7 +38,8 @@ def load_valid(paths: Sequence[str], environ: Mapping[str, str]) -> Checked:
     """The files, validated; errors stop here, warnings go to stderr."""
     checked = check_paths(paths or DEFAULT_PATHS, environ)
     for problem in checked.warnings:
-        print(problem, file=sys.stderr)
+        if problem.code != "range":  # said only where a plan would write the value
+            print(problem, file=sys.stderr)
     if checked.errors:
         n = len(checked.errors)
         raise InputError(
@@ -93,6 +95,63 @@ def load_and_read(
         raise
 
 
+def add_write_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of the commands that plan writes: plan and apply."""
+    p.add_argument(
+        "--allow-out-of-range",
+        action="store_true",
+        help="write values outside the documented ranges (validate warns of them)",
+    )
+    p.add_argument(
+        "--write-credentials",
+        action="store_true",
+        help="write recording credentials even where the API does not return them to "
+        "compare (after a rotation)",
+    )
+
+
+def refuse_out_of_range(plan: Plan, checked: Checked, allow: bool) -> None:
+    """A value outside a documented range may be written only on purpose; one that live
+    already has and the plan leaves alone passes quietly."""
+    written = [p for p in checked.out_of_range if _writes(plan, p)]
+    if not written:
+        return
+    if allow:
+        for problem in written:
+            print(problem, file=sys.stderr)
+        return
+    n = len(written)
+    raise InputError(
+        f"the plan would write {n} value{'s' if n != 1 else ''} outside the documented "
+        "ranges; fix them, or pass --allow-out-of-range to write them anyway",
+        tuple(str(p) for p in written),
+    )
+
+
+def _writes(plan: Plan, problem: Problem) -> bool:
+    for template in plan.templates:
+        if template.file != problem.location.file:
+            continue
+        for action in template.actions:
+            if action.kind == "create_template":
+                return True
+            if action.kind in ("create_role", "delete_role", "set_default"):
+                prefixes = [dotted(("roles", str(action.role)))] * (action.kind == "create_role")
+            elif action.kind == "update_settings":
+                prefixes = [dotted(("settings", *c.path.split("."))) for c in action.changes]
+            else:
+                prefixes = [
+                    dotted(("roles", str(action.role), *c.path.split("."))) for c in action.changes
+                ]
+            if any(_under(problem.path, prefix) for prefix in prefixes):
+                return True
+    return False
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((prefix + ".", prefix + "["))
+
+
 def plan_live(
     documents: list[Document],
     live: list[Json],
@@ -100,6 +159,7 @@ def plan_live(
     salt: str | None = None,
     all_files: list[Document] | None = None,
     fingerprints: bool = False,
+    write_credentials: bool = False,
 ) -> Plan:
     """The documents diffed against the live templates; all_files: every file read (--only)."""
     every = all_files or documents
@@ -112,6 +172,7 @@ def plan_live(
         managed=[str(d.data["name"]) for d in every],
         files=[d.file for d in every],
         fingerprints=fingerprints,
+        write_credentials=write_credentials,
     )
 
 

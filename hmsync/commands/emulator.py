@@ -8,9 +8,20 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..emulator.readings import CHOICES
 from ..errors import Exit, InputError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+READING_HELP = {
+    "credentials": "recording credentials in answers: as stored, masked (****), or left out",
+    "writes": "role and settings writes: merged into what is stored, stored with the seed "
+    "example's values for what they leave out, or stored exactly as sent",
+    "start": "whether the `start` template is on the next page too",
+    "out_of_range": "values outside a documented range: stored as sent (as the seed's "
+    "example does), or refused with 400",
+    "update_settings": "Update Settings: only region is taken (documented), or the body "
+    "replaces the whole settings",
+}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -37,12 +48,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--retry-after", type=int, default=1, help="Retry-After seconds sent with 429")
     p.add_argument("--drop-rate", type=float, default=0.0, help="share of connections dropped")
     p.add_argument("--seed", type=int, default=0, help="random seed for the faults (default 0)")
+    readings = p.add_argument_group(
+        "readings", "where the docs leave room, which plausible answer to play (default first)"
+    )
+    for name, choices in CHOICES.items():
+        readings.add_argument(
+            "--" + name.replace("_", "-"),
+            choices=choices,
+            default=choices[0],
+            help=READING_HELP[name],
+        )
+    readings.add_argument(
+        "--lost-answer-rate",
+        type=float,
+        default=0.0,
+        help="share of writes carried out whose answer is then lost (connection closed)",
+    )
     p.add_argument("--log", action="store_true", help="log every request to stderr")
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     # Imported here, so that other commands do not load the emulator.
     from ..emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator, Faults, StateFileError
+    from ..emulator.readings import Readings
 
     access_key = args.access_key or DEFAULT_ACCESS_KEY
     try:
@@ -64,6 +92,13 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     except ValueError as exc:
         raise InputError(f"fault options: {exc}") from None
     try:
+        readings = Readings.from_dict(
+            {name: getattr(args, name) for name in CHOICES}
+            | {"lost_answer_rate": args.lost_answer_rate}
+        )
+    except ValueError as exc:
+        raise InputError(f"--lost-answer-rate: {exc}") from None
+    try:
         emulator = Emulator(
             args.host,
             args.port,
@@ -73,6 +108,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             faults,
             args.seed,
             log=args.log,
+            readings=readings,
         )
     except StateFileError as exc:
         raise InputError(str(exc)) from None

@@ -7,11 +7,21 @@ import os
 import sys
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from .. import planfile, render
 from ..errors import Exit, InputError
-from .common import add_api_arguments, add_paths, load_and_read, plan_live, select, use_color
+from .common import (
+    add_api_arguments,
+    add_paths,
+    add_write_arguments,
+    load_and_read,
+    plan_live,
+    refuse_out_of_range,
+    select,
+    use_color,
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,6 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--only", action="append", metavar="NAME", help="plan only this template (repeatable)"
     )
+    add_write_arguments(p)
     add_api_arguments(p)
 
 
@@ -41,8 +52,15 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         # Live fingerprints go only where a saved plan needs them: -o and the JSON output.
         keep = bool(args.out) or args.format == "json"
         plan = plan_live(
-            documents, live, client.base_url, all_files=checked.documents, fingerprints=keep
+            documents,
+            live,
+            client.base_url,
+            all_files=checked.documents,
+            fingerprints=keep,
+            write_credentials=args.write_credentials,
         )
+    refuse_out_of_range(plan, checked, args.allow_out_of_range)
+    plan = replace(plan, allow_out_of_range=args.allow_out_of_range)
     if args.format == "json":
         sys.stdout.write(render.plan_json(plan))
     elif args.format == "markdown":

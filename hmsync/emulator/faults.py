@@ -62,6 +62,13 @@ class FaultInjector:
         self.rng = random.Random(seed)
         self.recent: deque[float] = deque()
 
+    def lose_answer(self, rate: float) -> bool:
+        """Whether the answer to a write just carried out is lost (the connection closed)."""
+        if not rate:
+            return False
+        with self.lock:
+            return self.rng.random() < rate
+
     def decide(self) -> tuple[Verdict, int]:
         """The verdict and, for an error, its status."""
         with self.lock:

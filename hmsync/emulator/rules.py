@@ -58,6 +58,15 @@ TRACKS = ("audio", "video", "screen")
 REGIONS = ("in", "us", "eu", "auto")
 
 
+# The phrases of a value of the right type outside a documented range or enum: refused only in
+# the reading that refuses them (the seed's own example stores screen height 1086).
+RANGE_PHRASES = ("must be between", "must be at least", "must be one of")
+
+
+def is_range_problem(problem: str) -> bool:
+    return any(phrase in problem for phrase in RANGE_PHRASES)
+
+
 def fill_role(role: dict[str, Any], name: str) -> dict[str, Any]:
     """The role as the server stores it: the example's values wherever the body is silent."""
     filled = _fill(role, EXAMPLE_ROLE)

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import jwt
 
 from .faults import FaultInjector, Faults
+from .readings import Readings
 from .store import ApiError, Store
 
 API_PREFIX = "/policy/v1"
@@ -171,23 +172,29 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(status, "Internal error", ["injected fault"])
         self._authorize()
         store = self.server.store
+        status, answer = 200, None
         if route == "get_templates":
-            self._send(200, store.list_templates(query))
+            answer = store.list_templates(query)
         elif route == "create_template":
-            self._send(200, store.create_template(body))
+            answer = store.create_template(body)
         elif route == "modify_template":
-            self._send(200, store.modify_template(query["id"], body))
+            answer = store.modify_template(query["id"], body)
         elif route == "upsert_role":
-            self._send(200, store.upsert_role(params[0], params[1], body))
+            answer = store.upsert_role(params[0], params[1], body)
         elif route == "get_role":
-            self._send(200, store.get_role(params[0], params[1]))
+            answer = store.get_role(params[0], params[1])
         elif route == "delete_role":
             store.delete_role(params[0], params[1])
-            self._send(204)
+            status = 204
         elif route == "update_settings":
-            self._send(200, store.update_settings(params[0], body))
+            answer = store.update_settings(params[0], body)
         else:
-            self._send(200, store.get_settings(params[0]))
+            answer = store.get_settings(params[0])
+        rate = store.readings.lost_answer_rate
+        if route in WRITE_ROUTES and self.server.injector.lose_answer(rate):
+            self.close_connection = True  # carried out, but the client never hears of it
+            return
+        self._send(status, answer)
 
     def _authorize(self) -> None:
         header = self.headers.get("Authorization", "")
@@ -246,6 +253,18 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(400, "Invalid body", [str(exc)]) from None
             server.injector.faults = faults
             self._send(200, faults.as_dict())
+        elif (method, path) == ("GET", "/readings"):
+            self._send(200, server.store.readings.as_dict())
+        elif (method, path) == ("POST", "/readings"):
+            body = self._body()
+            try:
+                readings = Readings.from_dict(
+                    body if isinstance(body, dict) else {}, server.store.readings
+                )
+            except ValueError as exc:
+                raise ApiError(400, "Invalid body", [str(exc)]) from None
+            server.store.readings = readings
+            self._send(200, readings.as_dict())
         elif (method, path) == ("GET", "/calls"):
             self._send(200, server.call_counts())
         elif (method, path) == ("DELETE", "/calls"):
@@ -294,10 +313,11 @@ class Emulator:
         faults: Faults | None = None,
         seed: int | None = 0,
         log: bool = False,
+        readings: Readings | None = None,
     ) -> None:
         self.access_key = access_key
         self.secret = secret
-        self.store = Store(access_key, state_file)
+        self.store = Store(access_key, state_file, readings)
         self.server = EmulatorServer(
             (host, port), self.store, access_key, secret, faults or Faults(), seed, log
         )
@@ -322,6 +342,9 @@ class Emulator:
 
     def set_faults(self, **options: Any) -> None:
         self.server.injector.faults = Faults.from_dict(options, self.server.injector.faults)
+
+    def set_readings(self, **options: Any) -> None:
+        self.store.readings = Readings.from_dict(options, self.store.readings)
 
     def calls(self) -> dict[str, Any]:
         return self.server.call_counts()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import rules
+from .readings import Readings, merged, shown, shown_settings
 
 T = TypeVar("T")
 ID_BASE = 0x615E61B0BA65E77A89BA0000  # looks like the seed's ObjectIds; grows by one per template
@@ -49,8 +50,11 @@ def _bad_body(details: list[str]) -> ApiError:
 class Store:
     """Thread-safe template store. Every public method is one API operation."""
 
-    def __init__(self, access_key: str, state_file: Path | None = None) -> None:
+    def __init__(
+        self, access_key: str, state_file: Path | None = None, readings: Readings | None = None
+    ) -> None:
         self.lock = threading.RLock()
+        self.readings = readings or Readings()
         self.customer = hashlib.sha256(access_key.encode()).hexdigest()[:24]
         self.state_file = state_file
         self.templates: dict[str, dict[str, Any]] = {}
@@ -121,6 +125,23 @@ class Store:
     def _by_name(self, name: str) -> dict[str, Any] | None:
         return next((t for t in self.templates.values() if t["name"] == name), None)
 
+    def _answer(self, template: dict[str, Any]) -> dict[str, Any]:
+        return shown(_copy(template), self.readings)
+
+    def _problems(self, problems: list[str]) -> None:
+        if self.readings.out_of_range == "store":
+            problems = [p for p in problems if not rules.is_range_problem(p)]
+        if problems:
+            raise _bad_body(problems)
+
+    def _role(self, body: dict[str, Any], name: str, stored: Any) -> dict[str, Any]:
+        """A role as this reading stores a write of body over stored (None: a new role)."""
+        if self.readings.writes == "as-sent":
+            return {**_copy(body), "name": name}
+        if self.readings.writes == "merge" and isinstance(stored, dict):
+            return {**merged(stored, _copy(body)), "name": name}
+        return rules.fill_role(body, name)
+
     def _set_default(self, template: dict[str, Any], value: bool) -> None:
         if value:
             # DECISION (api-notes): one default template per account.
@@ -153,9 +174,7 @@ class Store:
     # -- API operations ---------------------------------------------------------------------
 
     def create_template(self, body: Any) -> dict[str, Any]:
-        problems = rules.check_template(body, require_whole=False)
-        if problems:
-            raise _bad_body(problems)
+        self._problems(rules.check_template(body, require_whole=False))
         with self.lock:
             existing = self._by_name(body["name"]) if "name" in body else None
             if existing is None:
@@ -169,18 +188,17 @@ class Store:
             self.templates[template["_id"]] = template
             if "default" in body:
                 self._set_default(template, body["default"])
+            # An overwrite by name makes the template anew: every role is a new one.
             template["roles"] = {
-                name: rules.fill_role(role, name) for name, role in body.get("roles", {}).items()
+                name: self._role(role, name, None) for name, role in body.get("roles", {}).items()
             }
             if "settings" in body:
                 template["settings"] = _copy(body["settings"])
             self._persist()
-            return _copy(template)
+            return self._answer(template)
 
     def modify_template(self, template_id: str, body: Any) -> dict[str, Any]:
-        problems = rules.check_template(body, require_whole=True)
-        if problems:
-            raise _bad_body(problems)
+        self._problems(rules.check_template(body, require_whole=True))
         with self.lock:
             template = self._get(template_id)
             name = body.get("name", template["name"])
@@ -190,11 +208,15 @@ class Store:
             template["name"] = name
             if "default" in body:
                 self._set_default(template, body["default"])
-            # Modify replaces roles and settings whole; it does not merge.
-            template["roles"] = {n: rules.fill_role(r, n) for n, r in body["roles"].items()}
+            # Modify replaces the roles and the settings whole (seed): a role it does not send
+            # is gone. What each role sent becomes is the reading's.
+            stored = template.get("roles", {})
+            template["roles"] = {
+                n: self._role(r, n, stored.get(n)) for n, r in body["roles"].items()
+            }
             template["settings"] = _copy(body["settings"])
             self._persist()
-            return _copy(template)
+            return self._answer(template)
 
     def list_templates(self, query: dict[str, str]) -> dict[str, Any]:
         limit = _int_param(query, "limit", DEFAULT_LIMIT)
@@ -210,7 +232,8 @@ class Store:
         with self.lock:
             ids = sorted(self.templates, reverse=True)  # decreasing _id
             if "start" in query:
-                ids = [i for i in ids if i < query["start"]]
+                start, inclusive = query["start"], self.readings.start == "inclusive"
+                ids = [i for i in ids if i < start or (inclusive and i == start)]
             matches = [
                 self.templates[i]
                 for i in ids
@@ -221,7 +244,7 @@ class Store:
                     or bool(self.templates[i].get("default")) is wanted_default
                 )
             ]
-            page = [_copy(t) for t in matches[:limit]]
+            page = [self._answer(t) for t in matches[:limit]]
         # `last` continues the list; a full page that ends it says so with an empty `last`
         # (api-notes: the list ends on a short page or an empty `last`).
         more = len(matches) > limit
@@ -229,9 +252,7 @@ class Store:
         return {"limit": limit, "data": page, "last": last}
 
     def upsert_role(self, template_id: str, role_name: str, body: Any) -> dict[str, Any]:
-        problems = rules.check_role(body, "body")
-        if problems:
-            raise _bad_body(problems)
+        self._problems(rules.check_role(body, "body"))
         with self.lock:
             template = self._get(template_id)
             roles = template.setdefault("roles", {})
@@ -239,7 +260,7 @@ class Store:
             if new_name != role_name and new_name in roles:
                 raise ApiError(400, "overwrite error", [f"role {new_name} already exists"])
             given = {k: v for k, v in body.items() if k != "name"}
-            role = rules.fill_role(given, new_name)
+            role = self._role(given, new_name, roles.get(role_name))
             if new_name != role_name:
                 roles.pop(role_name, None)
             roles[new_name] = role
@@ -266,18 +287,23 @@ class Store:
             self._persist()
 
     def update_settings(self, template_id: str, body: Any) -> dict[str, Any]:
-        problems = rules.check_settings(body)
-        if problems:
-            raise _bad_body(problems)
+        self._problems(rules.check_settings(body))
         with self.lock:
             template = self._get(template_id)
-            template["settings"] = _copy(body)
+            stored = template.get("settings", {})
+            if self.readings.update_settings == "region":
+                settings = {**stored, **({"region": body["region"]} if "region" in body else {})}
+            elif self.readings.writes == "merge":
+                settings = merged(stored, _copy(body))
+            else:
+                settings = _copy(body)
+            template["settings"] = settings
             self._persist()
-            return _copy(body)
+            return shown_settings(_copy(settings), self.readings)
 
     def get_settings(self, template_id: str) -> dict[str, Any]:
         with self.lock:
-            return _copy(self._get(template_id).get("settings", {}))
+            return shown_settings(_copy(self._get(template_id).get("settings", {})), self.readings)
 
 
 def _int_param(query: dict[str, str], name: str, default: int) -> int:

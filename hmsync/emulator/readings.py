@@ -1,0 +1,84 @@
+"""Readings: where the 100ms docs leave room, the emulator can play each plausible answer.
+
+The default of each is what the seed's own examples show (see the README, DECISIONS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    # Recording credentials in every answer: as stored, masked, or left out.
+    "credentials": ("clear", "masked", "omitted"),
+    # A role or settings write: merged into what is stored (a new role filled from the seed's
+    # example), stored with the seed example's values for what it leaves out, or as sent.
+    "writes": ("merge", "replace", "as-sent"),
+    # Whether the `start` template is on the next page too.
+    "start": ("exclusive", "inclusive"),
+    # A value of the right type outside a documented range: stored as sent (the seed's Modify
+    # Template example stores screen height 1086), or refused with 400.
+    "out_of_range": ("store", "refuse"),
+    # Update Settings: only `region` is documented; anything else is ignored, or the body
+    # replaces the whole settings object.
+    "update_settings": ("region", "whole"),
+}
+MASK = "****"
+
+
+@dataclass
+class Readings:
+    credentials: str = "clear"
+    writes: str = "merge"
+    start: str = "exclusive"
+    out_of_range: str = "store"
+    update_settings: str = "region"
+    lost_answer_rate: float = 0.0  # share of writes carried out whose answer is then lost
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], base: Readings | None = None) -> Readings:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown reading(s): {', '.join(unknown)}")
+        merged = {**(base or cls()).as_dict(), **data}
+        for name, choices in CHOICES.items():
+            if merged[name] not in choices:
+                raise ValueError(f"{name}: must be one of {', '.join(choices)}")
+        rate = merged["lost_answer_rate"]
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+            raise ValueError("lost_answer_rate: must be a number from 0 to 1")
+        return cls(**merged)
+
+
+def shown(template: dict[str, Any], readings: Readings) -> dict[str, Any]:
+    """A stored template as an answer shows it: credentials per the reading. Edits in place
+    (callers pass a copy)."""
+    settings = template.get("settings")
+    if isinstance(settings, dict):
+        shown_settings(settings, readings)
+    return template
+
+
+def shown_settings(settings: dict[str, Any], readings: Readings) -> dict[str, Any]:
+    recording = settings.get("recording")
+    upload = recording.get("upload") if isinstance(recording, dict) else None
+    if isinstance(upload, dict) and "credentials" in upload:
+        if readings.credentials == "omitted":
+            del upload["credentials"]
+        elif readings.credentials == "masked" and isinstance(upload["credentials"], dict):
+            upload["credentials"] = dict.fromkeys(upload["credentials"], MASK)
+    return settings
+
+
+def merged(stored: Any, body: Any) -> Any:
+    """body merged into stored: objects key by key, anything else replaced."""
+    if not isinstance(stored, dict) or not isinstance(body, dict):
+        return body
+    out = dict(stored)
+    for key, value in body.items():
+        out[key] = merged(stored.get(key), value)
+    return out
