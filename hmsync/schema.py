@@ -105,6 +105,17 @@ def check_paths(
     return Checked(documents, sorted(set(problems)), len(files))
 
 
+def data_errors(data: Any) -> list[str]:
+    """What validate would refuse in data (not a file): `path: message`, ranges aside."""
+    if is_valid(data):
+        return []
+    return [
+        f"{dotted(tuple(e.absolute_path)) or '(top)'}: {e.message}"
+        for e in _validator().iter_errors(data)
+        if not (e.validator in RANGE_KEYWORDS and _fits_type(e))
+    ]
+
+
 def schema_problems(doc: Document) -> Iterator[Problem]:
     if is_valid(doc.data):  # the usual case, ~10x cheaper than collecting errors
         return

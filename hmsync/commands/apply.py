@@ -205,7 +205,8 @@ def _check_convergence(
         [(d.file, d.data) for d in documents if d.data["name"] in finished],
         live,
         plan.secret_salt,
-        write_credentials=plan.write_credentials,
+        # Not write_credentials: reads cannot tell them, so they could never read back as
+        # written; the write itself was checked by its answer.
     )
     for template in again.templates:
         finished[template.name].not_converged = list(template.actions)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import Exit, InputError, RefusedError
 from ..export import dump, file_name, template_file
+from ..schema import data_errors
 from .common import add_api_arguments, open_client
 
 SCHEMA_FILE = Path("schemas") / "template.schema.json"
@@ -38,11 +39,20 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             f"refusing to overwrite {len(existing)} existing file(s): {', '.join(existing)}; "
             "pass --force to overwrite, or --out another folder"
         )
+    made = [(path, *template_file(template)) for path, template in files]
+    # A file that validate refuses would fail the first pull request: write none of them.
+    refused = [f"{data['name']}: {problem}" for _, data, _ in made for problem in data_errors(data)]
+    if refused:
+        raise InputError(
+            f"{len(refused)} live value(s) cannot be written as a valid template file, so "
+            "nothing was written; correct them in the dashboard, or export the other "
+            "templates with --only",
+            tuple(refused),
+        )
     out.mkdir(parents=True, exist_ok=True)
     schema_path = os.path.relpath(SCHEMA_FILE, out)
     variables: list[str] = []
-    for path, template in files:
-        data, needed = template_file(template)
+    for path, data, needed in made:
         variables += needed
         path.write_text(dump(data, schema_path), encoding="utf-8")
         print(f"wrote {path} ({len(data['roles'])} role(s))")
