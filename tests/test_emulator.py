@@ -742,3 +742,47 @@ def test_a_refused_body_closes_the_connection(emu: Emulator) -> None:
             received += chunk
     assert received.startswith(b"HTTP/1.1 413 ")
     assert received.count(b"HTTP/1.") == 1
+
+
+def test_readings_through_the_control_endpoint_and_the_command_line(emu: Emulator) -> None:
+    control = httpx.Client(base_url=emu.url + "/_emulator", timeout=10)
+    assert control.get("/readings").json() == {
+        "credentials": "clear",
+        "writes": "merge",
+        "start": "exclusive",
+        "out_of_range": "store",
+        "update_settings": "region",
+        "lost_answer_rate": 0.0,
+    }
+    changed = control.post("/readings", json={"credentials": "masked"})
+    assert changed.json()["credentials"] == "masked"
+    bad = control.post("/readings", json={"start": "sideways"})
+    assert (bad.status_code, bad.json()["details"]) == (
+        400,
+        ["start: must be one of exclusive, inclusive"],
+    )
+    upload = {
+        "type": "s3",
+        "location": "b",
+        "prefix": "p",
+        "credentials": {"key": "K", "secret": "S"},
+    }
+    emu.store.load([{"name": "t", "settings": {"recording": {"upload": upload}}}])
+    with httpx.Client(base_url=emu.api_base, headers=auth(), timeout=10) as http:
+        [shown] = http.get("/templates").json()["data"]
+    assert shown["settings"]["recording"]["upload"]["credentials"] == {
+        "key": "****",
+        "secret": "****",
+    }
+    assert emu.store.dump()[0]["settings"]["recording"]["upload"]["credentials"]["secret"] == "S"
+    control.close()
+    proc = subprocess.run(
+        [sys.executable, "-m", "hmsync", "emulator", "--lost-answer-rate", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (
+        1,
+        "hmsync: --lost-answer-rate: lost_answer_rate: must be a number from 0 to 1\n",
+    )
