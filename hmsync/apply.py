@@ -178,8 +178,9 @@ class _TemplateRun:
         return settings
 
     def _still_to_do(self, fresh: Json) -> list[Action]:
+        plan = self.plan
         return diff_template(
-            self.desired, fresh, self.plan.secret_salt, self.plan.write_credentials
+            self.desired, fresh, plan.secret_salt, plan.write_credentials, plan.hidden
         )
 
     def _landed(self, action: Action) -> bool:

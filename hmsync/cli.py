@@ -18,6 +18,7 @@ from .commands import export as export_cmd
 from .commands import plan as plan_cmd
 from .commands import validate as validate_cmd
 from .errors import Exit, HmsyncError
+from .redact import RedactingStream, secret_values
 
 EXIT_CODES = """\
 exit codes:
@@ -137,6 +138,17 @@ def _log_to_stderr() -> None:
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     env = os.environ if environ is None else environ
+    stdout, stderr = sys.stdout, sys.stderr
+    values = secret_values(env)
+    sys.stdout = RedactingStream(stdout, values)
+    sys.stderr = RedactingStream(stderr, values)
+    try:
+        return _main(argv, env)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _main(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse says 2 for a usage error; 2 means "changes" here

@@ -30,7 +30,9 @@ from .problems import dotted
 REGION_ONLY = frozenset({"region"})
 
 
-def changes_between(old: Json, new: Json) -> tuple[Change, ...]:
+def changes_between(
+    old: Json, new: Json, hidden: frozenset[str] = frozenset()
+) -> tuple[Change, ...]:
     """Field-level changes from old to new, both views. Lists change as a whole.
 
     A plain walk: the views make it exact, and on the thousands of roles of a large
@@ -39,25 +41,30 @@ def changes_between(old: Json, new: Json) -> tuple[Change, ...]:
     if old == new:  # the cheap check first: most roles match
         return ()
     changes: list[Change] = []
-    _walk(old, new, (), changes)
+    _walk(old, new, (), changes, hidden)
     return tuple(changes)
 
 
-def _walk(old: Any, new: Any, path: tuple[str, ...], out: list[Change]) -> None:
+def _walk(
+    old: Any, new: Any, path: tuple[str, ...], out: list[Change], hidden: frozenset[str]
+) -> None:
     # Objects on both sides: the fields that differ. An object only one side has: one change.
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(old.keys() | new.keys()):
             a, b = old.get(key, ABSENT), new.get(key, ABSENT)
             if a != b:
-                _walk(a, b, (*path, key), out)
+                _walk(a, b, (*path, key), out, hidden)
     else:
-        out.append(_change(path, old, new))
+        out.append(_change(path, old, new, hidden))
 
 
-def _change(path: tuple[str, ...], old: Any, new: Any) -> Change:
-    # Secrets reach a view only as keyed hashes; a change shows none of them, not even hashed.
-    old, old_hidden = conceal(old)
-    new, new_hidden = conceal(new)
+def _change(
+    path: tuple[str, ...], old: Any, new: Any, hidden: frozenset[str] = frozenset()
+) -> Change:
+    # Secrets reach a view only as keyed hashes, or as values from ${HMSYNC_*} variables
+    # (hidden); a change shows none of them, not even hashed.
+    old, old_hidden = conceal(old, hidden)
+    new, new_hidden = conceal(new, hidden)
     return Change(dotted(path), old, new, old_hidden or new_hidden)
 
 
@@ -70,9 +77,9 @@ def _leaves(value: Any, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, .
     return [(prefix, value)]
 
 
-def _additions(value: Json) -> tuple[Change, ...]:
+def _additions(value: Json, hidden: frozenset[str]) -> tuple[Change, ...]:
     """What a new object sets, as the file says it (defaults are implied, not listed)."""
-    return tuple(_change(path, ABSENT, v) for path, v in _leaves(value) if path)
+    return tuple(_change(path, ABSENT, v, hidden) for path, v in _leaves(value) if path)
 
 
 def _without_hints(role: Any) -> Json:
@@ -99,18 +106,25 @@ def settings_by_update_call(changes: tuple[Change, ...], live_settings: Any) -> 
     return {c.path for c in changes} <= REGION_ONLY and keys <= REGION_ONLY
 
 
-def _role_changes(live_role: Any, file_role: Any) -> tuple[Change, ...]:
-    return changes_between(*role_views(live_role, file_role))
+def _role_changes(live_role: Any, file_role: Any, hidden: frozenset[str]) -> tuple[Change, ...]:
+    return changes_between(*role_views(live_role, file_role), hidden)
 
 
 def diff_template(
-    desired: Mapping[str, Any], live: Json | None, salt: str, write_credentials: bool = False
+    desired: Mapping[str, Any],
+    live: Json | None,
+    salt: str,
+    write_credentials: bool = False,
+    hidden: frozenset[str] = frozenset(),
 ) -> list[Action]:
-    """The actions that make one live template (None: absent) match its file."""
+    """The actions that make one live template (None: absent) match its file.
+
+    hidden: values from ${HMSYNC_*} variables, shown nowhere wherever they land."""
     name = str(desired["name"])
     secret = secret_hasher(salt)
     if live is None:
-        return [Action("create_template", name, changes=_additions(_file_view(desired, secret)))]
+        view = _file_view(desired, secret)
+        return [Action("create_template", name, changes=_additions(view, hidden))]
     actions: list[Action] = []
     want_roles: Mapping[str, Any] = desired.get("roles") or {}
     roles = live.get("roles")
@@ -120,23 +134,25 @@ def diff_template(
         old_name = role.get("renamedFrom") if isinstance(role, dict) else None
         if role_name in live_roles:
             claimed.add(role_name)
-            changes = _role_changes(live_roles[role_name], role)
+            changes = _role_changes(live_roles[role_name], role, hidden)
             if changes:
                 actions.append(Action("update_role", name, role_name, changes=changes))
         elif old_name in live_roles and old_name not in want_roles:
             claimed.add(old_name)
-            changes = _role_changes(live_roles[old_name], role)
+            changes = _role_changes(live_roles[old_name], role, hidden)
             actions.append(Action("rename_role", name, role_name, old_name, changes))
         else:
             actions.append(
-                Action("create_role", name, role_name, changes=_additions(_without_hints(role)))
+                Action(
+                    "create_role", name, role_name, changes=_additions(_without_hints(role), hidden)
+                )
             )
     for role_name in live_roles:
         if role_name not in claimed:
             actions.append(Action("delete_role", name, role_name))
     ctx = ViewContext(secret, write_credentials)
     settings_changes = changes_between(
-        *settings_views(live.get("settings"), desired.get("settings"), ctx)
+        *settings_views(live.get("settings"), desired.get("settings"), ctx), hidden
     )
     whole_writes = 0
     if settings_changes:
@@ -192,6 +208,7 @@ def make_plan(
     files: Iterable[str] = (),
     fingerprints: bool = True,
     write_credentials: bool = False,
+    hidden: frozenset[str] = frozenset(),
 ) -> Plan:
     """desired: (file, template data) pairs, already validated; live: every live template.
 
@@ -211,7 +228,7 @@ def make_plan(
                 name,
                 file,
                 current.get("_id") if current else None,
-                tuple(diff_template(data, current, salt, write_credentials)),
+                tuple(diff_template(data, current, salt, write_credentials, hidden)),
                 secret_hashes(data, salt),
                 write_only_credentials(data, current) and not write_credentials,
             )
@@ -232,6 +249,7 @@ def make_plan(
         api_base,
         tuple(files),
         write_credentials,
+        hidden=hidden,
     )
 
 

@@ -24,6 +24,8 @@ TEMPLATE_SUFFIXES = (".yaml", ".yml")
 ENV_PREFIX = "HMSYNC_"
 # Aliases can expand a small file into a huge tree ("billion laughs"); templates are small.
 MAX_NODES = 100_000
+MAX_DEPTH = 32  # a template nests 6 deep; far deeper is a mistake or an attack
+MAX_FILE_BYTES = 1024 * 1024  # templates are a few KB; checked before parsing
 _PLACEHOLDER = re.compile(r"\$\$|\$\{([^}]*)\}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
@@ -96,9 +98,13 @@ def load_file(
     """Read one template file. Returns the document (None if unreadable) and its problems."""
     name = str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return None, [Problem(Location(name, 1, 1), "", f"cannot read the file: {exc.strerror}")]
+    if len(raw) > MAX_FILE_BYTES:
+        msg = f"the file is over {MAX_FILE_BYTES // 1024} KiB, far beyond any template; split it"
+        return None, [Problem(Location(name, 1, 1), "", msg)]
     return load_bytes(name, raw, environ)
 
 
@@ -136,7 +142,10 @@ def load_bytes(
         msg = f"character U+{char:04X} is not allowed in YAML; remove it"
         return None, [Problem(Location(name, line, col), "", msg)]
     except yaml.YAMLError as exc:  # errors without a mark
-        return None, [Problem(Location(name, 1, 1), "", f"not valid YAML: {exc}")]
+        return None, [Problem(Location(name, 1, 1), "", f"not valid YAML: {shorten(str(exc))}")]
+    except RecursionError:  # the parser's own recursion, before any depth check of ours
+        msg = f"nested deeper than {MAX_DEPTH} levels; a template is never that deep"
+        return None, [Problem(Location(name, 1, 1), "", msg)]
     digest = hashlib.sha256(raw).hexdigest()
     return Document(name, data, text, builder.interpolated, digest), builder.problems
 
@@ -150,6 +159,12 @@ def _yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
         problem = exc.problem or "not valid YAML"
         msg = f"YAML syntax error: {problem}" + (f" ({exc.context})" if exc.context else "")
     return Problem(loc, "", msg)
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """A value as a message may quote it: one line, at most `limit` characters."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class _Located(Exception):
@@ -198,6 +213,10 @@ class _Builder:
         if any(n is node for _, n in self.stack):
             where = key_node if key_node is not None else node
             raise self.fail(where, path, "an alias refers to the node that contains it")
+        if len(self.stack) >= MAX_DEPTH:
+            raise self.fail(
+                node, (), f"nested deeper than {MAX_DEPTH} levels; a template is never that deep"
+            )
         if self.locate:
             self.values[path] = self.loc(node)
         if isinstance(node, yaml.ScalarNode):
@@ -240,13 +259,23 @@ class _Builder:
             out[key] = self.build(value_node, key_path, key_node)
         return out
 
+    def construct(self, node: yaml.ScalarNode, path: Path) -> Any:
+        """A tagged scalar's value; a value its tag cannot hold (`!!int abc`) is located."""
+        assert self.loader is not None
+        try:
+            return self.loader.construct_object(node)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
+            tag = node.tag.removeprefix("tag:yaml.org,2002:")
+            raise self.fail(
+                node, path, f"{shorten(node.value)!r} is not a valid {tag}; fix it or drop the tag"
+            ) from None
+
     def key(self, node: yaml.Node, path: Path) -> str:
         if node.tag == _STR:  # nearly every key: no constructor needed
             return str(node.value)
-        assert self.loader is not None
-        key = self.loader.construct_object(node) if isinstance(node, yaml.ScalarNode) else None
+        key = self.construct(node, path) if isinstance(node, yaml.ScalarNode) else None
         if not isinstance(key, str):
-            shown = node.value if isinstance(node, yaml.ScalarNode) else "a collection"
+            shown = shorten(node.value) if isinstance(node, yaml.ScalarNode) else "a collection"
             raise self.fail(node, path, f"keys must be strings, found {shown!r}; quote it")
         return key
 
@@ -254,8 +283,7 @@ class _Builder:
         if node.tag == _STR:  # the resolver has already told strings apart
             value: Any = node.value
         else:
-            assert self.loader is not None
-            value = self.loader.construct_object(node)
+            value = self.construct(node, path)
         if isinstance(value, str) and "$" in value:
             value = self.interpolate(value, node, path)
         return value

@@ -77,6 +77,8 @@ class Plan:
     files: tuple[str, ...] = ()  # every file the plan was made from
     write_credentials: bool = False  # credentials written even where reads do not tell them
     allow_out_of_range: bool = False  # made with --allow-out-of-range
+    # Values from ${HMSYNC_*} variables, concealed in every change; in memory only.
+    hidden: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
     def actions(self) -> list[Action]:

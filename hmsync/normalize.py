@@ -91,17 +91,25 @@ def secret_hasher(salt: str) -> SecretFn:
     return hash_secret
 
 
-def conceal(value: Any) -> tuple[Any, bool]:
-    """value with every keyed hash replaced by SENSITIVE, and whether there was one."""
-    if isinstance(value, str) and value.startswith(SECRET_PREFIX):
-        return SENSITIVE, True
-    if isinstance(value, dict):
-        out, found = {}, False
-        for k, v in value.items():
-            out[k], hit = conceal(v)
+def conceal(value: Any, hidden: frozenset[str] = frozenset()) -> tuple[Any, bool]:
+    """value with every keyed hash, and every string holding a hidden value (one that came from
+    an ${HMSYNC_*} variable), replaced by SENSITIVE; and whether there was one."""
+    if isinstance(value, str):
+        # A short value (`us`) is hidden only where it is the whole string.
+        if value.startswith(SECRET_PREFIX) or any(
+            value == h or (len(h) >= 6 and h in value) for h in hidden
+        ):
+            return SENSITIVE, True
+        return value, value == WRITE_ONLY
+    if isinstance(value, dict | list):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        out: Any = {} if isinstance(value, dict) else [None] * len(value)
+        found = False
+        for k, v in items:
+            out[k], hit = conceal(v, hidden)
             found = found or hit
         return out, found
-    return value, value == WRITE_ONLY
+    return value, False
 
 
 def credentials_readable(credentials: Any) -> bool:

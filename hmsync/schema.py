@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from .loader import Document, find_files, load_file
+from .loader import Document, find_files, load_file, shorten
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator, ValidationError
@@ -21,6 +21,7 @@ from .problems import Path, Problem, dotted
 
 SCHEMA_RESOURCE = "schemas/template.schema.json"
 NAME_CHARS = "a-z A-Z 0-9, space, hyphen, dot, underscore and colon"
+SENSITIVE = "(sensitive value)"
 CREDENTIALS_PATH: Path = ("settings", "recording", "upload", "credentials")
 CREDENTIAL_FIELDS = ("key", "secret")
 
@@ -223,20 +224,31 @@ def _translate(doc: Document, error: ValidationError) -> Iterator[Problem]:
         where = doc.where_key((*path, key))
         yield Problem(where, dotted(path), f"{key!r} is not a valid role name")
         return
+    hidden = is_secret_path(path) or _from_environment(doc, path)
     if error.validator in RANGE_KEYWORDS and _fits_type(error):
         message = _out_of_range(error)
+        if hidden:
+            shown = shorten(str(error.instance), 60)
+            message = message.replace(repr(shown), SENSITIVE).replace(shown, SENSITIVE)
         yield Problem(doc.where(path), dotted(path), message, "warning", "range")
         return
     if error.validator == "pattern" and path == ("name",):
         message = f"{error.instance!r} has characters the API does not accept; use {NAME_CHARS}"
     elif error.validator == "required":
         message = f"missing required key {error.message.split(chr(39))[1]!r}"
-    elif is_secret_path(path):
-        # jsonschema quotes the instance; a credential must never be echoed.
+    elif hidden:
+        # jsonschema quotes the instance; a credential, or any value from an ${HMSYNC_*}
+        # variable, must never be echoed.
         message = error.message.replace(repr(error.instance), "(sensitive value)")
+        if "(sensitive value)" not in message:
+            message = f"(sensitive value) is not valid here ({error.validator})"
     else:
         message = error.message
-    yield Problem(doc.where(path), dotted(path), message)
+    yield Problem(doc.where(path), dotted(path), shorten(message, 200))
+
+
+def _from_environment(doc: Document, path: Path) -> bool:
+    return any(path[: len(p)] == p for p in doc.interpolated)
 
 
 RANGE_KEYWORDS = frozenset({"minimum", "maximum", "enum"})
@@ -257,7 +269,7 @@ def _out_of_range(error: ValidationError) -> str:
     assert isinstance(rule, dict)  # _fits_type checked
     if error.validator == "enum":
         documented = ", ".join(str(e) for e in rule["enum"])
-        shown = _short(str(value))
+        shown = shorten(str(value), 60)
         return f"{shown!r} is not a documented value ({documented}); the API may refuse it"
     low, high = rule.get("minimum"), rule.get("maximum")
     if low is not None and high is not None:
@@ -267,10 +279,6 @@ def _out_of_range(error: ValidationError) -> str:
     else:
         bounds = f"the documented maximum {high}"
     return f"{value} is outside {bounds}; the API may refuse it"
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def coerce_integers(value: Any, rule: dict[str, Any] | None = None) -> Any:
@@ -291,7 +299,7 @@ def coerce_integers(value: Any, rule: dict[str, Any] | None = None) -> Any:
 
 
 def is_secret_path(path: Path) -> bool:
-    return tuple(path[:4]) == CREDENTIALS_PATH and len(path) > 4
+    return tuple(path[:4]) == CREDENTIALS_PATH
 
 
 def _unknown(key: str, known: list[str]) -> str:

@@ -8,7 +8,7 @@ import secrets
 import sys
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..api import Client, Json, client_from_env
 from ..diff import files_digest, make_plan
@@ -173,7 +173,24 @@ def plan_live(
         files=[d.file for d in every],
         fingerprints=fingerprints,
         write_credentials=write_credentials,
+        hidden=hidden_values(every),
     )
+
+
+def hidden_values(documents: list[Document]) -> frozenset[str]:
+    """Every string a file took from an ${HMSYNC_*} variable: shown nowhere."""
+    out: set[str] = set()
+    for doc in documents:
+        for path in doc.interpolated:
+            node: Any = doc.data
+            for part in path:
+                if isinstance(node, list) and isinstance(part, int):
+                    node = node[part]
+                elif isinstance(node, dict):
+                    node = node.get(part)
+            if isinstance(node, str) and node:
+                out.add(node)
+    return frozenset(out)
 
 
 def use_color(args: argparse.Namespace, environ: Mapping[str, str], stream: TextIO) -> bool:
