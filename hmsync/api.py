@@ -25,6 +25,7 @@ MAX_TEMPLATES = MAX_PAGES * PAGE_LIMIT
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # A read changes nothing, so a 500 on it is worth another try too; a write's 500 is reported.
 READ_RETRY_STATUSES = RETRY_STATUSES | {500}
+MAX_ANSWER_BYTES = 32 * 1024 * 1024  # a page of 20 large templates is well under 1 MiB
 LOOPBACK_NAMES = frozenset({"localhost"})
 log = logging.getLogger("hmsync.api")
 T = TypeVar("T")
@@ -99,6 +100,7 @@ class Client:
         rng: random.Random | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url)
+        self.timeout = timeout
         self.parallelism = max(1, parallelism)
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
@@ -176,14 +178,14 @@ class Client:
         return self._call("POST", "/templates", params={"id": template_id}, json=body)
 
     def upsert_role(self, template_id: str, role: str, body: Json) -> Json:
-        return self._call("POST", _role_path(template_id, role), json=body)
+        return self._call("POST", _role_path(template_id, role, "POST"), json=body)
 
     def get_role(self, template_id: str, role: str) -> Json:
-        return self._call("GET", _role_path(template_id, role))
+        return self._call("GET", _role_path(template_id, role, "GET"))
 
     def delete_role(self, template_id: str, role: str) -> None:
         try:
-            self._call("DELETE", _role_path(template_id, role))
+            self._call("DELETE", _role_path(template_id, role, "DELETE"))
         except ApiError as exc:
             if exc.status != 404:
                 raise
@@ -210,6 +212,32 @@ class Client:
     def _url(self, path: str) -> str:
         return self.base_url + path
 
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One attempt, with one deadline for all of it (httpx's timeout bounds each read, so
+        a server sending a byte a second could hold it forever) and a cap on the answer."""
+        deadline = time.monotonic() + self.timeout
+        with self.http.stream(method, url, **kwargs) as response:
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    raise ApiError(
+                        method,
+                        url,
+                        response.status_code,
+                        f"the answer is over {MAX_ANSWER_BYTES // 2**20} MiB; not read further",
+                        hint="check --api-base",
+                    )
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("deadline passed", request=response.request)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=b"".join(chunks),
+            request=response.request,
+        )
+
     def _call(self, method: str, path: str, **kwargs: Any) -> Json:
         url = self._url(path)
         if method != "GET" and kwargs.get("params"):
@@ -221,7 +249,7 @@ class Client:
             attempt += 1
             delay: float | None = None
             try:
-                response = self.http.request(method, url, **kwargs)
+                response = self._request(method, url, **kwargs)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 failure = ApiError(
                     method,
@@ -254,7 +282,19 @@ def _attempts(n: int) -> str:
     return "1 attempt" if n == 1 else f"{n} attempts"
 
 
-def _role_path(template_id: str, role: str) -> str:
+def _role_path(template_id: str, role: str, method: str) -> str:
+    # `.` and `..` survive percent-encoding and a URL layer resolves them: DELETE .../roles/..
+    # would become DELETE /templates/{id}. Validation refuses such names; this is the backstop.
+    if role in (".", "..") or not role:
+        where = f"/templates/{quote(template_id, safe='')}/roles/{role}"
+        raise ApiError(
+            method,
+            where,
+            None,
+            "this role name cannot travel in a URL path",
+            (),
+            "rename the role in the dashboard",
+        )
     return f"/templates/{quote(template_id, safe='')}/roles/{quote(role, safe='')}"
 
 

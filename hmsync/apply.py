@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from .api import Client
 from .diff import diff_template, settings_by_update_call
-from .errors import ApiError
+from .errors import ApiError, ConflictError, Interrupted
 from .model import APPLY_ORDER, Action, Outcome, Plan, TemplatePlan
 from .normalize import (
     CREDENTIALS,
+    WRITE_ONLY,
     Json,
     complete_role,
     complete_settings,
@@ -98,7 +101,7 @@ class _TemplateRun:
         roles = self.live.get("roles") or {}
         if action.kind == "create_template":
             if self.client.find_template(str(self.desired["name"])) is not None:
-                raise ApiError(
+                raise ConflictError(
                     "GET",
                     self.client.base_url + "/templates",
                     None,
@@ -133,7 +136,10 @@ class _TemplateRun:
     def _modify(self, tid: str, action: Action) -> None:
         """Modify Template, which replaces roles and settings whole, from a fresh read."""
         fresh = self.client.get_template(tid)
-        unexpected = [a for a in self._still_to_do(fresh) if a not in self.remaining]
+        planned = [_without_write_only(a) for a in self.remaining]
+        unexpected = [
+            a for a in self._still_to_do(fresh) if _without_write_only(a) not in planned
+        ]
         if unexpected:
             raise ApiError(
                 "GET",
@@ -204,6 +210,12 @@ class _TemplateRun:
         )
 
 
+def _without_write_only(action: Action) -> Action:
+    """An action without the credential write a whole write adds where reads do not tell the
+    credentials: an earlier write of this apply may have made them readable since."""
+    return replace(action, changes=tuple(c for c in action.changes if c.old != WRITE_ONLY))
+
+
 def _role_body(live_role: Any, action: Action) -> Json:
     """The live role as read, its `name` left out (a name in the body renames), with the
     action's changes applied and nothing else."""
@@ -221,20 +233,24 @@ def apply_templates(
 ) -> list[Outcome]:
     """Every changed template's actions, templates in parallel, each template's in order.
 
-    A failed call stops its template; the other templates go on.
+    A failed call stops its template; the other templates go on. Ctrl-C stops every template
+    before its next write, and raises Interrupted listing the writes made.
     """
     templates = plan.changed
     total = sum(len(t.actions) for t in templates)
-    counter = [0]
     lock = threading.Lock()
+    stop = threading.Event()
+    written: list[Action] = []
 
     def one(template: TemplatePlan) -> Outcome:
         outcome = Outcome(template.name)
-        runner = _TemplateRun(
-            client, plan, template, desired[template.name], live.get(template.name)
-        )
+        name = template.name
+        runner = _TemplateRun(client, plan, template, desired[name], live.get(name))
         ordered = list(runner.remaining)
         for i, action in enumerate(ordered):
+            if stop.is_set():
+                outcome.not_attempted = ordered[i:]
+                break
             try:
                 runner.run(action)
             except ApiError as exc:
@@ -244,10 +260,23 @@ def apply_templates(
             finally:
                 outcome.notes = runner.notes
             outcome.done.append(action)
-            if progress:
-                with lock:
-                    counter[0] += 1
-                    progress(counter[0], total, action)
+            with lock:
+                written.append(action)
+                if progress:
+                    progress(len(written), total, action)
         return outcome
 
-    return list(client.map(one, templates))
+    with ThreadPoolExecutor(max_workers=max(1, min(client.parallelism, len(templates)))) as pool:
+        futures = [pool.submit(one, t) for t in templates]
+        try:
+            return [f.result() for f in futures]
+        except KeyboardInterrupt:
+            stop.set()  # before the pool waits: calls under way finish, no other starts
+            pool.shutdown(wait=True, cancel_futures=True)
+            with lock:
+                done = tuple(f"done: {a.template}: {action_title(a)}" for a in written)
+            raise Interrupted(
+                f"interrupted after {len(done)} write(s); no write was started after that. "
+                "Run the same apply again to finish: every write is safe to repeat",
+                done,
+            ) from None

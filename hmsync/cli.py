@@ -19,6 +19,7 @@ from .commands import plan as plan_cmd
 from .commands import validate as validate_cmd
 from .errors import Exit, HmsyncError
 from .redact import RedactingStream, secret_values
+from .render import safe
 
 EXIT_CODES = """\
 exit codes:
@@ -159,8 +160,8 @@ def _main(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:
     try:
         return int(handler(args, env))
     except HmsyncError as exc:
-        for line in exc.lines():
-            print(f"hmsync: {line}" if line is exc.message else line, file=sys.stderr)
+        for line in exc.lines():  # a server's message may hold anything: escaped
+            print(safe(f"hmsync: {line}" if line is exc.message else line), file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("hmsync: interrupted", file=sys.stderr)

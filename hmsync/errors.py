@@ -13,6 +13,7 @@ class Exit(IntEnum):
     CHANGES = 2
     INCOMPLETE = 3
     REFUSED = 4
+    INTERRUPTED = 130  # the shells' convention for Ctrl-C
 
 
 class HmsyncError(Exception):
@@ -57,3 +58,15 @@ class ApiError(HmsyncError):
         self.reason = reason
         where = f"{method} {url}: " + (f"{status} " if status is not None else "")
         super().__init__(where + reason + (f"; {hint}" if hint else ""), details)
+
+
+class ConflictError(ApiError):
+    """A write refused for safety: it would overwrite what the plan did not see (exit 4)."""
+
+    exit_code = Exit.REFUSED
+
+
+class Interrupted(HmsyncError):
+    """Ctrl-C during apply: the writes already made are listed, none is started after it."""
+
+    exit_code = Exit.INTERRUPTED

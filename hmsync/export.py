@@ -10,11 +10,12 @@ import yaml
 from .normalize import Json, file_form, get_path
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema={schema}\n"
+MAX_STEM = 100  # file systems refuse names over 255 bytes; a template name can be longer
 
 
 def file_name(template_name: str, taken: set[str]) -> str:
     """A safe file name for a template: [A-Za-z0-9._-] only, no leading dot, unique in taken."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", template_name).strip("-.") or "template"
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", template_name).strip("-.")[:MAX_STEM] or "template"
     name, n = f"{stem}.yaml", 1
     while name.lower() in taken:
         n += 1
@@ -23,9 +24,28 @@ def file_name(template_name: str, taken: set[str]) -> str:
     return name
 
 
-def env_name(template_name: str, field: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9]+", "_", template_name).strip("_").upper() or "TEMPLATE"
-    return f"HMSYNC_{stem}_S3_{field.upper()}"
+def env_stem(template_name: str, taken: set[str]) -> str:
+    """The variable name stem of a template's credentials, unique in taken: `rec-a` and
+    `rec.a` must not share variables, or one template would get the other's credentials."""
+    base = re.sub(r"[^A-Za-z0-9]+", "_", template_name).strip("_").upper()[:MAX_STEM]
+    stem, n = f"HMSYNC_{base or 'TEMPLATE'}", 1
+    while stem in taken:
+        n += 1
+        stem = f"HMSYNC_{base or 'TEMPLATE'}_{n}"
+    taken.add(stem)
+    return stem
+
+
+def escaped(value: Any) -> Any:
+    """Every `$` of a live string as `$$`: a file's `${...}` is read from the environment, and
+    a live value must come back as itself, never as some variable's value."""
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, dict):
+        return {k: escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [escaped(v) for v in value]
+    return value
 
 
 def role_file(live: Any) -> Json:
@@ -33,29 +53,33 @@ def role_file(live: Any) -> Json:
     return file_form(live, "roleObject")
 
 
-def settings_file(template_name: str, live: Any) -> tuple[Json, list[str]]:
+def settings_file(stem: str, live: Any) -> tuple[Json, list[str]]:
     """Live settings as the file would say them, and the environment variables they need."""
-    out = file_form(live, "settings")
+    out = escaped(file_form(live, "settings"))
     variables: list[str] = []
     upload = get_path(out, ("recording", "upload"))
     if isinstance(upload, dict) and "credentials" in upload:
         # The secret values are never written: placeholders, filled from the environment.
-        names = {k: env_name(template_name, k) for k in ("key", "secret")}
+        names = {k: f"{stem}_S3_{k.upper()}" for k in ("key", "secret")}
         upload["credentials"] = {k: "${" + v + "}" for k, v in names.items()}
         variables += names.values()
     return out, variables
 
 
-def template_file(live: Json) -> tuple[Json, list[str]]:
-    """A live template as file data (name, default, settings, roles) and the variables it needs."""
+def template_file(live: Json, taken: set[str] | None = None) -> tuple[Json, list[str]]:
+    """A live template as file data (name, default, settings, roles) and the variables it needs.
+
+    taken: the variable stems other templates of this export use."""
     name = str(live.get("name"))
     data: Json = {"name": name}
     if live.get("default") is True:
         data["default"] = True
-    settings, variables = settings_file(name, live.get("settings"))
+    settings, variables = settings_file(
+        env_stem(name, set() if taken is None else taken), live.get("settings")
+    )
     if settings:
         data["settings"] = settings
-    data["roles"] = {r: role_file(role) for r, role in (live.get("roles") or {}).items()}
+    data["roles"] = {r: escaped(role_file(role)) for r, role in (live.get("roles") or {}).items()}
     return data, variables
 
 

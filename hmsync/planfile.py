@@ -82,12 +82,17 @@ def read(path: str) -> dict[str, Any]:
         raise InputError(
             f"{path}: not a plan file (not JSON: {exc}); make one with hmsync plan -o"
         ) from None
-    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+    if (
+        not isinstance(data, dict)
+        or type(data.get("format_version")) is not int
+        or (data["format_version"] != FORMAT_VERSION)
+    ):
         raise InputError(
             f"{path}: not a plan file of format_version {FORMAT_VERSION}; "
             "make one with hmsync plan -o"
         )
     for key, kind in (
+        ("api_base", str),
         ("files", list),
         ("templates", list),
         ("live_fingerprints", dict),
@@ -97,7 +102,27 @@ def read(path: str) -> dict[str, Any]:
         ("allow_out_of_range", bool),
     ):
         if not isinstance(data.get(key), kind):
-            raise InputError(
-                f"{path}: the plan file has no valid {key!r}; make it anew with hmsync plan -o"
-            )
+            raise _tampered(path, key)
+    if not all(isinstance(f, str) for f in data["files"]):
+        raise _tampered(path, "files")
+    if not all(isinstance(v, str) for v in data["live_fingerprints"].values()):
+        raise _tampered(path, "live_fingerprints")
+    for i, template in enumerate(data["templates"]):
+        shape = {
+            "name": str,
+            "file": str,
+            "actions": list,
+            "secret_hashes": dict,
+            "write_only": bool,
+        }
+        if not isinstance(template, dict) or not all(
+            isinstance(template.get(k), t) for k, t in shape.items()
+        ):
+            raise _tampered(path, f"templates[{i}]")
     return data
+
+
+def _tampered(path: str, key: str) -> InputError:
+    return InputError(
+        f"{path}: the plan file has no valid {key!r}; make it anew with hmsync plan -o"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .drift import Difference, differences
@@ -10,6 +11,29 @@ from .model import ABSENT, Action, Change, Outcome, Plan, TemplatePlan
 from .normalize import SENSITIVE
 from .planfile import action_to_dict, dumps, summary
 from .problems import Problem
+
+# Characters a terminal acts on (newlines, escapes) or reorders (bidi controls): never raw.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Characters Markdown or HTML act on, and @ (a mention pings a person): numeric entities.
+_MARKUP = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>&@~\"':]")
+MD_NAME = 60  # characters of a name a comment shows
+
+
+def safe(text: str) -> str:
+    """Text for a terminal: control characters shown as escapes, so a name cannot forge or
+    hide a line."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", str(text))
+
+
+def lines_safe(lines: list[str]) -> str:
+    return "\n".join(safe(line) for line in lines) + "\n"
+
+
+def md(name: str, limit: int = MD_NAME) -> str:
+    """A name in Markdown, outside code: shortened, every markup character an entity, as code."""
+    text = safe(name)
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    return "<code>" + _MARKUP.sub(lambda m: f"&#{ord(m.group())};", text) + "</code>"
 
 
 def _counted(n: int, word: str) -> str:
@@ -25,7 +49,7 @@ def validation_text(problems: list[Problem], files: int) -> str:
         lines.append(f"{checked}: no problems.")
     else:
         lines.append(f"{checked}: {_counted(errors, 'error')}, {_counted(warnings, 'warning')}.")
-    return "\n".join(lines) + "\n"
+    return lines_safe(lines)
 
 
 def validation_json(problems: list[Problem], files: int) -> str:
@@ -172,14 +196,14 @@ def _body_lines(template: TemplatePlan) -> list[str]:
 def plan_text(plan: Plan, color: bool = False) -> str:
     out: list[str] = []
     for template in plan.changed:
-        out.append(_paint(_template_title(template), color))
-        out += [_paint(f"    {line}", color) for line in _body_lines(template)]
+        out.append(_paint(safe(_template_title(template)), color))
+        out += [_paint(safe(f"    {line}"), color) for line in _body_lines(template)]
         out.append("")
     if plan.unmanaged:
-        out.append(f"Unmanaged (live, in no file; left alone): {', '.join(plan.unmanaged)}")
+        out.append(safe(f"Unmanaged (live, in no file; left alone): {', '.join(plan.unmanaged)}"))
     note = write_only_note(plan)
     if note:
-        out.append(note)
+        out.append(safe(note))
     out.append(summary_line(plan))
     return "\n".join(out) + "\n"
 
@@ -208,7 +232,7 @@ def _table(plan: Plan, budget: int) -> list[str]:
     used = sum(len(r) + 1 for r in rows)
     for i, t in enumerate(plan.changed):
         kinds = [a.kind for a in t.actions]
-        name = f"{t.name} (new)" if t.template_id is None else t.name
+        name = md(t.name) + (" (new)" if t.template_id is None else "")
         deletes = kinds.count("delete_role")
         creates = kinds.count("create_role")
         if t.template_id is None:  # the roles the new template brings
@@ -216,7 +240,7 @@ def _table(plan: Plan, budget: int) -> list[str]:
                 {c.path.split(".")[1] for c in t.actions[0].changes if c.path.startswith("roles.")}
             )
         row = (
-            f"| `{name}` | {creates or ''} | {kinds.count('update_role') or ''} "
+            f"| {name} | {creates or ''} | {kinds.count('update_role') or ''} "
             f"| {kinds.count('rename_role') or ''} | {f'**{deletes}**' if deletes else ''} "
             f"| {'✓' if 'update_settings' in kinds else ''} "
             f"| {'✓' if 'set_default' in kinds else ''} |"
@@ -235,22 +259,26 @@ def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     Never longer than `limit`: what does not fit is cut per template, with a note naming it.
     """
     head = ["### hmsync plan", "", f"**{summary_line(plan)}**", ""]
-    note = write_only_note(plan)
-    if note:
-        head += [note[:2_000], ""]
+    write_only = [t.name for t in plan.templates if t.write_only]
+    if write_only:
+        head += [
+            f"Write-only: the API does not return the recording credentials of "
+            f"{_md_list(write_only)}, so they are not compared; after a rotation, write them "
+            "with `--write-credentials`.",
+            "",
+        ]
     if not plan.changed:
         if plan.unmanaged:
-            head.append(f"Unmanaged (live, in no file; left alone): {', '.join(plan.unmanaged)}")
-        return "\n".join(head) + "\n"
+            head.append(f"Unmanaged (live, in no file; left alone): {_md_list(plan.unmanaged)}")
+        return _capped("\n".join(head) + "\n", limit)
     deletes = [a for a in plan.actions if a.kind == "delete_role"]
     if deletes:
-        shown = ", ".join(f"`{a.template}/{a.role}`" for a in deletes[:50])
-        more = f" and {len(deletes) - 50} more" if len(deletes) > 50 else ""
-        head += ["> [!CAUTION]", f"> **{len(deletes)} role(s) will be deleted:** {shown}{more}", ""]
+        shown = _md_list([f"{a.template}/{a.role}" for a in deletes])
+        head += ["> [!CAUTION]", f"> **{len(deletes)} role(s) will be deleted:** {shown}", ""]
     head += _table(plan, limit // 3)
     head.append("")
     if plan.unmanaged:
-        head += [f"Unmanaged (live, in no file; left alone): {', '.join(plan.unmanaged[:100])}", ""]
+        head += [f"Unmanaged (live, in no file; left alone): {_md_list(plan.unmanaged)}", ""]
     text = "\n".join(head) + "\n"
     shown_part: list[str] = []
     cut: list[str] = []
@@ -275,9 +303,8 @@ def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         text += block
     cut = [n for n in cut if n]
     if cut or shown_part:
-        names = ", ".join(f"`{n}`" for n in cut[:40])
-        names += f" and {len(cut) - 40} more" if len(cut) > 40 else ""
-        part = f"`{shown_part[0]}` is shown in part" if shown_part else ""
+        names = _md_list(cut)
+        part = f"{md(shown_part[0])} is shown in part" if shown_part else ""
         what = "; ".join(
             x for x in (part, f"{len(cut)} template(s) not shown: {names}" if cut else "") if x
         )
@@ -285,13 +312,29 @@ def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
             f"\n> [!NOTE]\n> **Cut to stay under GitHub's comment limit:** {what}. "
             "Run `hmsync plan` or read the plan artifact for every change.\n"
         )
-    return text
+    return _capped(text, limit)
+
+
+def _md_list(names: list[str] | tuple[str, ...], most: int = 20) -> str:
+    shown = ", ".join(md(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _capped(text: str, limit: int) -> str:
+    """The last guard of GitHub's limit, whatever the input: cut, and say so."""
+    if len(text) <= limit:
+        return text
+    note = "\n\n> [!NOTE]\n> **Cut to stay under GitHub's comment limit.** Run `hmsync` locally.\n"
+    return text[: limit - len(note)] + note
 
 
 def _details(t: TemplatePlan, lines: list[str]) -> str:
     return (
-        f"<details><summary><code>{t.name}</code>: {len(t.actions)} action(s) "
-        f"({t.file})</summary>\n\n```diff\n" + "\n".join(lines) + "\n```\n</details>\n"
+        f"<details><summary>{md(t.name)}: {len(t.actions)} action(s) "
+        f"({md(t.file)})</summary>\n\n```diff\n"
+        # Inside the fence, control characters escaped: no line can close it early.
+        + "\n".join(safe(line) for line in lines)
+        + "\n```\n</details>\n"
     )
 
 
@@ -332,7 +375,7 @@ def apply_text(outcomes: list[Outcome]) -> str:
         f"{counts['not_attempted']} not attempted, {counts['not_converged']} not converged."
         + (f" {counts['unverified']} not verified." if counts["unverified"] else "")
     )
-    return "\n".join(lines) + "\n"
+    return lines_safe(lines)
 
 
 def apply_counts(outcomes: list[Outcome]) -> dict[str, int]:
@@ -423,7 +466,7 @@ def drift_text(plan: Plan) -> str:
         )
     else:
         lines.append(IN_SYNC)
-    return "\n".join(lines) + "\n"
+    return lines_safe(lines)
 
 
 def drift_json(plan: Plan) -> str:
@@ -464,8 +507,8 @@ def drift_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         used = sum(len(x) + 1 for x in lines)
         for i, d in enumerate(found):
             row = (
-                f"| `{d.template}` | {f'`{d.role}`' if d.role else ''} | {d.field or ''} "
-                f"| `{_value(d.live)}` | `{_value(d.file)}` |"
+                f"| {md(d.template)} | {md(d.role) if d.role else ''} | {md(d.field or '', 200)} "
+                f"| {md(_value(d.live), 200)} | {md(_value(d.file), 200)} |"
             )
             if used + len(row) > limit - 500:
                 lines.append(
@@ -478,6 +521,6 @@ def drift_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     if plan.unmanaged:
         lines += [
             "",
-            f"Unmanaged (live, in no file; left alone): {', '.join(plan.unmanaged[:200])}",
+            f"Unmanaged (live, in no file; left alone): {_md_list(plan.unmanaged)}",
         ]
-    return "\n".join(lines) + "\n"
+    return _capped("\n".join(lines) + "\n", limit)

@@ -222,7 +222,12 @@ def _translate(doc: Document, error: ValidationError) -> Iterator[Problem]:
         # The error's path is the mapping; the offending key is the failing instance.
         key = str(error.instance)
         where = doc.where_key((*path, key))
-        yield Problem(where, dotted(path), f"{key!r} is not a valid role name")
+        yield Problem(
+            where,
+            dotted(path),
+            f"{shorten(key, 60)!r} is not a valid role name: it must not be `.` or `..` nor hold "
+            "/ ? # % \\ or control characters (it travels in a URL path)",
+        )
         return
     hidden = is_secret_path(path) or _from_environment(doc, path)
     if error.validator in RANGE_KEYWORDS and _fits_type(error):

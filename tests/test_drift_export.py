@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from hmsync.diff import make_plan
 from hmsync.emulator import Emulator
-from hmsync.export import env_name, file_name
+from hmsync.export import env_stem, escaped, file_name
 from hmsync.normalize import complete_role
 
 from .conftest import EXAMPLE_ENV, EXAMPLES, Run, Write
@@ -84,7 +84,10 @@ def test_drift_reports_template_role_field_live_and_file_values(
         "file": 1,
     } in as_json["differences"]
     markdown = run("drift", "--format", "markdown", env=env(emu)).out
-    assert "| `room` | `host` | priority | `7` | `1` |" in markdown
+    assert (
+        "| <code>room</code> | <code>host</code> | <code>priority</code> | <code>7</code> "
+        "| <code>1</code> |"
+    ) in markdown
 
 
 def test_drift_never_shows_secrets(emu: Emulator, run: Run) -> None:
@@ -190,7 +193,18 @@ def test_file_and_variable_names_are_safe() -> None:
     assert file_name("legacy room: v2", taken) == "legacy-room-v2-2.yaml"  # no clash on any disk
     assert file_name("../../etc/passwd", taken) == "etc-passwd.yaml"
     assert file_name("...", taken) == "template.yaml"
-    assert env_name("tele health:2", "key") == "HMSYNC_TELE_HEALTH_2_S3_KEY"
+    assert file_name("x" * 300, taken) == "x" * 100 + ".yaml"
+    stems: set[str] = set()
+    assert env_stem("tele health:2", stems) == "HMSYNC_TELE_HEALTH_2"
+    # `rec-a` and `rec.a` must not share credentials (issue 13, item 8).
+    assert [env_stem("rec-a", stems), env_stem("rec.a", stems)] == [
+        "HMSYNC_REC_A",
+        "HMSYNC_REC_A_2",
+    ]
+    assert escaped({"prefix": "${HMSYNC_S3_SECRET}", "n": [1, "$$"]}) == {
+        "prefix": "$${HMSYNC_S3_SECRET}",
+        "n": [1, "$$$$"],
+    }
 
 
 @settings(
@@ -215,11 +229,13 @@ def test_export_round_trip_of_random_live_templates(
     out = tmp_path_factory.mktemp("export")
     environ = dict(emu.env())
     assert main(["export", "--out", str(out), "--force"], environ) == 0
-    for t in data:  # the placeholders' variables, set to the live values
+    stems: set[str] = set()
+    for t in sorted(data, key=lambda t: t["name"]):  # the placeholders' variables, as exported
+        stem = env_stem(t["name"], stems)
         creds = t.get("settings", {}).get("recording", {}).get("upload", {}).get("credentials")
         if creds:
-            environ[env_name(t["name"], "key")] = creds["key"]
-            environ[env_name(t["name"], "secret")] = creds["secret"]
+            environ[f"{stem}_S3_KEY"] = creds["key"]
+            environ[f"{stem}_S3_SECRET"] = creds["secret"]
             assert creds["secret"] not in "".join(p.read_text() for p in out.glob("*.yaml"))
     checked = check_paths([str(out)], environ)
     assert checked.errors == []

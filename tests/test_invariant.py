@@ -89,7 +89,7 @@ def _expected(before: dict[str, Any], plan: Plan) -> dict[str, Any]:
 
 @pytest.mark.parametrize("writes", ["merge", "replace", "as-sent"])
 @settings(
-    max_examples=40,
+    max_examples=75,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -265,11 +265,13 @@ def test_markdown_of_300_changed_roles_stays_under_the_limit_with_a_note() -> No
     text = plan_markdown(plan)
     assert len(text) < 65_000
     assert text.startswith("### hmsync plan\n\n**Plan: 300 roles to update, 30 roles to delete.**")
-    assert "> [!CAUTION]\n> **30 role(s) will be deleted:** `t0/old`, `t1/old`" in text
+    assert (
+        "> [!CAUTION]\n> **30 role(s) will be deleted:** <code>t0/old</code>, <code>t1/old</code>"
+    ) in text
     assert "> **Cut to stay under GitHub's comment limit:** " in text
     shown = text.count("<details>")
     assert 0 < shown < 30
-    assert f"{30 - shown} template(s) not shown: `t{shown}`" in text
+    assert f"{30 - shown} template(s) not shown: <code>t{shown}</code>" in text
 
 
 def test_markdown_shows_an_oversized_single_template_in_part() -> None:
@@ -277,11 +279,11 @@ def test_markdown_shows_an_oversized_single_template_in_part() -> None:
     text = plan_markdown(plan)
     assert len(text) < 65_000
     assert "more lines not shown" in text
-    assert "`t0` is shown in part" in text
+    assert "<code>t0</code> is shown in part" in text
 
 
 def test_markdown_small_plan_is_whole() -> None:
     plan = big_plan(20)
     text = plan_markdown(plan)
     assert text.count("<details>") == 2 and "Cut to stay" not in text
-    assert "| `t0` |  | 10 |  | **1** |  |  |" in text
+    assert "| <code>t0</code> |  | 10 |  | **1** |  |  |" in text

@@ -12,7 +12,7 @@ from .. import planfile, render
 from ..api import Client, Json
 from ..apply import apply_templates
 from ..diff import files_digest, make_plan
-from ..errors import ApiError, Exit, RefusedError
+from ..errors import ApiError, ConflictError, Exit, RefusedError
 from ..loader import Document
 from ..model import Action, Outcome, Plan
 from ..normalize import fingerprint
@@ -21,6 +21,7 @@ from .common import (
     add_write_arguments,
     load_and_read,
     load_valid,
+    number,
     open_client,
     plan_live,
     refuse_out_of_range,
@@ -38,7 +39,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p.add_argument("--allow-delete", action="store_true", help="allow deleting roles")
-    p.add_argument("--max-deletes", type=int, metavar="N", help="refuse more than N role deletes")
+    p.add_argument(
+        "--max-deletes",
+        type=number(int, 0, 1_000_000),
+        metavar="N",
+        help="refuse more than N role deletes",
+    )
     p.add_argument("--format", choices=("text", "json"), default="text", help="report format")
     add_write_arguments(p)
     add_api_arguments(p)
@@ -81,6 +87,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
         sys.stdout.write(render.apply_json(outcomes))
     else:
         sys.stdout.write(("" if saved else "\n") + render.apply_text(outcomes))
+    if any(isinstance(o.error, ConflictError) for o in outcomes):
+        return Exit.REFUSED
     failed = any(o.failed or o.not_converged or o.unverified for o in outcomes)
     return Exit.INCOMPLETE if failed else Exit.OK
 
@@ -178,7 +186,9 @@ def _progress() -> Any:
     def show(done: int, total: int, action: Action) -> None:
         end = "\n" if done == total else ""
         print(
-            f"\r[{done}/{total}] {action.template}: {render.action_title(action)}\x1b[K",
+            "\r"
+            + render.safe(f"[{done}/{total}] {action.template}: {render.action_title(action)}")
+            + "\x1b[K",
             end=end,
             file=sys.stderr,
             flush=True,

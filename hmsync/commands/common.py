@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import secrets
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TextIO
 
@@ -27,11 +28,41 @@ def add_paths(p: argparse.ArgumentParser) -> None:
     )
 
 
+def number(kind: type, low: float, high: float) -> Callable[[str], Any]:
+    """An argparse type: a finite number from low to high, or a clear usage error."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"expected {low:g} to {high:g}, got {text}")
+        return value
+
+    return parse
+
+
+def non_empty(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file name, got nothing")
+    return text
+
+
 def add_api_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-base", metavar="URL", help="API base URL (env HMS_API_BASE)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
-    p.add_argument("--parallelism", type=int, default=8, help="requests at once (default 8)")
-    p.add_argument("--retries", type=int, default=5, help="retries of a failed call (default 5)")
+    p.add_argument(
+        "--timeout",
+        type=number(float, 0.1, 3600),
+        default=30.0,
+        help="seconds for a whole request: connect, send, every byte of the answer (default 30)",
+    )
+    p.add_argument(
+        "--parallelism", type=number(int, 1, 64), default=8, help="requests at once (default 8)"
+    )
+    p.add_argument(
+        "--retries", type=number(int, 0, 20), default=5, help="retries of a failed call (default 5)"
+    )
 
 
 def load_valid(paths: Sequence[str], environ: Mapping[str, str]) -> Checked:
@@ -61,10 +92,6 @@ def select(documents: list[Document], only: Sequence[str] | None) -> list[Docume
 
 
 def open_client(args: argparse.Namespace, environ: Mapping[str, str]) -> Client:
-    if args.parallelism < 1:
-        raise InputError("--parallelism must be at least 1")
-    if args.retries < 0:
-        raise InputError("--retries must be 0 or more")
     return client_from_env(environ, args.api_base, args.timeout, args.parallelism, args.retries)
 
 
@@ -194,6 +221,11 @@ def hidden_values(documents: list[Document]) -> frozenset[str]:
 
 
 def use_color(args: argparse.Namespace, environ: Mapping[str, str], stream: TextIO) -> bool:
-    if getattr(args, "no_color", False) or "NO_COLOR" in environ or "NO_COLOR" in os.environ:
+    """--no-color, then NO_COLOR and FORCE_COLOR (each only when set and not empty, as
+    no-color.org and force-color.org say), then a terminal that is not `dumb`."""
+    env = {**os.environ, **environ}
+    if getattr(args, "no_color", False) or env.get("NO_COLOR"):
         return False
-    return stream.isatty()
+    if env.get("FORCE_COLOR"):
+        return True
+    return stream.isatty() and env.get("TERM") != "dumb"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..emulator.readings import CHOICES
 from ..errors import Exit, InputError
+from .common import number
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 READING_HELP = {
@@ -26,7 +27,12 @@ READING_HELP = {
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    p.add_argument(
+        "--port",
+        type=number(int, 0, 65535),
+        default=8765,
+        help="port (default 8765; 0 picks a free one)",
+    )
     p.add_argument("--state", metavar="FILE", help="keep templates in FILE across restarts")
     p.add_argument(
         "--access-key", help="app access key tokens must carry (default: a development one)"

@@ -24,6 +24,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: not a folder; name a folder for the template files")
     with open_client(args, environ) as client:
         live = client.list_templates()
     if args.only:
@@ -33,13 +35,20 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         live = [t for t in live if t.get("name") in args.only]
     taken: set[str] = set()
     files = [(out / file_name(str(t.get("name")), taken), t) for t in sorted(live, key=_name)]
+    links = [str(path) for path, _ in files if path.is_symlink()]
+    if links:
+        raise RefusedError(
+            f"refusing to write through symbolic link(s): {', '.join(links)}; export writes "
+            "regular files only, inside --out"
+        )
     existing = [str(path) for path, _ in files if path.exists()]
     if existing and not args.force:
         raise RefusedError(
             f"refusing to overwrite {len(existing)} existing file(s): {', '.join(existing)}; "
             "pass --force to overwrite, or --out another folder"
         )
-    made = [(path, *template_file(template)) for path, template in files]
+    stems: set[str] = set()
+    made = [(path, *template_file(template, stems)) for path, template in files]
     # A file that validate refuses would fail the first pull request: write none of them.
     refused = [f"{data['name']}: {problem}" for _, data, _ in made for problem in data_errors(data)]
     if refused:
@@ -54,7 +63,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     variables: list[str] = []
     for path, data, needed in made:
         variables += needed
-        path.write_text(dump(data, schema_path), encoding="utf-8")
+        _write_regular(path, dump(data, schema_path))
         print(f"wrote {path} ({len(data['roles'])} role(s))")
     print(f"Exported {len(files)} template(s) to {out}/.")
     if variables:
@@ -69,3 +78,14 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
 def _name(template: Mapping[str, object]) -> str:
     return str(template.get("name"))
+
+
+def _write_regular(path: Path, text: str) -> None:
+    """A regular file, never through a symbolic link (one may appear after the check)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)

@@ -17,6 +17,7 @@ from .common import (
     add_paths,
     add_write_arguments,
     load_and_read,
+    non_empty,
     plan_live,
     refuse_out_of_range,
     select,
@@ -26,7 +27,9 @@ from .common import (
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_paths(p)
-    p.add_argument("-o", "--out", metavar="PLAN.json", help="save the plan for hmsync apply")
+    p.add_argument(
+        "-o", "--out", type=non_empty, metavar="PLAN.json", help="save the plan for hmsync apply"
+    )
     p.add_argument(
         "--format",
         choices=("text", "json", "markdown"),
@@ -78,6 +81,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
 
 def write_atomic(path: Path, text: str) -> None:
+    # The rename would replace whatever is there: a device, a pipe, a folder's link.
+    if path.exists() and not path.is_file():
+        raise InputError(f"{path}: not a regular file; name a plan file (such as plan.json)")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
         with os.fdopen(fd, "w", encoding="utf-8") as f:
