@@ -137,9 +137,7 @@ class _TemplateRun:
         """Modify Template, which replaces roles and settings whole, from a fresh read."""
         fresh = self.client.get_template(tid)
         planned = [_without_write_only(a) for a in self.remaining]
-        unexpected = [
-            a for a in self._still_to_do(fresh) if _without_write_only(a) not in planned
-        ]
+        unexpected = [a for a in self._still_to_do(fresh) if _without_write_only(a) not in planned]
         if unexpected:
             raise ApiError(
                 "GET",

@@ -78,7 +78,7 @@ def find_files(paths: Iterable[str]) -> list[FsPath]:
     for name in paths:
         p = FsPath(name)
         if p.is_dir():
-            files = sorted(f for f in p.rglob("*") if f.suffix in TEMPLATE_SUFFIXES and f.is_file())
+            files = sorted(f for f in _walk(p) if f.suffix in TEMPLATE_SUFFIXES and f.is_file())
             if not files:
                 raise InputError(f"{name}: no *.yaml or *.yml files in this folder")
             found.extend(files)
@@ -90,6 +90,16 @@ def find_files(paths: Iterable[str]) -> list[FsPath]:
             )
     # One file named twice (as a file and inside a folder) is still one template.
     return list(dict.fromkeys(found))
+
+
+def _walk(folder: FsPath) -> Iterable[FsPath]:
+    """Every file below folder; a folder that cannot be read is an error, never skipped."""
+
+    def refuse(exc: OSError) -> None:
+        raise InputError(f"{exc.filename}: cannot read this folder: {exc.strerror}")
+
+    for parent, _, names in os.walk(folder, onerror=refuse):
+        yield from (FsPath(parent) / n for n in names)
 
 
 def load_file(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
@@ -43,7 +44,12 @@ class Faults:
         ):
             raise ValueError("error_statuses: must be a non-empty list of 5xx statuses")
         for name, value in merged.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < 0
+            ):
                 raise ValueError(f"{name}: must be a number >= 0")
         for name in ("error_rate", "throttle_rate", "drop_rate"):
             if merged[name] > 1:

@@ -50,6 +50,7 @@ class Readings:
                 raise ValueError(f"{name}: must be one of {', '.join(choices)}")
         rate = merged["lost_answer_rate"]
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+            # NaN fails 0 <= rate too
             raise ValueError("lost_answer_rate: must be a number from 0 to 1")
         return cls(**merged)
 

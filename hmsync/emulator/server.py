@@ -125,7 +125,11 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _body(self) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
+        text = (self.headers.get("Content-Length") or "0").strip()
+        if not text.isdigit():  # negative, or not a number: the body's end is unknown
+            self.close_connection = True
+            raise ApiError(400, "Invalid header", ["Content-Length: must be a whole number"])
+        length = int(text)
         if length > MAX_BODY:
             self.close_connection = True  # the unread body must not be taken for a request
             raise ApiError(413, "Request entity too large", [f"at most {MAX_BODY} bytes"])
@@ -136,6 +140,8 @@ class Handler(BaseHTTPRequestHandler):
             return json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ApiError(400, "Invalid body", [f"body is not valid JSON: {exc}"]) from None
+        except RecursionError:
+            raise ApiError(400, "Invalid body", ["body is nested too deeply"]) from None
 
     def _handle(self, method: str) -> None:
         url = urlsplit(self.path)
@@ -150,6 +156,11 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(404, "Not Found", [f"no route for {method} {path}"])
         except ApiError as exc:
             self._send(exc.status, exc.body())
+        except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            # A request no rule foresaw: a 400 that says so, never a dropped connection.
+            self._send(
+                400, {"code": 400, "message": "Invalid request", "details": [type(exc).__name__]}
+            )
 
     # -- the policy v1 API ------------------------------------------------------------------
 
@@ -240,6 +251,10 @@ class Handler(BaseHTTPRequestHandler):
             templates = body.get("templates") if isinstance(body, dict) else None
             if not isinstance(templates, list) or not all(isinstance(t, dict) for t in templates):
                 raise ApiError(400, "Invalid body", ['expected {"templates": [template, ...]}'])
+            # Unchecked, but a template the API itself could never hold breaks every listing.
+            problems = [p for i, t in enumerate(templates) for p in _unstorable(i, t)]
+            if problems:
+                raise ApiError(400, "Invalid body", problems)
             self._send(200, {"templates": server.store.load(templates)})
         elif (method, path) == ("GET", "/faults"):
             self._send(200, server.injector.faults.as_dict())
@@ -274,6 +289,17 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(
                 404, "Not Found", [f"no control route for {method} {CONTROL_PREFIX}{path}"]
             )
+
+
+def _unstorable(i: int, template: dict[str, Any]) -> list[str]:
+    problems = []
+    if not isinstance(template.get("name"), str) or not template["name"]:
+        problems.append(f"templates[{i}].name: is required")
+    if "_id" in template and not isinstance(template["_id"], str):
+        problems.append(f"templates[{i}]._id: must be a string")
+    if not isinstance(template.get("roles", {}), dict):
+        problems.append(f"templates[{i}].roles: must be an object")
+    return problems
 
 
 def _token_error(detail: str) -> ApiError:

@@ -61,6 +61,8 @@ class Store:
         self.next_id = 0
         if state_file is not None and state_file.exists():
             self._read(state_file)
+        if state_file is not None:
+            _check_writable(state_file)
 
     # -- persistence ------------------------------------------------------------------------
 
@@ -313,3 +315,15 @@ def _int_param(query: dict[str, str], name: str, default: int) -> int:
         return int(query[name])
     except ValueError:
         raise ApiError(400, "Invalid query param", [f"{name}: must be an integer"]) from None
+
+
+def _check_writable(path: Path) -> None:
+    """At start-up, not at the first write: a state file that cannot be written is an error."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".emulator-state-", dir=path.parent)
+    except OSError as exc:
+        raise StateFileError(
+            f"{path}: cannot write the state file there ({exc.strerror}); pick another --state"
+        ) from None
+    os.close(fd)
+    os.unlink(tmp)
