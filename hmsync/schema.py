@@ -218,7 +218,7 @@ def _translate(doc: Document, error: ValidationError) -> Iterator[Problem]:
         for key in sorted(set(error.instance) - set(known)):
             yield Problem(doc.where_key((*path, key)), dotted((*path, key)), _unknown(key, known))
         return
-    if error.validator == "propertyNames":
+    if error.validator == "propertyNames" or "propertyNames" in error.relative_schema_path:
         # The error's path is the mapping; the offending key is the failing instance.
         key = str(error.instance)
         where = doc.where_key((*path, key))
@@ -328,7 +328,8 @@ def semantic_problems(documents: list[Document]) -> list[Problem]:
                     Problem(
                         doc.where(("name",)),
                         "name",
-                        f"template {name!r} is also defined at {other}; names must be unique",
+                        f"template {shorten(name, 60)!r} is also defined at {other}; "
+                        "names must be unique",
                     )
                 )
             else:
@@ -371,12 +372,14 @@ def _role_problems(doc: Document) -> Iterator[Problem]:
                 yield Problem(
                     doc.where(path),
                     dotted(path),
-                    f"{old!r} is also defined in this file; renamedFrom names a role that "
-                    "no longer exists under that name",
+                    f"{shorten(old, 60)!r} is also defined in this file; renamedFrom names a "
+                    "role that no longer exists under that name",
                 )
             elif renamed_from[old] > 1:
                 yield Problem(
-                    doc.where(path), dotted(path), f"{old!r} is renamed into more than one role"
+                    doc.where(path),
+                    dotted(path),
+                    f"{shorten(old, 60)!r} is renamed into more than one role",
                 )
         subscribe = role.get("subscribeParams")
         targets = subscribe.get("subscribeToRoles") if isinstance(subscribe, dict) else None
@@ -388,7 +391,7 @@ def _role_problems(doc: Document) -> Iterator[Problem]:
                 yield Problem(
                     doc.where(tpath),
                     dotted(tpath),
-                    f"role {target!r} is not defined in this template",
+                    f"role {shorten(target, 60)!r} is not defined in this template",
                     "warning",
                 )
 

@@ -22,6 +22,7 @@ class Seen:
     method: str
     path: str  # with the query
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 # A rule sees each request (and what came before) and may answer it: (status, body), or
@@ -48,7 +49,9 @@ class Proxy:
             def _any(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                seen = Seen(self.command, self.path, json.loads(raw) if raw else None)
+                seen = Seen(
+                    self.command, self.path, json.loads(raw) if raw else None, dict(self.headers)
+                )
                 answer = proxy.rule(seen, list(proxy.history))
                 proxy.history.append(seen)
                 if answer == "drop":

@@ -282,10 +282,22 @@ inputs = st.one_of(
                 "  host:\n",
                 "    priority: 99\n",
                 "key: !!binary aGk=\n",
+                # Tags with values they cannot hold (issue 13, item 9).
+                "    priority: !!int abc\n",
+                "    priority: !!bool 1\n",
+                '    priority: !!float ""\n',
+                "    priority: !!timestamp abc\n",
+                "    priority: !!int 0x\n",
+                "x: !!set {a}\n",
+                "x: !!python/name:os.system\n",
             ]
         ),
         max_size=12,
     ).map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass")),
+    # Depth and size (issue 13, items 5 and 10).
+    st.integers(1, 3000).map(lambda n: ("name: t\nroles: " + "[" * n + "]" * n).encode()),
+    st.integers(1, 3000).map(lambda n: ("name: t\nroles: " + "{a: " * n + "1" + "}" * n).encode()),
+    st.integers(1, 200_000).map(lambda n: b"name: '" + b"x" * n + b"'\n"),
 )
 
 
@@ -299,6 +311,7 @@ def test_validate_fuzz_never_crashes(raw: bytes) -> None:
     for problem in problems:
         assert problem.location.line >= 1 and problem.location.col >= 1
         assert "\n" not in problem.message
+        assert len(problem.message) < 400  # long values are shortened
 
 
 # -- secrets: a scan of everything printed, logged and written -------------------------------
