@@ -103,7 +103,7 @@ def _walk(folder: FsPath) -> Iterable[FsPath]:
 
 
 def load_file(
-    path: FsPath, environ: Mapping[str, str] = os.environ
+    path: FsPath, environ: Mapping[str, str] = os.environ, require_env: bool = True
 ) -> tuple[Document | None, list[Problem]]:
     """Read one template file. Returns the document (None if unreadable) and its problems."""
     name = str(path)
@@ -115,11 +115,11 @@ def load_file(
     if len(raw) > MAX_FILE_BYTES:
         msg = f"the file is over {MAX_FILE_BYTES // 1024} KiB, far beyond any template; split it"
         return None, [Problem(Location(name, 1, 1), "", msg)]
-    return load_bytes(name, raw, environ)
+    return load_bytes(name, raw, environ, require_env)
 
 
 def load_bytes(
-    name: str, raw: bytes, environ: Mapping[str, str] = os.environ
+    name: str, raw: bytes, environ: Mapping[str, str] = os.environ, require_env: bool = True
 ) -> tuple[Document | None, list[Problem]]:
     try:
         text = raw.decode("utf-8-sig")
@@ -128,7 +128,7 @@ def load_bytes(
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         msg = f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
         return None, [Problem(Location(name, line, col), "", msg)]
-    builder = _Builder(name, environ)
+    builder = _Builder(name, environ, require_env=require_env)
     try:
         root = builder.compose(text)
         if root is None:
@@ -190,9 +190,16 @@ class _Builder:
     location, taken from the node at hand.
     """
 
-    def __init__(self, name: str, environ: Mapping[str, str], locate: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        environ: Mapping[str, str],
+        locate: bool = False,
+        require_env: bool = True,
+    ) -> None:
         self.name = name
         self.environ = environ
+        self.require_env = require_env
         self.locate = locate
         self.values: dict[Path, Location] = {}
         self.keys: dict[Path, Location] = {}
@@ -312,7 +319,18 @@ class _Builder:
                     f"{ENV_PREFIX} are read from the environment (rename it {ENV_PREFIX}{var})"
                 )
             elif var not in self.environ:
-                problem = f"environment variable {var} is not set; set it, or write the value"
+                if not self.require_env:
+                    # validate checks the file as written: the value is plan's and apply's need.
+                    note = (
+                        f"{var} is not set; checked as a placeholder (plan and apply need it; "
+                        "--require-env makes this an error)"
+                    )
+                    self.problems.append(Problem(self.loc(node), dotted(path), note, "note"))
+                    return match.group(0)
+                problem = (
+                    f"environment variable {var} is not set; set it (a secret belongs in the "
+                    "environment or your CI's secrets, never in the file)"
+                )
             if problem:
                 self.problems.append(Problem(self.loc(node), dotted(path), problem))
                 return match.group(0)

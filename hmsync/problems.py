@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
 # A path into a document: mapping keys and list indices, outermost first.
 Path = tuple[str | int, ...]
 
@@ -31,7 +31,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.location}: "
         what = f"{self.path}: {self.message}" if self.path else self.message
-        prefix = "warning: " if self.severity == "warning" else ""
+        prefix = "" if self.severity == "error" else f"{self.severity}: "
         return f"{where}{prefix}{what}"
 
 

@@ -42,13 +42,17 @@ def _counted(n: int, word: str) -> str:
 
 def validation_text(problems: list[Problem], files: int) -> str:
     errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
+    warnings = sum(p.severity == "warning" for p in problems)
+    notes = len(problems) - errors - warnings
     lines = [str(p) for p in problems]
     checked = f"{_counted(files, 'file')} checked"
     if not problems:
         lines.append(f"{checked}: no problems.")
     else:
-        lines.append(f"{checked}: {_counted(errors, 'error')}, {_counted(warnings, 'warning')}.")
+        also = f", {_counted(notes, 'note')}" if notes else ""
+        lines.append(
+            f"{checked}: {_counted(errors, 'error')}, {_counted(warnings, 'warning')}{also}."
+        )
     return lines_safe(lines)
 
 
@@ -58,6 +62,7 @@ def validation_json(problems: list[Problem], files: int) -> str:
         "files": files,
         "errors": sum(p.severity == "error" for p in problems),
         "warnings": sum(p.severity == "warning" for p in problems),
+        "notes": sum(p.severity == "note" for p in problems),
         "problems": [
             {
                 "file": p.location.file,
@@ -88,7 +93,8 @@ def validation_github(problems: list[Problem], files: int) -> str:
         loc = p.location
         props = f"file={_escape_property(loc.file)},line={loc.line},col={loc.col}"
         what = f"{p.path}: {p.message}" if p.path else p.message
-        lines.append(f"::{p.severity} {props}::{_escape_data(what)}")
+        level = "notice" if p.severity == "note" else p.severity
+        lines.append(f"::{level} {props}::{_escape_data(what)}")
     return "\n".join([*lines, validation_text(problems, files).splitlines()[-1]]) + "\n"
 
 

@@ -87,14 +87,17 @@ class Checked:
 
 
 def check_paths(
-    paths: Iterable[str], environ: Mapping[str, str] = os.environ, strict: bool = False
+    paths: Iterable[str],
+    environ: Mapping[str, str] = os.environ,
+    strict: bool = False,
+    require_env: bool = True,
 ) -> Checked:
     """Load and check every template file under paths; every problem is gathered."""
     files = find_files(paths)
     documents: list[Document] = []
     problems: list[Problem] = []
     for path in files:
-        doc, found = load_file(path, environ)
+        doc, found = load_file(path, environ, require_env)
         problems.extend(found)
         if doc is not None:
             documents.append(doc)
@@ -102,7 +105,9 @@ def check_paths(
             coerce_integers(doc.data)
     problems.extend(semantic_problems(documents))
     if strict:
-        problems = [replace(p, severity="error") for p in problems]
+        problems = [
+            replace(p, severity="error") if p.severity == "warning" else p for p in problems
+        ]
     return Checked(documents, sorted(set(problems)), len(files))
 
 

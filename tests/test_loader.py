@@ -147,7 +147,7 @@ def test_interpolation_refuses_other_names_and_missing_variables() -> None:
     assert messages("t.yaml", raw, {"AWS_SECRET_ACCESS_KEY": "leak"}) == [
         "t.yaml:2:9: secret: ${AWS_SECRET_ACCESS_KEY} is not allowed: only variables whose names "
         "start with HMSYNC_ are read from the environment (rename it HMSYNC_AWS_SECRET_ACCESS_KEY)",
-        "t.yaml:3:6: key: environment variable HMSYNC_MISSING is not set; set it, or write the value",
+        "t.yaml:3:6: key: environment variable HMSYNC_MISSING is not set; set it (a secret belongs in the environment or your CI's secrets, never in the file)",
         "t.yaml:4:6: bad: ${1x} is not a valid environment variable name",
     ]
 

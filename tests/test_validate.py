@@ -153,6 +153,7 @@ def test_json_format(run: Run, write: Write) -> None:
         "files": 1,
         "errors": 0,
         "warnings": 1,
+        "notes": 0,
         "problems": [
             {
                 "file": "t.yaml",
@@ -401,3 +402,30 @@ def test_fast_check_and_jsonschema_agree(data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(0, 3))):
         template = mutate(template, data.draw)
     assert is_valid(template) == _validator().is_valid(template)
+
+
+def test_validate_needs_no_secrets_unless_asked(run: Run, write: Write) -> None:
+    # Issue 14: the pre-commit hook must pass on a laptop without the production secrets.
+    write(
+        "templates/t.yaml",
+        "name: t\nsettings:\n  recording:\n    upload:\n      type: s3\n      location: b\n"
+        "      prefix: p\n      credentials:\n        key: ${HMSYNC_S3_KEY}\n"
+        "        secret: ${HMSYNC_S3_SECRET}\n",
+    )
+    noted = run("validate", env={})
+    assert (noted.code, noted.out) == (
+        0,
+        "templates/t.yaml:9:14: note: settings.recording.upload.credentials.key: HMSYNC_S3_KEY is "
+        "not set; checked as a placeholder (plan and apply need it; --require-env makes this an "
+        "error)\n"
+        "templates/t.yaml:10:17: note: settings.recording.upload.credentials.secret: "
+        "HMSYNC_S3_SECRET is not set; checked as a placeholder (plan and apply need it; "
+        "--require-env makes this an error)\n"
+        "1 file checked: 0 errors, 0 warnings, 2 notes.\n",
+    )
+    github = run("validate", "--format", "github", env={})
+    assert github.out.startswith("::notice file=templates/t.yaml,line=9,col=14::")
+    required = run("validate", "--require-env", env={})
+    assert required.code == 1 and required.out.endswith("1 file checked: 2 errors, 0 warnings.\n")
+    planned = run("plan", env={"HMS_MANAGEMENT_TOKEN": "t"})
+    assert planned.code == 1 and "environment variable HMSYNC_S3_KEY is not set" in planned.err

@@ -22,6 +22,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_paths(p)
     p.add_argument("--strict", action="store_true", help="turn warnings into errors")
     p.add_argument(
+        "--require-env",
+        action="store_true",
+        help="an unset ${HMSYNC_*} variable is an error (for CI), not a note",
+    )
+    p.add_argument(
         "--format",
         choices=tuple(RENDERERS),
         default="text",
@@ -30,6 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    checked = check_paths(args.paths or DEFAULT_PATHS, environ, strict=args.strict)
+    checked = check_paths(
+        args.paths or DEFAULT_PATHS, environ, strict=args.strict, require_env=args.require_env
+    )
     sys.stdout.write(RENDERERS[args.format](checked.problems, checked.files))
     return Exit.ERROR if checked.errors else Exit.OK
