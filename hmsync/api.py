@@ -102,6 +102,8 @@ class Client:
         self.base_url = check_base_url(base_url)
         self.timeout = timeout
         self.parallelism = max(1, parallelism)
+        # Told of every wait of a second or more, so a long retry is not mistaken for a hang.
+        self.notify: Callable[[str], None] | None = None
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.clock = clock
@@ -275,6 +277,8 @@ class Client:
             if attempt >= self.retry.attempts or elapsed + wait > self.retry.deadline:
                 raise failure
             log.debug("retrying %s %s in %.2f s", method, url, wait)
+            if self.notify and wait >= 1.0:
+                self.notify(f"{failure.message}; trying again in {wait:.1f} s")
             self.sleep(wait)
 
 

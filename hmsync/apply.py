@@ -14,6 +14,7 @@ whose goal the read shows met (its answer was lost, say) is done.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -35,7 +36,8 @@ from .normalize import (
 )
 from .render import action_title
 
-Progress = Callable[[int, int, Action], None]
+# (actions finished, total, the action, "ok" or "FAILED", seconds it took)
+Progress = Callable[[int, int, Action, str, float], None]
 # Which planned actions a re-read shows as still to do, for an action of each kind.
 _SAME_GOAL: dict[str, frozenset[str]] = {
     "create_role": frozenset({"create_role", "update_role", "rename_role"}),
@@ -239,6 +241,7 @@ def apply_templates(
     lock = threading.Lock()
     stop = threading.Event()
     written: list[Action] = []
+    count = [0]  # actions finished, done or failed
 
     def one(template: TemplatePlan) -> Outcome:
         outcome = Outcome(template.name)
@@ -249,20 +252,27 @@ def apply_templates(
             if stop.is_set():
                 outcome.not_attempted = ordered[i:]
                 break
+            started = time.monotonic()
             try:
                 runner.run(action)
             except ApiError as exc:
                 outcome.failed, outcome.error = action, exc
                 outcome.not_attempted = ordered[i + 1 :]
+                finished(action, "FAILED", started)
                 break
             finally:
                 outcome.notes = runner.notes
             outcome.done.append(action)
             with lock:
                 written.append(action)
-                if progress:
-                    progress(len(written), total, action)
+            finished(action, "ok", started)
         return outcome
+
+    def finished(action: Action, status: str, started: float) -> None:
+        with lock:
+            count[0] += 1
+            if progress:
+                progress(count[0], total, action, status, time.monotonic() - started)
 
     with ThreadPoolExecutor(max_workers=max(1, min(client.parallelism, len(templates)))) as pool:
         futures = [pool.submit(one, t) for t in templates]

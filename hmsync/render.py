@@ -354,6 +354,7 @@ def apply_text(outcomes: list[Outcome]) -> str:
         notes = [f"          note: {n}" for n in o.notes]
         if o.failed is None and not o.not_converged and not o.unverified:
             lines.append(f"ok      {o.template}: {len(o.done)} action(s) done")
+            lines += [f"          done: {action_title(a)}" for a in o.done]
             lines += notes
             continue
         if o.unverified:
@@ -366,6 +367,7 @@ def apply_text(outcomes: list[Outcome]) -> str:
             lines.append(
                 f"FAILED  {o.template}: {len(o.done)} done, then {action_title(o.failed)} failed:"
             )
+            lines += [f"          done: {action_title(a)}" for a in o.done]
             lines += [f"          {line}" for line in o.error.lines()]
             for action in o.not_attempted:
                 lines.append(f"          not attempted: {action_title(action)}")

@@ -5,6 +5,7 @@ import io
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -59,8 +60,11 @@ def test_examples_apply_then_plan_shows_no_changes(emu: Emulator, run: Run) -> N
     assert applied.code == 0, applied.err
     assert applied.out.endswith(
         "\nok      classroom: 1 action(s) done\n"
+        "          done: create template\n"
         "ok      telehealth: 1 action(s) done\n"
+        "          done: create template\n"
         "ok      webinar: 1 action(s) done\n"
+        "          done: create template\n"
         "Apply: 3 action(s) done, 0 failed, 0 not attempted, 0 not converged.\n"
     )
     planned = run("plan", str(EXAMPLES), "--detailed-exitcode", env=env(emu))
@@ -331,7 +335,9 @@ def test_a_failed_template_stops_there_and_the_others_go_on(
     report = result.out.split("\n\n")[-1]
     assert report == (
         "ok      ok: 1 action(s) done\n"
+        "          done: create template\n"
         "FAILED  room: 1 done, then update settings failed:\n"
+        "          done: update role host\n"
         f"          POST {emu.api_base}/templates?id={emu.store.dump()[-1]['_id']}: 400 "
         "Invalid body param\n"
         "            Invalid body param: settings.region: must be one of in, us, eu, auto\n"
@@ -492,17 +498,27 @@ class Tty(io.StringIO):
         return True
 
 
-def test_progress_on_an_interactive_terminal_only(
-    emu: Emulator, write: Write, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_line_per_action_on_any_output(emu: Emulator, run: Run, write: Write) -> None:
+    # Issue 14: a CI log is no terminal; it still shows each action as it finishes.
     write("templates/room.yaml", ROOM)
     write("templates/other.yaml", ROOM.replace("name: room", "name: other"))
-    stderr = Tty()
-    monkeypatch.setattr(sys, "stderr", stderr)
-    assert apply_cmd.run(apply_args(auto_approve=True), env(emu)) == 0
-    progress = stderr.getvalue()
-    assert "\r[1/2] " in progress and "\r[2/2] " in progress and progress.endswith("\x1b[K\n")
-    assert "create template" in progress
+    result = run("apply", "--auto-approve", "--parallelism", "1", env=env(emu))
+    lines = [re.sub(r"\d+\.\d\d s$", "T s", line) for line in result.err.splitlines()]
+    assert lines == [
+        "[1/2] other: create template ... ok T s",
+        "[2/2] room: create template ... ok T s",
+    ]
+
+
+def test_a_long_retry_says_it_is_still_working(emu: Emulator, run: Run, write: Write) -> None:
+    write("templates/room.yaml", ROOM)
+    emu.set_faults(throttle_rate=1.0, retry_after=1)
+    result = run("plan", "--retries", "1", env=env(emu))
+    assert result.code == 1
+    assert result.err.startswith(
+        f"hmsync: still working: GET {emu.api_base}/templates: 429 Too Many Requests; "
+        "trying again in 1.0 s\n"
+    )
 
 
 def test_a_saved_plan_without_changes_says_so(emu: Emulator, run: Run, write: Write) -> None:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from .. import planfile, render
 from ..api import Client, Json
@@ -79,9 +79,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
             _confirm(len(plan.actions), stdin)
         desired = {str(d.data["name"]): d.data for d in documents}
         by_name = {str(t.get("name")): t for t in live}
-        outcomes = apply_templates(
-            client, plan, desired, by_name, _progress() if sys.stderr.isatty() else None
-        )
+        outcomes = apply_templates(client, plan, desired, by_name, _progress)
         _check_convergence(client, outcomes, documents, plan)
     if args.format == "json":
         sys.stdout.write(render.apply_json(outcomes))
@@ -182,19 +180,10 @@ def _confirm(count: int, stdin: TextIO) -> None:
         raise RefusedError("not confirmed; nothing was changed")
 
 
-def _progress() -> Any:
-    def show(done: int, total: int, action: Action) -> None:
-        end = "\n" if done == total else ""
-        print(
-            "\r"
-            + render.safe(f"[{done}/{total}] {action.template}: {render.action_title(action)}")
-            + "\x1b[K",
-            end=end,
-            file=sys.stderr,
-            flush=True,
-        )
-
-    return show
+def _progress(done: int, total: int, action: Action, status: str, seconds: float) -> None:
+    """A line per action as it finishes, on any output (a CI log is no terminal)."""
+    line = f"[{done}/{total}] {action.template}: {render.action_title(action)} ... {status}"
+    print(render.safe(f"{line} {seconds:.2f} s"), file=sys.stderr, flush=True)
 
 
 def _check_convergence(

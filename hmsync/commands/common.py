@@ -17,6 +17,7 @@ from ..errors import InputError
 from ..loader import Document
 from ..model import Plan
 from ..problems import Problem, dotted
+from ..render import safe
 from ..schema import Checked, check_paths
 
 DEFAULT_PATHS = ["templates"]
@@ -92,7 +93,13 @@ def select(documents: list[Document], only: Sequence[str] | None) -> list[Docume
 
 
 def open_client(args: argparse.Namespace, environ: Mapping[str, str]) -> Client:
-    return client_from_env(environ, args.api_base, args.timeout, args.parallelism, args.retries)
+    client = client_from_env(environ, args.api_base, args.timeout, args.parallelism, args.retries)
+    client.notify = _still_working
+    return client
+
+
+def _still_working(message: str) -> None:
+    print(safe(f"hmsync: still working: {message}"), file=sys.stderr, flush=True)
 
 
 def load_and_read(
