@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import json
 import logging
 import os
+import re
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__
 from .commands import apply as apply_cmd
@@ -17,6 +21,7 @@ from .commands import emulator as emulator_cmd
 from .commands import export as export_cmd
 from .commands import plan as plan_cmd
 from .commands import validate as validate_cmd
+from .commands.common import add_api_arguments
 from .errors import Exit, HmsyncError
 from .redact import RedactingStream, secret_values
 from .render import safe
@@ -87,19 +92,43 @@ COMMANDS: list[tuple[str, Any, str, str]] = [
 ]
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-v", "--verbose", action="store_true", help="print more detail")
-    common.add_argument("--no-color", action="store_true", help="no colors (or set NO_COLOR)")
+class _Parser(argparse.ArgumentParser):
+    """argparse, with one-line errors and a did-you-mean for commands."""
 
-    parser = argparse.ArgumentParser(
+    def error(self, message: str) -> NoReturn:
+        match = re.search(r"invalid choice: '([^']*)'", message)
+        if match and "COMMAND" in message:
+            close = difflib.get_close_matches(match.group(1), COMMAND_NAMES, n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]!r}?" if close else "hmsync --help lists them"
+            message = f"unknown command {match.group(1)!r}; {hint}"
+        sys.stderr.write(safe(f"hmsync: {message} (hmsync --help for usage)") + "\n")
+        raise SystemExit(2)
+
+
+def _global_options(p: argparse.ArgumentParser, top: bool) -> None:
+    """-v and --no-color, before the command (top) or after it."""
+    flag = {"action": "store_true", "default": False if top else argparse.SUPPRESS}
+    p.add_argument("-v", "--verbose", help="print more detail", **flag)  # type: ignore[arg-type]
+    p.add_argument("--no-color", help="no colors (or set NO_COLOR)", **flag)  # type: ignore[arg-type]
+
+
+COMMAND_NAMES = [name for name, *_ in COMMANDS] + ["schema"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    _global_options(common, top=False)
+
+    parser = _Parser(
         prog="hmsync",
         description="100ms templates and roles as code: validate, plan, apply, drift.",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hmsync {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _global_options(parser, top=True)
+    add_api_arguments(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
     for name, module, summary, description in COMMANDS:
@@ -115,7 +144,9 @@ def _parser() -> argparse.ArgumentParser:
         module.add_arguments(p)
         p.set_defaults(handler=module.run)
 
-    p = sub.add_parser("schema", help="print the template JSON Schema (for editors)")
+    p = sub.add_parser(
+        "schema", parents=[common], help="print the template JSON Schema (for editors)"
+    )
     p.set_defaults(handler=_print_schema)
     return parser
 
@@ -127,14 +158,21 @@ def _print_schema(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     return Exit.OK
 
 
-def _log_to_stderr() -> None:
-    """-v: every request (method, URL, status, attempt; never a header or body) on stderr."""
+def _one_line_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+    """A library's warning as hmsync's own: one line, no source file, no stack."""
+    first = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
+    print(safe(f"hmsync: warning: {first}"), file=sys.stderr)
+
+
+def _log_to_stderr() -> logging.Handler:
+    """-v: every request (method, URL, status, attempt; never a header or body) on stderr,
+    for this run only (main may run many times in one process, as in the tests)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("hmsync: %(message)s"))
     logger = logging.getLogger("hmsync")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("hmsync: %(message)s"))
-        logger.addHandler(handler)
+    logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
+    return handler
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -155,11 +193,26 @@ def _main(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:
     except SystemExit as exc:  # argparse says 2 for a usage error; 2 means "changes" here
         return int(Exit.OK) if exc.code in (0, None) else int(Exit.ERROR)
     handler: Handler = args.handler
-    if getattr(args, "verbose", False):
-        _log_to_stderr()
+    logged = _log_to_stderr() if getattr(args, "verbose", False) else None
     try:
-        return int(handler(args, env))
+        return _run(args, handler, env)
+    finally:
+        if logged is not None:
+            logging.getLogger("hmsync").removeHandler(logged)
+            logging.getLogger("hmsync").setLevel(logging.NOTSET)
+
+
+def _run(args: argparse.Namespace, handler: Handler, env: Mapping[str, str]) -> int:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = _one_line_warning
+            return int(handler(args, env))
     except HmsyncError as exc:
+        if getattr(args, "format", None) == "json":  # a program reads stdout: JSON there too
+            error = {"message": exc.message, "details": list(exc.details)}
+            body = {"format_version": 1, "error": error, "exit_code": int(exc.exit_code)}
+            sys.stdout.write(json.dumps(body, indent=2) + "\n")
         for line in exc.lines():  # a server's message may hold anything: escaped
             print(safe(f"hmsync: {line}" if line is exc.message else line), file=sys.stderr)
         return int(exc.exit_code)

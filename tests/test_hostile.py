@@ -299,7 +299,7 @@ def test_11_bad_options_and_tampered_plan_files_are_one_line_errors(
         result = run("plan", "--timeout", value, env=env(emu))
         assert result.code == 1 and "argument --timeout: expected" in result.err, value
     assert run("emulator", "--port", "99999").err.endswith(
-        "argument --port: expected 0 to 65535, got 99999\n"
+        "argument --port: expected 0 to 65535, got 99999 (hmsync --help for usage)\n"
     )
     assert run("export", "--out", "/dev/null", env=env(emu)).err == (
         "hmsync: --out /dev/null: not a folder; name a folder for the template files\n"
@@ -478,10 +478,10 @@ def test_17_smaller_findings(
 ) -> None:
     write("templates/t.yaml", "name: t\n")
     assert run("apply", "--max-deletes", "-1", env=env(emu)).err.endswith(
-        "argument --max-deletes: expected 0 to 1e+06, got -1\n"
+        "argument --max-deletes: expected 0 to 1e+06, got -1 (hmsync --help for usage)\n"
     )
     assert run("plan", "-o", "", env=env(emu)).err.endswith(
-        "argument -o/--out: expected a file name, got nothing\n"
+        "argument -o/--out: expected a file name, got nothing (hmsync --help for usage)\n"
     )
     real_scandir = os.scandir
 

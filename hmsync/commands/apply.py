@@ -12,12 +12,13 @@ from .. import planfile, render
 from ..api import Client, Json
 from ..apply import apply_templates
 from ..diff import files_digest, make_plan
-from ..errors import ApiError, ConflictError, Exit, RefusedError
+from ..errors import ApiError, ConflictError, Exit, InputError, RefusedError
 from ..loader import Document
 from ..model import Action, Outcome, Plan
 from ..normalize import fingerprint
 from .common import (
     add_api_arguments,
+    add_only,
     add_write_arguments,
     load_and_read,
     load_valid,
@@ -25,6 +26,7 @@ from .common import (
     open_client,
     plan_live,
     refuse_out_of_range,
+    select,
     use_color,
 )
 
@@ -46,6 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="refuse more than N role deletes",
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help="report format")
+    add_only(p)
     add_write_arguments(p)
     add_api_arguments(p)
 
@@ -53,6 +56,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | None = None) -> int:
     stdin = stdin or sys.stdin
     saved = _saved_plan_path(args.targets)
+    if saved and args.only:
+        raise InputError("--only goes with PATHS; a saved plan is applied whole")
     if saved:
         client = open_client(args, environ)
     else:
@@ -61,9 +66,13 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
         if saved:
             plan, documents, live = _check_saved(saved, client, environ, args)
         else:
-            documents = checked.documents
+            documents = select(checked.documents, args.only)
             plan = plan_live(
-                documents, live, client.base_url, write_credentials=args.write_credentials
+                documents,
+                live,
+                client.base_url,
+                all_files=checked.documents,
+                write_credentials=args.write_credentials,
             )
             refuse_out_of_range(plan, checked, args.allow_out_of_range)
             if args.format == "text":

@@ -23,6 +23,12 @@ from ..schema import Checked, check_paths
 DEFAULT_PATHS = ["templates"]
 
 
+def add_only(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--only", action="append", metavar="NAME", help="only this template (repeatable)"
+    )
+
+
 def add_paths(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "paths", nargs="*", metavar="PATHS", help="files or folders (default: templates/)"
@@ -50,19 +56,33 @@ def non_empty(text: str) -> str:
     return text
 
 
-def add_api_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--api-base", metavar="URL", help="API base URL (env HMS_API_BASE)")
+def add_api_arguments(p: argparse.ArgumentParser, top: bool = False) -> None:
+    """The options of talking to 100ms. They go before the command or after it: top=True
+    gives the defaults (on hmsync itself); after the command, a given value overrides."""
+
+    def default(value: Any) -> Any:
+        return value if top else argparse.SUPPRESS
+
+    p.add_argument(
+        "--api-base", metavar="URL", default=default(None), help="API base URL (env HMS_API_BASE)"
+    )
     p.add_argument(
         "--timeout",
         type=number(float, 0.1, 3600),
-        default=30.0,
+        default=default(30.0),
         help="seconds for a whole request: connect, send, every byte of the answer (default 30)",
     )
     p.add_argument(
-        "--parallelism", type=number(int, 1, 64), default=8, help="requests at once (default 8)"
+        "--parallelism",
+        type=number(int, 1, 64),
+        default=default(8),
+        help="requests at once (default 8)",
     )
     p.add_argument(
-        "--retries", type=number(int, 0, 20), default=5, help="retries of a failed call (default 5)"
+        "--retries",
+        type=number(int, 0, 20),
+        default=default(5),
+        help="retries of a failed call (default 5)",
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from .. import render
 from ..errors import Exit
-from .common import add_api_arguments, add_paths, load_and_read, plan_live
+from .common import add_api_arguments, add_only, add_paths, load_and_read, plan_live, select
 
 RENDERERS = {
     "text": render.drift_text,
@@ -25,12 +25,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default="text",
         help="text (default), json, or markdown (for an issue)",
     )
+    add_only(p)
     add_api_arguments(p)
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     client, checked, live = load_and_read(args, environ, args.paths)
     with client:
-        plan = plan_live(checked.documents, live, client.base_url)
+        documents = select(checked.documents, args.only)
+        plan = plan_live(documents, live, client.base_url, all_files=checked.documents)
     sys.stdout.write(RENDERERS[args.format](plan))
     return Exit.CHANGES if plan.actions else Exit.OK

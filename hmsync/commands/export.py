@@ -10,14 +10,14 @@ from pathlib import Path
 from ..errors import Exit, InputError, RefusedError
 from ..export import dump, file_name, template_file
 from ..schema import data_errors
-from .common import add_api_arguments, open_client
+from .common import add_api_arguments, add_only, open_client
 
 SCHEMA_FILE = Path("schemas") / "template.schema.json"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="templates", metavar="DIR", help="folder (default: templates/)")
-    p.add_argument("--only", action="append", metavar="NAME", help="export only this template")
+    add_only(p)
     p.add_argument("--force", action="store_true", help="overwrite existing files")
     add_api_arguments(p)
 

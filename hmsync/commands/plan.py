@@ -14,6 +14,7 @@ from .. import planfile, render
 from ..errors import Exit, InputError
 from .common import (
     add_api_arguments,
+    add_only,
     add_paths,
     add_write_arguments,
     load_and_read,
@@ -41,9 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit 0 with no changes, 2 with changes, 1 on error",
     )
-    p.add_argument(
-        "--only", action="append", metavar="NAME", help="plan only this template (repeatable)"
-    )
+    add_only(p)
     add_write_arguments(p)
     add_api_arguments(p)
 

@@ -1,0 +1,97 @@
+"""Issue 14, item 8: the command line as people type it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from hmsync.emulator import Emulator
+
+from .conftest import Run, Write
+from .helpers import env
+
+ROOM = "name: room\nroles:\n  host: {priority: 1}\n"
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with Emulator() as emulator:
+        yield emulator
+
+
+def test_a_mistyped_command_gets_a_suggestion(run: Run) -> None:
+    result = run("paln")
+    assert (result.code, result.err) == (
+        1,
+        "hmsync: unknown command 'paln'; did you mean 'plan'? (hmsync --help for usage)\n",
+    )
+    assert run("zzz").err == (
+        "hmsync: unknown command 'zzz'; hmsync --help lists them (hmsync --help for usage)\n"
+    )
+
+
+def test_global_options_go_before_or_after_the_command(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    write("templates/room.yaml", ROOM)
+    assert run("--no-color", "-v", "validate").code == 0
+    assert run("validate", "--no-color").code == 0
+    before = run("--api-base", "http://127.0.0.1:9/policy/v1", "plan", env=env(emu))
+    assert before.code == 1 and "127.0.0.1:9" in before.err  # the global option was used
+    after = run(
+        "--api-base", "http://127.0.0.1:9/policy/v1", "plan", "--api-base", emu.api_base,
+        env=env(emu),
+    )  # fmt: skip
+    assert after.code == 0, after.err  # after the command, it overrides
+    assert run("--timeout", "nan", "plan", env=env(emu)).err.endswith(
+        "argument --timeout: expected 0.1 to 3600, got nan (hmsync --help for usage)\n"
+    )
+
+
+def test_only_on_apply_and_drift(emu: Emulator, run: Run, write: Write) -> None:
+    write("templates/room.yaml", ROOM)
+    write("templates/other.yaml", ROOM.replace("room", "other"))
+    applied = run("apply", "--auto-approve", "--only", "room", env=env(emu))
+    assert applied.code == 0
+    assert [t["name"] for t in emu.store.dump()] == ["room"]
+    drift = run("drift", "--only", "room", env=env(emu))
+    assert (drift.code, drift.out) == (0, "In sync: live templates match the files.\n")
+    assert run("drift", env=env(emu)).code == 2  # other is missing
+    assert run("apply", "--only", "nope", "--auto-approve", env=env(emu)).err == (
+        "hmsync: --only nope: no template file defines a template of that name\n"
+    )
+    run("plan", "-o", "plan.json", env=env(emu))
+    assert run("apply", "plan.json", "--only", "room", env=env(emu)).err == (
+        "hmsync: --only goes with PATHS; a saved plan is applied whole\n"
+    )
+
+
+def test_errors_are_json_with_format_json(emu: Emulator, run: Run, write: Write) -> None:
+    write("templates/room.yaml", "name: room\nroles: {host: {priority: high}}\n")
+    result = run("plan", "--format", "json", env=env(emu))
+    assert result.code == 1
+    assert json.loads(result.out) == {
+        "format_version": 1,
+        "error": {
+            "message": "1 error in the template files; fix them first (hmsync validate lists "
+            "the same)",
+            "details": [
+                "templates/room.yaml:2:26: roles.host.priority: 'high' is not of type 'integer'"
+            ],
+        },
+        "exit_code": 1,
+    }
+
+
+def test_a_library_warning_is_one_hmsync_line(emu: Emulator, run: Run, write: Write) -> None:
+    # PyJWT warns of an HMAC key shorter than 32 bytes, over several lines of its own.
+    write("templates/room.yaml", ROOM)
+    with Emulator(secret="short-secret") as short:
+        result = run("plan", env={**env(short), "HMS_SECRET": "short-secret"})
+    assert result.code == 0
+    warnings = [line for line in result.err.splitlines() if "warning" in line]
+    assert len(warnings) >= 1
+    assert all(line.startswith("hmsync: warning: ") for line in warnings)
+    assert "short-secret" not in result.err
