@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,36 @@ def test_a_library_warning_is_one_hmsync_line(emu: Emulator, run: Run, write: Wr
     assert len(warnings) >= 1
     assert all(line.startswith("hmsync: warning: ") for line in warnings)
     assert "short-secret" not in result.err
+
+
+def test_backup_then_restore_undoes_an_apply_renames_included(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    write(
+        "templates/room.yaml", "name: room\nroles:\n  host: {priority: 1}\n  pupil: {priority: 3}\n"
+    )
+    assert run("apply", "--auto-approve", env=env(emu)).code == 0
+    before = emu.store.dump()
+    write(
+        "templates/room.yaml",
+        "name: room\nroles:\n  host: {priority: 2}\n  student: {renamedFrom: pupil, priority: 3}\n",
+    )
+    applied = run("apply", "--auto-approve", "--backup", "backup", env=env(emu))
+    assert applied.code == 0
+    assert applied.err.startswith(
+        "Backed up 1 template(s) to backup/ before writing; restore with: "
+        "hmsync apply backup --allow-delete\n"
+    )
+    assert "renamedFrom: student" in Path("backup/room.yaml").read_text()
+    emu.reset_calls()
+    restored = run("apply", "backup", "--auto-approve", "--allow-delete", env=env(emu))
+    assert restored.code == 0, restored.out
+    assert "rename role student -> pupil" in restored.out
+    assert emu.calls()["routes"].get("delete_role", 0) == 0
+    assert emu.store.dump() == before
+    again = run("apply", "--auto-approve", "--backup", "backup", env=env(emu))
+    assert (again.code, again.err) == (
+        4,
+        "hmsync: refusing to overwrite 1 existing file(s): backup/room.yaml; name a new folder "
+        "for --backup; nothing was changed\n",
+    )

@@ -358,8 +358,8 @@ def test_13_export_never_writes_through_a_symlink(emu: Emulator, run: Run, tmp_p
         result = run("export", "--out", "out", *args, env=env(emu))
         assert (result.code, result.err) == (
             4,
-            "hmsync: refusing to write through symbolic link(s): out/t.yaml; export writes "
-            "regular files only, inside --out\n",
+            "hmsync: refusing to write through symbolic link(s): out/t.yaml; hmsync writes "
+            "regular files only, inside the folder\n",
         )
     assert not outside.exists()
 

@@ -29,6 +29,7 @@ from .common import (
     select,
     use_color,
 )
+from .export import write_templates
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -49,6 +50,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help="report format")
     add_only(p)
+    p.add_argument(
+        "--backup",
+        metavar="DIR",
+        help="before the first write, export every template apply will change into DIR",
+    )
     add_write_arguments(p)
     add_api_arguments(p)
 
@@ -88,6 +94,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
             _confirm(len(plan.actions), stdin)
         desired = {str(d.data["name"]): d.data for d in documents}
         by_name = {str(t.get("name")): t for t in live}
+        if args.backup:
+            _backup(Path(args.backup), plan, by_name)
         outcomes = apply_templates(client, plan, desired, by_name, _progress)
         _check_convergence(client, outcomes, documents, plan)
     if args.format == "json":
@@ -193,6 +201,30 @@ def _progress(done: int, total: int, action: Action, status: str, seconds: float
     """A line per action as it finishes, on any output (a CI log is no terminal)."""
     line = f"[{done}/{total}] {action.template}: {render.action_title(action)} ... {status}"
     print(render.safe(f"{line} {seconds:.2f} s"), file=sys.stderr, flush=True)
+
+
+def _backup(folder: Path, plan: Plan, live: Mapping[str, Json]) -> None:
+    """The templates this apply changes, as they are now, as template files: `hmsync apply
+    DIR` restores them. A role this apply renames is written with renamedFrom its new name,
+    so the restore renames it back instead of deleting and creating it."""
+    touched = [live[t.name] for t in plan.changed if t.name in live]
+    hints = {
+        t.name: {str(a.old_name): str(a.role) for a in t.actions if a.kind == "rename_role"}
+        for t in plan.changed
+    }
+    written, variables = write_templates(
+        folder, touched, False, hints, "name a new folder for --backup; nothing was changed"
+    )
+    print(
+        f"Backed up {len(written)} template(s) to {folder}/ before writing; restore with: "
+        f"hmsync apply {folder} --allow-delete",
+        file=sys.stderr,
+    )
+    if variables:
+        print(
+            f"  (the restore needs these variables set: {', '.join(variables)})",
+            file=sys.stderr,
+        )
 
 
 def _check_convergence(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import Exit, InputError, RefusedError
 from ..export import dump, file_name, template_file
+from ..normalize import Json
 from ..schema import data_errors
 from .common import add_api_arguments, add_only, open_client
 
@@ -33,22 +34,50 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         if missing:
             raise InputError(f"--only {missing[0]}: no live template has that name")
         live = [t for t in live if t.get("name") in args.only]
+    written, variables = write_templates(out, live, args.force)
+    for path, roles in written:
+        print(f"wrote {path} ({roles} role(s))")
+    print(f"Exported {len(written)} template(s) to {out}/.")
+    if variables:
+        print(
+            "Recording credentials are written as placeholders; set these variables (to the "
+            f"values you use today) before plan or apply: {', '.join(variables)}"
+        )
+    if not SCHEMA_FILE.exists():
+        print(f"For editor completion: mkdir -p schemas && hmsync schema > {SCHEMA_FILE}")
+    return Exit.OK
+
+
+def write_templates(
+    out: Path,
+    live: list[Json],
+    force: bool,
+    hints: Mapping[str, Mapping[str, str]] | None = None,
+    instead: str = "pass --force to overwrite, or --out another folder",
+) -> tuple[list[tuple[Path, int]], list[str]]:
+    """Live templates as files in out: [(path, roles)] and the variables they need.
+
+    hints: per template, {role: renamedFrom} to write (a backup undoes a rename by one)."""
     taken: set[str] = set()
     files = [(out / file_name(str(t.get("name")), taken), t) for t in sorted(live, key=_name)]
     links = [str(path) for path, _ in files if path.is_symlink()]
     if links:
         raise RefusedError(
-            f"refusing to write through symbolic link(s): {', '.join(links)}; export writes "
-            "regular files only, inside --out"
+            f"refusing to write through symbolic link(s): {', '.join(links)}; hmsync writes "
+            "regular files only, inside the folder"
         )
     existing = [str(path) for path, _ in files if path.exists()]
-    if existing and not args.force:
+    if existing and not force:
         raise RefusedError(
             f"refusing to overwrite {len(existing)} existing file(s): {', '.join(existing)}; "
-            "pass --force to overwrite, or --out another folder"
+            + instead
         )
     stems: set[str] = set()
     made = [(path, *template_file(template, stems)) for path, template in files]
+    for _, data, _ in made:
+        for role, renamed_from in (hints or {}).get(data["name"], {}).items():
+            if role in data["roles"]:
+                data["roles"][role]["renamedFrom"] = renamed_from
     # A file that validate refuses would fail the first pull request: write none of them.
     refused = [f"{data['name']}: {problem}" for _, data, _ in made for problem in data_errors(data)]
     if refused:
@@ -64,16 +93,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     for path, data, needed in made:
         variables += needed
         _write_regular(path, dump(data, schema_path))
-        print(f"wrote {path} ({len(data['roles'])} role(s))")
-    print(f"Exported {len(files)} template(s) to {out}/.")
-    if variables:
-        print(
-            "Recording credentials are written as placeholders; set these variables (to the "
-            f"values you use today) before plan or apply: {', '.join(variables)}"
-        )
-    if not SCHEMA_FILE.exists():
-        print(f"For editor completion: mkdir -p schemas && hmsync schema > {SCHEMA_FILE}")
-    return Exit.OK
+    return [(path, len(data["roles"])) for path, data, _ in made], variables
 
 
 def _name(template: Mapping[str, object]) -> str:
