@@ -112,7 +112,7 @@ def _global_options(p: argparse.ArgumentParser, top: bool) -> None:
     p.add_argument("--no-color", help="no colors (or set NO_COLOR)", **flag)  # type: ignore[arg-type]
 
 
-COMMAND_NAMES = [name for name, *_ in COMMANDS] + ["schema"]
+COMMAND_NAMES = [name for name, *_ in COMMANDS] + ["schema", "completion"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -148,7 +148,23 @@ def _parser() -> argparse.ArgumentParser:
         "schema", parents=[common], help="print the template JSON Schema (for editors)"
     )
     p.set_defaults(handler=_print_schema)
+    p = sub.add_parser(
+        "completion",
+        parents=[common],
+        help="print shell completion (bash, zsh or fish)",
+        description='bash: eval "$(hmsync completion bash)"; zsh: the same with zsh; '
+        "fish: hmsync completion fish | source",
+    )
+    p.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell")
+    p.set_defaults(handler=_print_completion)
     return parser
+
+
+def _print_completion(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from .completion import script
+
+    sys.stdout.write(script(args.shell, _parser()))
+    return Exit.OK
 
 
 def _print_schema(args: argparse.Namespace, environ: Mapping[str, str]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -129,3 +130,33 @@ def test_backup_then_restore_undoes_an_apply_renames_included(
         "hmsync: refusing to overwrite 1 existing file(s): backup/room.yaml; name a new folder "
         "for --backup; nothing was changed\n",
     )
+
+
+def _complete(script: str, line: str) -> list[str]:
+    """What bash offers for `line` (the cursor at its end), with hmsync's script loaded."""
+    words = line.split(" ")
+    program = (
+        f"{script}\nCOMP_WORDS=({' '.join(repr(w) for w in words)}); COMP_CWORD={len(words) - 1}\n"
+        '_hmsync; printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    done = subprocess.run(["bash", "-c", program], capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
+def test_shell_completion(run: Run, write: Write) -> None:
+    bash = run("completion", "bash")
+    assert bash.code == 0
+    assert _complete(bash.out, "hmsync pl") == ["plan"]
+    assert _complete(bash.out, "hmsync plan --for") == ["--format"]
+    assert _complete(bash.out, "hmsync plan --format ") == ["text", "json", "markdown"]
+    assert _complete(bash.out, "hmsync --timeout 5 apply --allow-d") == ["--allow-delete"]
+    assert _complete(bash.out, "hmsync emulator --writes a") == ["as-sent"]
+    zsh = run("completion", "zsh").out
+    assert zsh.startswith("autoload -U +X compinit && compinit\n") and bash.out in zsh
+    fish = run("completion", "fish").out
+    assert (
+        "complete -c hmsync -n '__fish_seen_subcommand_from plan' -l format -xa "
+        "'text json markdown' -d 'text (default), json, or markdown for pull-request comments'"
+    ) in fish
+    assert "complete -c hmsync -n '__fish_seen_subcommand_from apply' -F" in fish
+    assert run("completion", "tcsh").code == 1

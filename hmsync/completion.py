@@ -1,0 +1,144 @@
+"""Shell completion scripts for bash, zsh and fish, written from hmsync's own parser. Pure.
+
+No library: shtab writes no fish, and argcomplete would run hmsync on every TAB and be a
+runtime dependency; hmsync's command line is small and fixed, so a static script serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+SHELLS = ("bash", "zsh", "fish")
+
+
+@dataclass(frozen=True)
+class Option:
+    flag: str  # the long form, or the only one
+    takes_value: bool
+    choices: tuple[str, ...]
+    help: str
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    options: tuple[Option, ...]
+    takes_paths: bool
+
+
+def _options(parser: argparse.ArgumentParser) -> tuple[Option, ...]:
+    out = []
+    for action in parser._actions:
+        if not action.option_strings or isinstance(action, argparse._HelpAction):
+            continue
+        flag = max(action.option_strings, key=len)
+        choices = tuple(str(c) for c in action.choices) if action.choices else ()
+        out.append(Option(flag, action.nargs != 0, choices, action.help or ""))
+    return tuple(out)
+
+
+def commands(parser: argparse.ArgumentParser) -> tuple[tuple[Option, ...], tuple[Command, ...]]:
+    """The global options and every command, read from the parser."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {c.dest: c.help or "" for c in sub._choices_actions}
+    found = []
+    for name, command in sub.choices.items():
+        positional = any(not a.option_strings for a in command._actions)
+        found.append(Command(name, helps.get(name, ""), _options(command), positional))
+    return _options(parser), tuple(found)
+
+
+def script(shell: str, parser: argparse.ArgumentParser) -> str:
+    top, cmds = commands(parser)
+    if shell == "fish":
+        return _fish(top, cmds)
+    bash = _bash(top, cmds)
+    if shell == "zsh":  # zsh runs bash completions through its own bashcompinit
+        return (
+            "autoload -U +X compinit && compinit\nautoload -U +X bashcompinit && bashcompinit\n"
+            + bash
+        )
+    return bash
+
+
+def _words(options: tuple[Option, ...]) -> str:
+    return " ".join(o.flag for o in options)
+
+
+def _bash(top: tuple[Option, ...], cmds: tuple[Command, ...]) -> str:
+    valued = " ".join(o.flag for o in top if o.takes_value)
+    lines = [
+        '# hmsync completion for bash: eval "$(hmsync completion bash)"',
+        "_hmsync() {",
+        '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" cmd="" i',
+        "  for ((i = 1; i < COMP_CWORD; i++)); do",
+        '    case "${COMP_WORDS[i]}" in',
+        f"      {'|'.join(valued.split()) or '--none'}) ((i++)) ;;",
+        "      -*) ;;",
+        '      *) cmd="${COMP_WORDS[i]}"; break ;;',
+        "    esac",
+        "  done",
+        '  case "$cmd:$prev" in',
+    ]
+    for cmd in cmds:
+        for option in (*top, *cmd.options):
+            if option.choices:
+                words = " ".join(option.choices)
+                lines.append(
+                    f'    {cmd.name}:{option.flag}) COMPREPLY=($(compgen -W "{words}" -- "$cur")); '
+                    "return ;;"
+                )
+    lines += ["  esac", '  case "$cmd" in']
+    names = " ".join(c.name for c in cmds)
+    lines.append(
+        f'    "") COMPREPLY=($(compgen -W "{names} {_words(top)} --version --help" -- "$cur")) ;;'
+    )
+    for cmd in cmds:
+        files = (
+            ' [[ "$cur" != -* ]] && COMPREPLY+=($(compgen -f -- "$cur"));'
+            if cmd.takes_paths
+            else ""
+        )
+        lines.append(
+            f'    {cmd.name}) COMPREPLY=($(compgen -W "{_words(cmd.options)} --help" -- "$cur"));'
+            f"{files} ;;"
+        )
+    lines += ["  esac", "}", "complete -o filenames -F _hmsync hmsync", ""]
+    return "\n".join(lines)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _fish(top: tuple[Option, ...], cmds: tuple[Command, ...]) -> str:
+    names = " ".join(c.name for c in cmds)
+    lines = [
+        "# hmsync completion for fish: hmsync completion fish | source",
+        "complete -c hmsync -f",
+    ]
+    for cmd in cmds:
+        lines.append(
+            f"complete -c hmsync -n 'not __fish_seen_subcommand_from {names}' -a {cmd.name} "
+            f"-d {_quote(cmd.help)}"
+        )
+    for option in top:
+        lines.append(_fish_option("not __fish_seen_subcommand_from " + names, option))
+    for cmd in cmds:
+        when = f"__fish_seen_subcommand_from {cmd.name}"
+        if cmd.takes_paths:
+            lines.append(f"complete -c hmsync -n '{when}' -F")
+        lines += [_fish_option(when, option) for option in cmd.options]
+    return "\n".join(lines) + "\n"
+
+
+def _fish_option(when: str, option: Option) -> str:
+    flag = f"-l {option.flag[2:]}" if option.flag.startswith("--") else f"-s {option.flag[1:]}"
+    value = (
+        f" -xa {_quote(' '.join(option.choices))}"
+        if option.choices
+        else (" -r" if option.takes_value else "")
+    )
+    return f"complete -c hmsync -n '{when}' {flag}{value} -d {_quote(option.help.strip())}"
