@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from hmsync.cli import main
+from hmsync.emulator import Emulator
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "templates"
 EXAMPLE_ENV = {"HMSYNC_S3_KEY": "AKIAEXAMPLEKEY", "HMSYNC_S3_SECRET": "example-secret-value"}
@@ -56,3 +57,10 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Messages name files relative to the working directory, as users see them.
     monkeypatch.chdir(tmp_path)
     os.environ.pop("NO_COLOR", None)
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    """An emulator of its own for each test, on a free loopback port."""
+    with Emulator() as emulator:
+        yield emulator

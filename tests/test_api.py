@@ -3,7 +3,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -23,12 +22,6 @@ from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator
 from hmsync.errors import ApiError, InputError
 
 CREDS = Credentials(access_key=DEFAULT_ACCESS_KEY, secret=DEFAULT_SECRET)
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
 
 
 class Sleeps(list[float]):

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from hmsync.emulator import Emulator
 
@@ -15,12 +12,6 @@ from .conftest import Run, Write
 from .helpers import env
 
 ROOM = "name: room\nroles:\n  host: {priority: 1}\n"
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
 
 
 def test_a_mistyped_command_gets_a_suggestion(run: Run) -> None:

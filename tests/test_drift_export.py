@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,6 @@ from hmsync.normalize import complete_role
 from .conftest import EXAMPLE_ENV, EXAMPLES, Run, Write
 from .helpers import api, env, write_complete
 from .strategies import templates
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
-
 
 # -- drift -----------------------------------------------------------------------------------
 

@@ -23,12 +23,6 @@ GENERATED = ("_id", "customer")
 
 
 @pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
 def http(emu: Emulator) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=emu.api_base, headers=auth(), timeout=10) as client:
         yield client

@@ -30,12 +30,6 @@ from .helpers import api, auth, env
 from .servers import Proxy, Seen
 
 
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
-
-
 def internal(text: str) -> bool:
     return "internal error" in text or "Traceback" in text
 

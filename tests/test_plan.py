@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 
 from hmsync.diff import make_plan
@@ -16,13 +14,6 @@ from hmsync.render import plan_markdown, plan_text
 from .conftest import EXAMPLE_ENV, EXAMPLES, Run, Write
 from .helpers import api, env, example_data, write_complete
 from .strategies import templates
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
-
 
 # -- end to end ------------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ unkindest of them together.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +41,6 @@ EXPORT_ENV = {
     "HMSYNC_TELEHEALTH_S3_SECRET": EXAMPLE_ENV["HMSYNC_S3_SECRET"],
 }
 NO_CHANGES = "No changes. Live templates match the files.\n"
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
 
 
 def _second_version(folder: Path) -> None:

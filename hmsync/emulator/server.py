@@ -237,6 +237,14 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- the control endpoint ---------------------------------------------------------------
 
+    def _changed(self, kind: Any, current: Any) -> Any:
+        """current (Faults or Readings) changed by the request body, or a 400."""
+        body = self._body()
+        try:
+            return kind.from_dict(body if isinstance(body, dict) else {}, current)
+        except ValueError as exc:
+            raise ApiError(400, "Invalid body", [str(exc)]) from None
+
     def _control(self, method: str, path: str, query: dict[str, str]) -> None:
         server = self.server
         if (method, path) == ("POST", "/reset"):
@@ -259,27 +267,13 @@ class Handler(BaseHTTPRequestHandler):
         elif (method, path) == ("GET", "/faults"):
             self._send(200, server.injector.faults.as_dict())
         elif (method, path) == ("POST", "/faults"):
-            body = self._body()
-            try:
-                faults = Faults.from_dict(
-                    body if isinstance(body, dict) else {}, server.injector.faults
-                )
-            except ValueError as exc:
-                raise ApiError(400, "Invalid body", [str(exc)]) from None
-            server.injector.faults = faults
-            self._send(200, faults.as_dict())
+            server.injector.faults = self._changed(Faults, server.injector.faults)
+            self._send(200, server.injector.faults.as_dict())
         elif (method, path) == ("GET", "/readings"):
             self._send(200, server.store.readings.as_dict())
         elif (method, path) == ("POST", "/readings"):
-            body = self._body()
-            try:
-                readings = Readings.from_dict(
-                    body if isinstance(body, dict) else {}, server.store.readings
-                )
-            except ValueError as exc:
-                raise ApiError(400, "Invalid body", [str(exc)]) from None
-            server.store.readings = readings
-            self._send(200, readings.as_dict())
+            server.store.readings = self._changed(Readings, server.store.readings)
+            self._send(200, server.store.readings.as_dict())
         elif (method, path) == ("GET", "/calls"):
             self._send(200, server.call_counts())
         elif (method, path) == ("DELETE", "/calls"):
@@ -292,6 +286,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def _unstorable(i: int, template: dict[str, Any]) -> list[str]:
+    """Why a template given to the control endpoint could never be one the API holds."""
     problems = []
     if not isinstance(template.get("name"), str) or not template["name"]:
         problems.append(f"templates[{i}].name: is required")
