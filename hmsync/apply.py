@@ -186,7 +186,7 @@ class _TemplateRun:
     def _still_to_do(self, fresh: Json) -> list[Action]:
         plan = self.plan
         return diff_template(
-            self.desired, fresh, plan.secret_salt, plan.write_credentials, plan.hidden
+            self.desired, fresh, plan.secret_salt, plan.write_credentials, plan.hidden, plan.ignored
         )
 
     def _landed(self, action: Action) -> bool:

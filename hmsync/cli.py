@@ -147,6 +147,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "schema", parents=[common], help="print the template JSON Schema (for editors)"
     )
+    p.add_argument(
+        "--config",
+        dest="project",
+        action="store_true",
+        help="print the schema of hmsync.yaml instead of a template's",
+    )
     p.set_defaults(handler=_print_schema)
     p = sub.add_parser(
         "completion",
@@ -168,9 +174,9 @@ def _print_completion(args: argparse.Namespace, environ: Mapping[str, str]) -> i
 
 
 def _print_schema(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    from .schema import schema_text
+    from . import config, schema
 
-    sys.stdout.write(schema_text())
+    sys.stdout.write(config.schema_text() if args.project else schema.schema_text())
     return Exit.OK
 
 

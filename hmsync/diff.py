@@ -14,6 +14,7 @@ from .normalize import (
     HINTS,
     SENSITIVE,
     WRITE_ONLY,
+    FieldPath,
     Json,
     SecretFn,
     ViewContext,
@@ -21,6 +22,7 @@ from .normalize import (
     credentials_write_only,
     fingerprint,
     get_path,
+    remove_path,
     role_views,
     secret_hasher,
     settings_views,
@@ -106,8 +108,33 @@ def settings_by_update_call(changes: tuple[Change, ...], live_settings: Any) -> 
     return {c.path for c in changes} <= REGION_ONLY and keys <= REGION_ONLY
 
 
-def _role_changes(live_role: Any, file_role: Any, hidden: frozenset[str]) -> tuple[Change, ...]:
-    return changes_between(*role_views(live_role, file_role), hidden)
+def _role_changes(
+    live_role: Any, file_role: Any, hidden: frozenset[str], ignored: list[FieldPath]
+) -> tuple[Change, ...]:
+    live_view, desired_view = role_views(live_role, file_role)
+    return changes_between(*_without(live_view, desired_view, ignored), hidden)
+
+
+def ignored_paths(patterns: Iterable[str], role: str | None) -> list[FieldPath]:
+    """The fields hmsync.yaml leaves to the dashboard, within one role (or, role None, within
+    the settings): `roles.*.permissions.mute`, `roles.host.priority`, `settings.recording`."""
+    out = []
+    for pattern in patterns:
+        parts = tuple(pattern.split("."))
+        if role is not None and parts[0] == "roles" and parts[1] in ("*", role):
+            out.append(parts[2:])
+        elif role is None and parts[0] == "settings":
+            out.append(parts[1:])
+    return out
+
+
+def _without(live: Json, desired: Json, paths: list[FieldPath]) -> tuple[Json, Json]:
+    """Both views without the ignored fields: they are not compared (and, since a write sends
+    live plus the plan's changes, they are carried over as live has them)."""
+    for path in paths:
+        remove_path(live, path)
+        remove_path(desired, path)
+    return live, desired
 
 
 def diff_template(
@@ -116,10 +143,12 @@ def diff_template(
     salt: str,
     write_credentials: bool = False,
     hidden: frozenset[str] = frozenset(),
+    ignore: tuple[str, ...] = (),
 ) -> list[Action]:
     """The actions that make one live template (None: absent) match its file.
 
-    hidden: values from ${HMSYNC_*} variables, shown nowhere wherever they land."""
+    hidden: values from ${HMSYNC_*} variables, shown nowhere wherever they land.
+    ignore: hmsync.yaml's fields left to the dashboard."""
     name = str(desired["name"])
     secret = secret_hasher(salt)
     if live is None:
@@ -134,12 +163,16 @@ def diff_template(
         old_name = role.get("renamedFrom") if isinstance(role, dict) else None
         if role_name in live_roles:
             claimed.add(role_name)
-            changes = _role_changes(live_roles[role_name], role, hidden)
+            changes = _role_changes(
+                live_roles[role_name], role, hidden, ignored_paths(ignore, role_name)
+            )
             if changes:
                 actions.append(Action("update_role", name, role_name, changes=changes))
         elif old_name in live_roles and old_name not in want_roles:
             claimed.add(old_name)
-            changes = _role_changes(live_roles[old_name], role, hidden)
+            changes = _role_changes(
+                live_roles[old_name], role, hidden, ignored_paths(ignore, role_name)
+            )
             actions.append(Action("rename_role", name, role_name, old_name, changes))
         else:
             actions.append(
@@ -151,8 +184,11 @@ def diff_template(
         if role_name not in claimed:
             actions.append(Action("delete_role", name, role_name))
     ctx = ViewContext(secret, write_credentials)
+    settings_live, settings_desired = settings_views(
+        live.get("settings"), desired.get("settings"), ctx
+    )
     settings_changes = changes_between(
-        *settings_views(live.get("settings"), desired.get("settings"), ctx), hidden
+        *_without(settings_live, settings_desired, ignored_paths(ignore, None)), hidden
     )
     whole_writes = 0
     if settings_changes:
@@ -209,6 +245,8 @@ def make_plan(
     fingerprints: bool = True,
     write_credentials: bool = False,
     hidden: frozenset[str] = frozenset(),
+    ignore: tuple[str, ...] = (),
+    environment: str | None = None,
 ) -> Plan:
     """desired: (file, template data) pairs, already validated; live: every live template.
 
@@ -228,7 +266,7 @@ def make_plan(
                 name,
                 file,
                 current.get("_id") if current else None,
-                tuple(diff_template(data, current, salt, write_credentials, hidden)),
+                tuple(diff_template(data, current, salt, write_credentials, hidden, ignore)),
                 secret_hashes(data, salt),
                 write_only_credentials(data, current) and not write_credentials,
             )
@@ -250,6 +288,8 @@ def make_plan(
         tuple(files),
         write_credentials,
         hidden=hidden,
+        environment=environment,
+        ignored=tuple(ignore),
     )
 
 

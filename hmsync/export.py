@@ -7,7 +7,8 @@ from typing import Any
 
 import yaml
 
-from .normalize import Json, file_form, get_path
+from .diff import ignored_paths
+from .normalize import Json, file_form, get_path, remove_path
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema={schema}\n"
 MAX_STEM = 100  # file systems refuse names over 255 bytes; a template name can be longer
@@ -66,10 +67,13 @@ def settings_file(stem: str, live: Any) -> tuple[Json, list[str]]:
     return out, variables
 
 
-def template_file(live: Json, taken: set[str] | None = None) -> tuple[Json, list[str]]:
+def template_file(
+    live: Json, taken: set[str] | None = None, ignore: tuple[str, ...] = ()
+) -> tuple[Json, list[str]]:
     """A live template as file data (name, default, settings, roles) and the variables it needs.
 
-    taken: the variable stems other templates of this export use."""
+    taken: the variable stems other templates of this export use; ignore: hmsync.yaml's fields
+    left to the dashboard, which a file does not hold."""
     name = str(live.get("name"))
     data: Json = {"name": name}
     if live.get("default") is True:
@@ -80,6 +84,14 @@ def template_file(live: Json, taken: set[str] | None = None) -> tuple[Json, list
     if settings:
         data["settings"] = settings
     data["roles"] = {r: escaped(role_file(role)) for r, role in (live.get("roles") or {}).items()}
+    for role_name, role in data["roles"].items():
+        for path in ignored_paths(ignore, role_name):
+            remove_path(role, path)
+    if isinstance(data.get("settings"), dict):
+        for path in ignored_paths(ignore, None):
+            remove_path(data["settings"], path)
+        if not data["settings"]:
+            del data["settings"]
     return data, variables
 
 

@@ -8,6 +8,7 @@ hand, so every mapping key, mapping and list item keeps its file:line:col.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -28,6 +29,7 @@ MAX_DEPTH = 32  # a template nests 6 deep; far deeper is a mistake or an attack
 MAX_FILE_BYTES = 1024 * 1024  # templates are a few KB; checked before parsing
 _PLACEHOLDER = re.compile(r"\$\$|\$\{([^}]*)\}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_VAR_REFERENCE = re.compile(r"\$\{vars\.([A-Za-z_][A-Za-z0-9_]*)\}")
 _COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 _STR = "tag:yaml.org,2002:str"
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -46,6 +48,7 @@ class Document:
     text: str = ""
     interpolated: set[Path] = field(default_factory=set)
     digest: str = ""
+    unresolved: set[Path] = field(default_factory=set)  # a ${...} that could not be filled
     _values: dict[Path, Location] | None = field(default=None, repr=False)
     _keys: dict[Path, Location] = field(default_factory=dict, repr=False)
 
@@ -103,7 +106,10 @@ def _walk(folder: FsPath) -> Iterable[FsPath]:
 
 
 def load_file(
-    path: FsPath, environ: Mapping[str, str] = os.environ, require_env: bool = True
+    path: FsPath,
+    environ: Mapping[str, str] = os.environ,
+    require_env: bool = True,
+    variables: Mapping[str, Any] | None = None,
 ) -> tuple[Document | None, list[Problem]]:
     """Read one template file. Returns the document (None if unreadable) and its problems."""
     name = str(path)
@@ -115,11 +121,15 @@ def load_file(
     if len(raw) > MAX_FILE_BYTES:
         msg = f"the file is over {MAX_FILE_BYTES // 1024} KiB, far beyond any template; split it"
         return None, [Problem(Location(name, 1, 1), "", msg)]
-    return load_bytes(name, raw, environ, require_env)
+    return load_bytes(name, raw, environ, require_env, variables)
 
 
 def load_bytes(
-    name: str, raw: bytes, environ: Mapping[str, str] = os.environ, require_env: bool = True
+    name: str,
+    raw: bytes,
+    environ: Mapping[str, str] = os.environ,
+    require_env: bool = True,
+    variables: Mapping[str, Any] | None = None,
 ) -> tuple[Document | None, list[Problem]]:
     try:
         text = raw.decode("utf-8-sig")
@@ -128,7 +138,7 @@ def load_bytes(
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         msg = f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
         return None, [Problem(Location(name, line, col), "", msg)]
-    builder = _Builder(name, environ, require_env=require_env)
+    builder = _Builder(name, environ, require_env=require_env, variables=variables)
     try:
         root = builder.compose(text)
         if root is None:
@@ -157,7 +167,8 @@ def load_bytes(
         msg = f"nested deeper than {MAX_DEPTH} levels; a template is never that deep"
         return None, [Problem(Location(name, 1, 1), "", msg)]
     digest = hashlib.sha256(raw).hexdigest()
-    return Document(name, data, text, builder.interpolated, digest), builder.problems
+    document = Document(name, data, text, builder.interpolated, digest, builder.unresolved)
+    return document, builder.problems
 
 
 def _yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
@@ -196,14 +207,17 @@ class _Builder:
         environ: Mapping[str, str],
         locate: bool = False,
         require_env: bool = True,
+        variables: Mapping[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.environ = environ
         self.require_env = require_env
+        self.variables = variables  # the environment's vars; None: no environment chosen
         self.locate = locate
         self.values: dict[Path, Location] = {}
         self.keys: dict[Path, Location] = {}
         self.interpolated: set[Path] = set()
+        self.unresolved: set[Path] = set()
         self.problems: list[Problem] = []
         self.count = 0
         self.stack: list[tuple[int, yaml.Node]] = []  # the mappings and lists being built
@@ -305,12 +319,32 @@ class _Builder:
             value = self.interpolate(value, node, path)
         return value
 
-    def interpolate(self, value: str, node: yaml.Node, path: Path) -> str:
+    def interpolate(self, value: str, node: yaml.Node, path: Path) -> Any:
+        whole = _VAR_REFERENCE.fullmatch(value)
+        if whole and self.variables is not None and whole.group(1) in self.variables:
+            return self.variables[whole.group(1)]  # exactly one reference: the value's own type
+
         def replace(match: re.Match[str]) -> str:
             if match.group(0) == "$$":
                 return "$"
             var = match.group(1)
             problem = None
+            if var.startswith("vars."):
+                known = self.variables
+                if known is None:
+                    problem = f"${{{var}}} needs an environment; pick one with --env NAME"
+                elif var[5:] in known:
+                    found = known[var[5:]]
+                    return json.dumps(found) if isinstance(found, bool) else str(found)
+                else:
+                    defined = ", ".join(sorted(known)) or "none"
+                    problem = (
+                        f"${{{var}}}: the environment defines no variable {var[5:]!r} "
+                        f"(it defines: {defined})"
+                    )
+                self.problems.append(Problem(self.loc(node), dotted(path), problem))
+                self.unresolved.add(path)
+                return match.group(0)
             if not _ENV_NAME.fullmatch(var):
                 problem = f"${{{var}}} is not a valid environment variable name"
             elif not var.startswith(ENV_PREFIX):
@@ -333,6 +367,7 @@ class _Builder:
                 )
             if problem:
                 self.problems.append(Problem(self.loc(node), dotted(path), problem))
+                self.unresolved.add(path)
                 return match.group(0)
             self.interpolated.add(path)
             return self.environ[var]

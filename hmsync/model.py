@@ -77,6 +77,8 @@ class Plan:
     files: tuple[str, ...] = ()  # every file the plan was made from
     write_credentials: bool = False  # credentials written even where reads do not tell them
     allow_out_of_range: bool = False  # made with --allow-out-of-range
+    environment: str | None = None  # hmsync.yaml's environment it was made for
+    ignored: tuple[str, ...] = ()  # fields left to the dashboard (hmsync.yaml ignore)
     # Values from ${HMSYNC_*} variables, concealed in every change; in memory only.
     hidden: frozenset[str] = field(default=frozenset(), repr=False)
 

@@ -317,7 +317,8 @@ def _set_path(obj: Json, path: FieldPath, value: Any) -> None:
         node[path[-1]] = copy.deepcopy(value)
 
 
-def _remove_path(obj: Json, path: FieldPath) -> None:
+def remove_path(obj: Json, path: FieldPath) -> None:
+    """Remove the field at path, if it is there."""
     parent = get_path(obj, path[:-1])
     if isinstance(parent, dict):
         parent.pop(path[-1], None)
@@ -333,7 +334,7 @@ def patched(live: Any, changes: Iterable[Change], prefix: str = "") -> Json:
             continue
         path = tuple(change.path[len(prefix) :].split("."))
         if change.new is ABSENT:
-            _remove_path(out, path)
+            remove_path(out, path)
         else:
             _set_path(out, path, change.new)
     return out

@@ -46,6 +46,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "hmsync_version": __version__,
         "api_base": plan.api_base,
+        "environment": plan.environment,
         "files": list(plan.files),
         "files_digest": plan.files_digest,
         "secret_salt": plan.secret_salt,
@@ -103,6 +104,9 @@ def read(path: str) -> dict[str, Any]:
     ):
         if not isinstance(data.get(key), kind):
             raise _tampered(path, key)
+    if data.get("environment") is not None and not isinstance(data["environment"], str):
+        raise _tampered(path, "environment")
+    data.setdefault("environment", None)
     if not all(isinstance(f, str) for f in data["files"]):
         raise _tampered(path, "files")
     if not all(isinstance(v, str) for v in data["live_fingerprints"].values()):

@@ -207,11 +207,17 @@ def plan_text(plan: Plan, color: bool = False) -> str:
         out.append("")
     if plan.unmanaged:
         out.append(safe(f"Unmanaged (live, in no file; left alone): {', '.join(plan.unmanaged)}"))
-    note = write_only_note(plan)
-    if note:
-        out.append(safe(note))
+    for note in (write_only_note(plan), ignored_note(plan)):
+        if note:
+            out.append(safe(note))
     out.append(summary_line(plan))
     return "\n".join(out) + "\n"
+
+
+def ignored_note(plan: Plan) -> str:
+    if not plan.ignored:
+        return ""
+    return f"Ignored (left to the dashboard by hmsync.yaml): {', '.join(plan.ignored)}."
 
 
 def write_only_note(plan: Plan) -> str:
@@ -273,6 +279,10 @@ def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
             "with `--write-credentials`.",
             "",
         ]
+    if plan.environment:
+        head[0] = f"### hmsync plan: {md(plan.environment)}"
+    if plan.ignored:
+        head += [f"Ignored (left to the dashboard by hmsync.yaml): {_md_list(plan.ignored)}", ""]
     if not plan.changed:
         if plan.unmanaged:
             head.append(f"Unmanaged (live, in no file; left alone): {_md_list(plan.unmanaged)}")

@@ -91,13 +91,14 @@ def check_paths(
     environ: Mapping[str, str] = os.environ,
     strict: bool = False,
     require_env: bool = True,
+    variables: Mapping[str, Any] | None = None,
 ) -> Checked:
     """Load and check every template file under paths; every problem is gathered."""
     files = find_files(paths)
     documents: list[Document] = []
     problems: list[Problem] = []
     for path in files:
-        doc, found = load_file(path, environ, require_env)
+        doc, found = load_file(path, environ, require_env, variables)
         problems.extend(found)
         if doc is not None:
             documents.append(doc)
@@ -217,6 +218,8 @@ def _identity(value: Any) -> str:
 
 def _translate(doc: Document, error: ValidationError) -> Iterator[Problem]:
     path: Path = tuple(error.absolute_path)
+    if path in doc.unresolved:
+        return  # the placeholder's own problem says it; its type is no news
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         properties = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
         known = sorted(properties)

@@ -91,6 +91,7 @@ def test_plan_json_and_saved_plan(emu: Emulator, run: Run, write: Write, tmp_pat
         "format_version",
         "hmsync_version",
         "api_base",
+        "environment",
         "files",
         "files_digest",
         "secret_salt",

@@ -17,9 +17,11 @@ from ..loader import Document
 from ..model import Action, Outcome, Plan
 from ..normalize import fingerprint
 from .common import (
+    Context,
     add_api_arguments,
     add_only,
     add_write_arguments,
+    context,
     load_and_read,
     load_valid,
     number,
@@ -65,12 +67,13 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
     if saved and args.only:
         raise InputError("--only goes with PATHS; a saved plan is applied whole")
     if saved:
-        client = open_client(args, environ)
+        ctx = context(args)
+        client = open_client(args, environ, ctx)
     else:
-        client, checked, live = load_and_read(args, environ, args.targets)
+        client, checked, live, ctx = load_and_read(args, environ, args.targets)
     with client:
         if saved:
-            plan, documents, live = _check_saved(saved, client, environ, args)
+            plan, documents, live = _check_saved(saved, client, environ, args, ctx)
         else:
             documents = select(checked.documents, args.only)
             plan = plan_live(
@@ -79,6 +82,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
                 client.base_url,
                 all_files=checked.documents,
                 write_credentials=args.write_credentials,
+                ctx=ctx,
             )
             refuse_out_of_range(plan, checked, args.allow_out_of_range)
             if args.format == "text":
@@ -115,17 +119,26 @@ def _saved_plan_path(targets: list[str]) -> str | None:
 
 
 def _check_saved(
-    path: str, client: Client, environ: Mapping[str, str], args: argparse.Namespace
+    path: str,
+    client: Client,
+    environ: Mapping[str, str],
+    args: argparse.Namespace,
+    ctx: Context,
 ) -> tuple[Plan, list[Document], list[Json]]:
     """The saved plan, made again from the same files and the live templates as they are now;
     refused (exit 4) if anything it was made from has changed."""
     saved = planfile.read(path)
     again = f"run `hmsync plan -o {path}` again and review the new plan"
+    if saved["environment"] != ctx.name:
+        raise RefusedError(
+            f"{path} was made for environment {saved['environment'] or '(none)'}, not "
+            f"{ctx.name or '(none)'}; apply it with --env {saved['environment']}, or {again}"
+        )
     if saved["api_base"] != client.base_url:
         raise RefusedError(
             f"{path} was made against {saved['api_base']}, not {client.base_url}; {again}"
         )
-    checked = load_valid(saved["files"], environ)
+    checked = load_valid(saved["files"], environ, ctx)
     if files_digest((d.file, d.digest) for d in checked.documents) != saved["files_digest"]:
         raise RefusedError(f"the template files changed since {path} was made; {again}")
     names = [t["name"] for t in saved["templates"]]
@@ -138,6 +151,7 @@ def _check_saved(
         saved["secret_salt"],
         checked.documents,
         write_credentials=saved["write_credentials"],
+        ctx=ctx,
     )
     now = {str(t.get("name")): fingerprint(t) for t in live}
     was: dict[str, str] = saved["live_fingerprints"]

@@ -9,9 +9,12 @@ import secrets
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TextIO
 
+from .. import config
 from ..api import Client, Json, client_from_env
+from ..config import Environment, Project
 from ..diff import files_digest, make_plan
 from ..errors import InputError
 from ..loader import Document
@@ -63,6 +66,7 @@ def add_api_arguments(p: argparse.ArgumentParser, top: bool = False) -> None:
     def default(value: Any) -> Any:
         return value if top else argparse.SUPPRESS
 
+    add_project_arguments(p, top)
     p.add_argument(
         "--api-base", metavar="URL", default=default(None), help="API base URL (env HMS_API_BASE)"
     )
@@ -86,9 +90,53 @@ def add_api_arguments(p: argparse.ArgumentParser, top: bool = False) -> None:
     )
 
 
-def load_valid(paths: Sequence[str], environ: Mapping[str, str]) -> Checked:
+@dataclass(frozen=True)
+class Context:
+    """The project file (if any) and the environment this command works on."""
+
+    project: Project | None = None
+    env: Environment | None = None
+
+    @property
+    def name(self) -> str | None:
+        return self.env.name if self.env else None
+
+    @property
+    def variables(self) -> Mapping[str, Any] | None:
+        return self.env.vars if self.env else None
+
+    @property
+    def ignore(self) -> tuple[str, ...]:
+        if self.env:
+            return self.env.ignore
+        return self.project.ignore if self.project else ()
+
+    def paths(self, given: Sequence[str]) -> list[str]:
+        if given:
+            return list(given)
+        return list(self.project.templates) if self.project else list(DEFAULT_PATHS)
+
+
+def add_project_arguments(p: argparse.ArgumentParser, top: bool = False) -> None:
+    """--env and --config, before the command (top) or after it."""
+    default = None if top else argparse.SUPPRESS
+    p.add_argument("--env", metavar="NAME", default=default, help="the environment (hmsync.yaml)")
+    p.add_argument(
+        "--config", metavar="FILE", default=default, help="the project file (default hmsync.yaml)"
+    )
+
+
+def context(args: argparse.Namespace) -> Context:
+    project = config.find(getattr(args, "config", None))
+    return Context(project, config.pick(project, getattr(args, "env", None)))
+
+
+def load_valid(
+    paths: Sequence[str], environ: Mapping[str, str], ctx: Context | None = None
+) -> Checked:
     """The files, validated; errors stop here, warnings go to stderr."""
-    checked = check_paths(paths or DEFAULT_PATHS, environ)
+    ctx = ctx or Context()
+    checked = check_paths(ctx.paths(paths), environ, variables=ctx.variables)
     for problem in checked.warnings:
         if problem.code != "range":  # said only where a plan would write the value
             print(problem, file=sys.stderr)
@@ -112,8 +160,17 @@ def select(documents: list[Document], only: Sequence[str] | None) -> list[Docume
     return [d for d in documents if d.data["name"] in only]
 
 
-def open_client(args: argparse.Namespace, environ: Mapping[str, str]) -> Client:
-    client = client_from_env(environ, args.api_base, args.timeout, args.parallelism, args.retries)
+def open_client(
+    args: argparse.Namespace, environ: Mapping[str, str], ctx: Context | None = None
+) -> Client:
+    """The client, with the environment's credentials only. The base URL: --api-base, then
+    the environment's api_base, then HMS_API_BASE, then 100ms's own."""
+    ctx = ctx or Context()
+    base = args.api_base or (ctx.env.api_base if ctx.env else None)
+    only = {**config.credentials(ctx.env, environ)}
+    if "HMS_API_BASE" in environ:
+        only["HMS_API_BASE"] = environ["HMS_API_BASE"]
+    client = client_from_env(only, base, args.timeout, args.parallelism, args.retries)
     client.notify = _still_working
     return client
 
@@ -124,26 +181,27 @@ def _still_working(message: str) -> None:
 
 def load_and_read(
     args: argparse.Namespace, environ: Mapping[str, str], paths: Sequence[str]
-) -> tuple[Client, Checked, list[Json]]:
+) -> tuple[Client, Checked, list[Json], Context]:
     """The validated files and every live template, read at once: the listing waits on the
     network while validation works the CPU, so both take about as long as the longer one.
 
     Problems in the files are reported first, before credential or API errors; a listing
     begun for files that turn out invalid only read, never wrote."""
+    ctx = context(args)
     try:
-        client = open_client(args, environ)
+        client = open_client(args, environ, ctx)
     except InputError:
-        load_valid(paths, environ)  # the files' own errors come first
+        load_valid(paths, environ, ctx)  # the files' own errors come first
         raise
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             listing = pool.submit(client.list_templates)
             try:
-                checked = load_valid(paths, environ)
+                checked = load_valid(paths, environ, ctx)
             except InputError:
                 listing.cancel()
                 raise
-            return client, checked, listing.result()
+            return client, checked, listing.result(), ctx
     except BaseException:
         client.close()
         raise
@@ -214,6 +272,7 @@ def plan_live(
     all_files: list[Document] | None = None,
     fingerprints: bool = False,
     write_credentials: bool = False,
+    ctx: Context | None = None,
 ) -> Plan:
     """The documents diffed against the live templates; all_files: every file read (--only)."""
     every = all_files or documents
@@ -228,6 +287,8 @@ def plan_live(
         fingerprints=fingerprints,
         write_credentials=write_credentials,
         hidden=hidden_values(every),
+        ignore=(ctx or Context()).ignore,
+        environment=(ctx or Context()).name,
     )
 
 

@@ -30,9 +30,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    client, checked, live = load_and_read(args, environ, args.paths)
+    client, checked, live, ctx = load_and_read(args, environ, args.paths)
     with client:
         documents = select(checked.documents, args.only)
-        plan = plan_live(documents, live, client.base_url, all_files=checked.documents)
+        plan = plan_live(documents, live, client.base_url, all_files=checked.documents, ctx=ctx)
     sys.stdout.write(RENDERERS[args.format](plan))
     return Exit.CHANGES if plan.actions else Exit.OK

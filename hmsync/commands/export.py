@@ -11,7 +11,7 @@ from ..errors import Exit, InputError, RefusedError
 from ..export import dump, file_name, template_file
 from ..normalize import Json
 from ..schema import data_errors
-from .common import add_api_arguments, add_only, open_client
+from .common import add_api_arguments, add_only, context, open_client
 
 SCHEMA_FILE = Path("schemas") / "template.schema.json"
 
@@ -27,14 +27,15 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: not a folder; name a folder for the template files")
-    with open_client(args, environ) as client:
+    ctx = context(args)
+    with open_client(args, environ, ctx) as client:
         live = client.list_templates()
     if args.only:
         missing = sorted(set(args.only) - {str(t.get("name")) for t in live})
         if missing:
             raise InputError(f"--only {missing[0]}: no live template has that name")
         live = [t for t in live if t.get("name") in args.only]
-    written, variables = write_templates(out, live, args.force)
+    written, variables = write_templates(out, live, args.force, ignore=ctx.ignore)
     for path, roles in written:
         print(f"wrote {path} ({roles} role(s))")
     print(f"Exported {len(written)} template(s) to {out}/.")
@@ -54,6 +55,7 @@ def write_templates(
     force: bool,
     hints: Mapping[str, Mapping[str, str]] | None = None,
     instead: str = "pass --force to overwrite, or --out another folder",
+    ignore: tuple[str, ...] = (),
 ) -> tuple[list[tuple[Path, int]], list[str]]:
     """Live templates as files in out: [(path, roles)] and the variables they need.
 
@@ -73,7 +75,7 @@ def write_templates(
             + instead
         )
     stems: set[str] = set()
-    made = [(path, *template_file(template, stems)) for path, template in files]
+    made = [(path, *template_file(template, stems, ignore)) for path, template in files]
     for _, data, _ in made:
         for role, renamed_from in (hints or {}).get(data["name"], {}).items():
             if role in data["roles"]:

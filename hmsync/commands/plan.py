@@ -48,7 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    client, checked, live = load_and_read(args, environ, args.paths)
+    client, checked, live, ctx = load_and_read(args, environ, args.paths)
     with client:
         documents = select(checked.documents, args.only)
         # Live fingerprints go only where a saved plan needs them: -o and the JSON output.
@@ -60,6 +60,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             all_files=checked.documents,
             fingerprints=keep,
             write_credentials=args.write_credentials,
+            ctx=ctx,
         )
     refuse_out_of_range(plan, checked, args.allow_out_of_range)
     plan = replace(plan, allow_out_of_range=args.allow_out_of_range)

@@ -7,9 +7,11 @@ import sys
 from collections.abc import Mapping
 
 from .. import render
-from ..errors import Exit
+from ..config import find
+from ..errors import Exit, InputError
+from ..problems import Problem
 from ..schema import check_paths
-from .common import DEFAULT_PATHS, add_paths
+from .common import Context, add_paths, add_project_arguments, context
 
 RENDERERS = {
     "text": render.validation_text,
@@ -21,6 +23,12 @@ RENDERERS = {
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_paths(p)
     p.add_argument("--strict", action="store_true", help="turn warnings into errors")
+    p.add_argument(
+        "--all-envs",
+        action="store_true",
+        help="check the templates as every environment of hmsync.yaml sees them",
+    )
+    add_project_arguments(p)
     p.add_argument(
         "--require-env",
         action="store_true",
@@ -35,8 +43,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    checked = check_paths(
-        args.paths or DEFAULT_PATHS, environ, strict=args.strict, require_env=args.require_env
-    )
-    sys.stdout.write(RENDERERS[args.format](checked.problems, checked.files))
-    return Exit.ERROR if checked.errors else Exit.OK
+    if args.all_envs:
+        project = find(getattr(args, "config", None))
+        if project is None or not project.environments:
+            raise InputError("--all-envs needs environments in hmsync.yaml (or --config FILE)")
+        contexts = [Context(project, env) for env in project.environments.values()]
+    else:
+        contexts = [context(args)]
+    problems: set[Problem] = set()
+    files = 0
+    for ctx in contexts:
+        checked = check_paths(
+            ctx.paths(args.paths),
+            environ,
+            strict=args.strict,
+            require_env=args.require_env,
+            variables=ctx.variables,
+        )
+        problems |= set(checked.problems)
+        files = max(files, checked.files)
+    found = sorted(problems)
+    sys.stdout.write(RENDERERS[args.format](found, files))
+    return Exit.ERROR if any(p.severity == "error" for p in found) else Exit.OK

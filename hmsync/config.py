@@ -1,0 +1,151 @@
+"""hmsync.yaml, the project file: where the templates are, fields left to the dashboard, and the
+100ms apps (environments) the templates go to. Without one, hmsync works as it always did."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .loader import load_file, shorten
+from .problems import Problem, dotted
+
+PROJECT_FILE = "hmsync.yaml"
+SCHEMA_RESOURCE = "schemas/project.schema.json"
+# The standard variables a client reads, and the environment fields that name their stand-ins.
+CREDENTIAL_FIELDS = (
+    ("HMS_ACCESS_KEY", "access_key_env"),
+    ("HMS_SECRET", "secret_env"),
+    ("HMS_MANAGEMENT_TOKEN", "management_token_env"),
+)
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One 100ms app."""
+
+    name: str
+    api_base: str | None = None
+    credentials: Mapping[str, str] = field(default_factory=dict)  # HMS_* -> the variable's name
+    vars: Mapping[str, Any] = field(default_factory=dict)
+    overlays: str | None = None
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Project:
+    file: str
+    templates: tuple[str, ...]  # relative to the working directory, as messages show them
+    ignore: tuple[str, ...]
+    environments: Mapping[str, Environment]
+
+
+def schema_text() -> str:
+    return resources.files("hmsync").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+
+
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(json.loads(schema_text()))
+
+
+def find(explicit: str | None, cwd: Path | None = None) -> Project | None:
+    """The project file: --config FILE, else hmsync.yaml in the working directory, else none."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise InputError(f"--config {explicit}: no such file")
+        return load(path)
+    path = (cwd or Path.cwd()) / PROJECT_FILE
+    return load(Path(PROJECT_FILE)) if path.is_file() else None
+
+
+def load(path: Path) -> Project:
+    """The project file, checked against its schema; problems are located like a template's."""
+    doc, problems = load_file(path, {}, require_env=False)
+    problems = [p for p in problems if p.severity == "error"]
+    if doc is not None and not problems:
+        problems = [
+            Problem(doc.where(tuple(e.absolute_path)), dotted(tuple(e.absolute_path)),
+                    shorten(e.message, 200))
+            for e in _validator().iter_errors(doc.data)
+        ]  # fmt: skip
+    if problems or doc is None:
+        n = len(problems)
+        raise InputError(
+            f"{n} error{'s' if n != 1 else ''} in the project file {path}; fix them first",
+            tuple(str(p) for p in sorted(problems)),
+        )
+    data = doc.data
+    base = path.parent
+    templates = data.get("templates", "templates")
+    paths = [templates] if isinstance(templates, str) else list(templates)
+    environments = {
+        name: Environment(
+            name,
+            env.get("api_base"),
+            {std: env[key] for std, key in CREDENTIAL_FIELDS if key in env},
+            dict(env.get("vars") or {}),
+            _relative(base, env["overlays"]) if "overlays" in env else None,
+            tuple(data.get("ignore", ())) + tuple(env.get("ignore", ())),
+        )
+        for name, env in (data.get("environments") or {}).items()
+    }
+    return Project(
+        str(path),
+        tuple(_relative(base, p) for p in paths),
+        tuple(data.get("ignore", ())),
+        environments,
+    )
+
+
+def _relative(base: Path, path: str) -> str:
+    return os.path.relpath(base / path) if not Path(path).is_absolute() else path
+
+
+def pick(project: Project | None, name: str | None) -> Environment | None:
+    """The environment a command works on: --env NAME, required where there are some."""
+    if project is None:
+        if name:
+            raise InputError(
+                f"--env {name}: no {PROJECT_FILE} here to define it (or --config FILE)"
+            )
+        return None
+    known = ", ".join(project.environments) or "none"
+    if name is None:
+        if project.environments:
+            raise InputError(
+                f"{project.file} defines environments ({known}); pick one with --env NAME"
+            )
+        return None
+    if name not in project.environments:
+        raise InputError(f"--env {name}: unknown environment; {project.file} defines: {known}")
+    return project.environments[name]
+
+
+def credentials(env: Environment | None, environ: Mapping[str, str]) -> dict[str, str]:
+    """The standard credential variables, read for this environment only: one app's
+    credentials never reach a command for another."""
+    if env is None:
+        return {k: environ[k] for k, _ in CREDENTIAL_FIELDS if k in environ}
+    if not env.credentials:
+        raise InputError(
+            f"environment {env.name} names no credentials; give it access_key_env and "
+            "secret_env (or management_token_env) in the project file"
+        )
+    out = {}
+    for standard, variable in env.credentials.items():
+        if not environ.get(variable):
+            raise InputError(
+                f"{variable} is not set; environment {env.name} reads its {standard} from it"
+            )
+        out[standard] = environ[variable]
+    return out

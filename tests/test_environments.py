@@ -1,0 +1,196 @@
+"""Issue 15: one repository, several 100ms apps, as two emulators with their own credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hmsync.emulator import Emulator
+
+from .conftest import Run, Write
+from .helpers import api
+
+STAGING_SECRET = "staging-secret-0123456789abcdef01234"
+PROD_SECRET = "production-secret-0123456789abcdef0123"
+ROOM = """\
+name: room
+settings:
+  region: ${vars.region}
+roles:
+  host:
+    publishParams:
+      video: {bitRate: "${vars.bitrate}"}
+    permissions: {mute: true}
+"""
+
+
+@pytest.fixture
+def apps() -> Iterator[tuple[Emulator, Emulator]]:
+    with (
+        Emulator(access_key="staging-key", secret=STAGING_SECRET) as staging,
+        Emulator(access_key="prod-key", secret=PROD_SECRET) as production,
+    ):
+        yield staging, production
+
+
+def project(staging: Emulator, production: Emulator) -> str:
+    return f"""\
+templates: templates
+ignore:
+  - roles.*.permissions.mute
+environments:
+  staging:
+    api_base: {staging.api_base}
+    access_key_env: HMS_STAGING_ACCESS_KEY
+    secret_env: HMS_STAGING_SECRET
+    vars: {{region: in, bitrate: 400}}
+  production:
+    api_base: {production.api_base}
+    access_key_env: HMS_PROD_ACCESS_KEY
+    secret_env: HMS_PROD_SECRET
+    vars: {{region: us, bitrate: 800}}
+    ignore: [settings.recording]
+"""
+
+
+ENVIRON = {
+    "HMS_STAGING_ACCESS_KEY": "staging-key",
+    "HMS_STAGING_SECRET": STAGING_SECRET,
+    "HMS_PROD_ACCESS_KEY": "prod-key",
+    "HMS_PROD_SECRET": PROD_SECRET,
+}
+
+
+def stored(emu: Emulator) -> dict:
+    [template] = emu.store.dump()
+    return template
+
+
+def test_each_environment_gets_its_own_typed_values(
+    apps: tuple[Emulator, Emulator], run: Run, write: Write
+) -> None:
+    staging, production = apps
+    write("hmsync.yaml", project(staging, production))
+    write("templates/room.yaml", ROOM)
+    unchosen = run("plan", env=ENVIRON)
+    assert (unchosen.code, unchosen.err) == (
+        1,
+        "hmsync: hmsync.yaml defines environments (staging, production); pick one with --env "
+        "NAME\n",
+    )
+    assert run("plan", "--env", "qa", env=ENVIRON).err == (
+        "hmsync: --env qa: unknown environment; hmsync.yaml defines: staging, production\n"
+    )
+    applied = run("apply", "--env", "staging", "--auto-approve", env=ENVIRON)
+    assert applied.code == 0, applied.err
+    assert production.calls()["total"] == 0  # one app's command never reaches the other
+    room = stored(staging)
+    assert room["settings"]["region"] == "in"
+    assert room["roles"]["host"]["publishParams"]["video"]["bitRate"] == 400  # a number
+    assert run("--env", "production", "apply", "--auto-approve", env=ENVIRON).code == 0
+    assert stored(production)["roles"]["host"]["publishParams"]["video"]["bitRate"] == 800
+    assert stored(production)["settings"]["region"] == "us"
+    for result in (applied,):
+        assert STAGING_SECRET not in result.out + result.err
+        assert PROD_SECRET not in result.out + result.err
+
+
+def test_ignored_fields_drift_per_environment_and_credentials_never_cross(
+    apps: tuple[Emulator, Emulator], run: Run, write: Write
+) -> None:
+    staging, production = apps
+    write("hmsync.yaml", project(staging, production))
+    write("templates/room.yaml", ROOM)
+    for name in ("staging", "production"):
+        assert run("apply", "--env", name, "--auto-approve", env=ENVIRON).code == 0
+    with api(production) as client:  # the dashboard: an ignored field, and recording
+        tid = client.list_templates()[0]["_id"]
+        role = client.get_role(tid, "host")
+        role["permissions"]["mute"] = False
+        client.upsert_role(tid, "host", {k: v for k, v in role.items() if k != "name"})
+        client.update_settings(tid, {"region": "us", "recording": {"enabled": True}})
+    quiet = run("plan", "--env", "production", "--detailed-exitcode", env=ENVIRON)
+    assert (quiet.code, quiet.out) == (
+        0,
+        "Ignored (left to the dashboard by hmsync.yaml): roles.*.permissions.mute, "
+        "settings.recording.\nNo changes. Live templates match the files.\n",
+    )
+    with api(staging) as client:
+        tid = client.list_templates()[0]["_id"]
+        client.update_settings(tid, {"region": "eu"})
+    assert run("drift", "--env", "staging", env=ENVIRON).code == 2
+    assert run("drift", "--env", "production", env=ENVIRON).code == 0
+    # Only the chosen environment's variables are read: no fallback to another's, nor to the
+    # generic HMS_* ones.
+    only_staging = {
+        **{k: v for k, v in ENVIRON.items() if "PROD" not in k},
+        "HMS_ACCESS_KEY": "prod-key",
+        "HMS_SECRET": PROD_SECRET,
+    }
+    refused = run("plan", "--env", "production", env=only_staging)
+    assert refused.err == (
+        "hmsync: HMS_PROD_ACCESS_KEY is not set; environment production reads its "
+        "HMS_ACCESS_KEY from it\n"
+    )
+    production.reset_calls()
+    assert run("plan", "--env", "staging", env=only_staging).code == 0
+    assert production.calls()["total"] == 0
+
+
+def test_a_saved_plan_is_applied_to_its_own_environment_only(
+    apps: tuple[Emulator, Emulator], run: Run, write: Write
+) -> None:
+    staging, production = apps
+    write("hmsync.yaml", project(staging, production))
+    write("templates/room.yaml", ROOM)
+    assert run("plan", "--env", "staging", "-o", "plan.json", env=ENVIRON).code == 0
+    refused = run("apply", "plan.json", "--env", "production", env=ENVIRON)
+    assert (refused.code, refused.err) == (
+        4,
+        "hmsync: plan.json was made for environment staging, not production; apply it with "
+        "--env staging, or run `hmsync plan -o plan.json` again and review the new plan\n",
+    )
+    assert production.calls()["writes"] == 0
+    assert run("apply", "plan.json", "--env", "staging", env=ENVIRON).code == 0
+
+
+def test_validate_all_envs_and_located_project_errors(
+    apps: tuple[Emulator, Emulator], run: Run, write: Write
+) -> None:
+    staging, production = apps
+    write("hmsync.yaml", project(staging, production))
+    write("templates/room.yaml", ROOM.replace("${vars.bitrate}", "${vars.bitrat}"))
+    result = run("validate", "--all-envs")
+    assert result.code == 1
+    assert result.out == (
+        "templates/room.yaml:7:24: roles.host.publishParams.video.bitRate: ${vars.bitrat}: the "
+        "environment defines no variable 'bitrat' (it defines: bitrate, region)\n"
+        "1 file checked: 1 error, 0 warnings.\n"
+    )
+    write("templates/room.yaml", ROOM)
+    assert run("validate", "--all-envs").code == 0
+    write("hmsync.yaml", project(staging, production).replace("secret_env", "secret_var", 1))
+    broken = run("plan", "--env", "staging", env=ENVIRON)
+    assert broken.code == 1
+    assert broken.err.startswith(
+        "hmsync: 1 error in the project file hmsync.yaml; fix them first\n"
+    )
+    assert broken.err.endswith(
+        "  hmsync.yaml:6:5: environments.staging: Additional properties are not allowed "
+        "('secret_var' was unexpected)\n"
+    )
+
+
+def test_the_project_schema_ships_and_export_leaves_ignored_fields_out(
+    apps: tuple[Emulator, Emulator], run: Run, write: Write, tmp_path: Path
+) -> None:
+    staging, production = apps
+    assert '"title": "hmsync project file (hmsync.yaml)"' in run("schema", "--config").out
+    write("hmsync.yaml", project(staging, production))
+    write("templates/room.yaml", ROOM)
+    assert run("apply", "--env", "staging", "--auto-approve", env=ENVIRON).code == 0
+    assert run("export", "--env", "staging", "--out", "out", env=ENVIRON).code == 0
+    text = (tmp_path / "out" / "room.yaml").read_text()
+    assert "mute" not in text and "bitRate: 400" in text
