@@ -14,6 +14,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from .loader import Document, find_files, load_file, shorten
+from .overlay import by_name, overlaid
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator, ValidationError
@@ -92,8 +93,10 @@ def check_paths(
     strict: bool = False,
     require_env: bool = True,
     variables: Mapping[str, Any] | None = None,
+    overlays: str | None = None,
 ) -> Checked:
-    """Load and check every template file under paths; every problem is gathered."""
+    """Load and check every template file under paths (each with its environment's overlay
+    on top, if any); every problem is gathered."""
     files = find_files(paths)
     documents: list[Document] = []
     problems: list[Problem] = []
@@ -102,14 +105,48 @@ def check_paths(
         problems.extend(found)
         if doc is not None:
             documents.append(doc)
-            problems.extend(schema_problems(doc))
-            coerce_integers(doc.data)
+    if overlays:
+        documents = _with_overlays(documents, overlays, problems, environ, require_env, variables)
+    for doc in documents:
+        problems.extend(schema_problems(doc))
+        coerce_integers(doc.data)
     problems.extend(semantic_problems(documents))
     if strict:
         problems = [
             replace(p, severity="error") if p.severity == "warning" else p for p in problems
         ]
     return Checked(documents, sorted(set(problems)), len(files))
+
+
+def _with_overlays(
+    documents: list[Document],
+    folder: str,
+    problems: list[Problem],
+    environ: Mapping[str, str],
+    require_env: bool,
+    variables: Mapping[str, Any] | None,
+) -> list[Document]:
+    tops: list[Document] = []
+    for path in find_files([folder]):
+        doc, found = load_file(path, environ, require_env, variables)
+        problems.extend(found)
+        if doc is not None:
+            tops.append(doc)
+    names = {d.data.get("name") for d in documents}
+    for top in tops:
+        name = top.data.get("name")
+        if name not in names:
+            problems.append(
+                Problem(
+                    top.where(("name",)),
+                    "name",
+                    f"no template named {shorten(str(name), 60)!r} to overlay; an overlay "
+                    "is matched to a template by its name",
+                )
+            )
+    matched = by_name(tops)
+    return [overlaid(d, matched[d.data["name"]]) if d.data.get("name") in matched else d
+            for d in documents]  # fmt: skip
 
 
 def data_errors(data: Any) -> list[str]:

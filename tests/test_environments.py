@@ -194,3 +194,39 @@ def test_the_project_schema_ships_and_export_leaves_ignored_fields_out(
     assert run("export", "--env", "staging", "--out", "out", env=ENVIRON).code == 0
     text = (tmp_path / "out" / "room.yaml").read_text()
     assert "mute" not in text and "bitRate: 400" in text
+
+
+def test_an_overlay_adds_a_role_in_its_environment_only(
+    apps: tuple[Emulator, Emulator], run: Run, write: Write
+) -> None:
+    staging, production = apps
+    write(
+        "hmsync.yaml",
+        project(staging, production).replace(
+            "    ignore: [settings.recording]\n",
+            "    ignore: [settings.recording]\n    overlays: overlays/production\n",
+        ),
+    )
+    write("templates/room.yaml", ROOM)
+    write(
+        "overlays/production/room.yaml",
+        "name: room\nroles:\n  recorder: {priority: 5}\n  host:\n    permissions: null\n",
+    )
+    for name in ("staging", "production"):
+        assert run("apply", "--env", name, "--auto-approve", env=ENVIRON).code == 0, name
+    assert sorted(stored(staging)["roles"]) == ["host"]
+    assert sorted(stored(production)["roles"]) == ["host", "recorder"]
+    assert stored(production)["roles"]["recorder"]["priority"] == 5
+    assert run("plan", "--env", "production", "--detailed-exitcode", env=ENVIRON).code == 0
+    # A problem in the overlay is located in the overlay.
+    write("overlays/production/room.yaml", "name: room\nroles:\n  recorder: {priority: high}\n")
+    bad = run("validate", "--env", "production")
+    assert bad.out == (
+        "overlays/production/room.yaml:3:24: roles.recorder.priority: 'high' is not of type "
+        "'integer'\n1 file checked: 1 error, 0 warnings.\n"
+    )
+    write("overlays/production/other.yaml", "name: nothing-like-it\n")
+    assert (
+        "overlays/production/other.yaml:1:7: name: no template named 'nothing-like-it' to "
+        "overlay; an overlay is matched to a template by its name"
+    ) in run("validate", "--all-envs").out

@@ -111,6 +111,10 @@ class Context:
             return self.env.ignore
         return self.project.ignore if self.project else ()
 
+    @property
+    def overlays(self) -> str | None:
+        return self.env.overlays if self.env else None
+
     def paths(self, given: Sequence[str]) -> list[str]:
         if given:
             return list(given)
@@ -136,7 +140,7 @@ def load_valid(
 ) -> Checked:
     """The files, validated; errors stop here, warnings go to stderr."""
     ctx = ctx or Context()
-    checked = check_paths(ctx.paths(paths), environ, variables=ctx.variables)
+    checked = check_paths(ctx.paths(paths), environ, variables=ctx.variables, overlays=ctx.overlays)
     for problem in checked.warnings:
         if problem.code != "range":  # said only where a plan would write the value
             print(problem, file=sys.stderr)

@@ -59,6 +59,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             strict=args.strict,
             require_env=args.require_env,
             variables=ctx.variables,
+            overlays=ctx.overlays,
         )
         problems |= set(checked.problems)
         files = max(files, checked.files)
