@@ -19,6 +19,7 @@ from .commands import apply as apply_cmd
 from .commands import drift as drift_cmd
 from .commands import emulator as emulator_cmd
 from .commands import export as export_cmd
+from .commands import init as init_cmd
 from .commands import plan as plan_cmd
 from .commands import validate as validate_cmd
 from .commands.common import add_api_arguments
@@ -81,6 +82,13 @@ COMMANDS: list[tuple[str, Any, str, str]] = [
         "write the live templates as template files",
         "Write one YAML file per live template, documented defaults left out and recording "
         "credentials as ${HMSYNC_...} placeholders. Then validate and plan: no changes.",
+    ),
+    (
+        "init",
+        init_cmd,
+        "write a starting hmsync.yaml, the schemas and the workflows",
+        "Write a starting hmsync.yaml (if there is none), the JSON schemas, and the three "
+        "GitHub workflows, made for the environments hmsync.yaml defines.",
     ),
     (
         "emulator",

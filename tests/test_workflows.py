@@ -217,3 +217,74 @@ def test_pre_commit_hook_runs_validate(run: Run, write: Write) -> None:
     result = run(*args)
     assert result.code == 1
     assert "roles.host.priority: 'high' is not of type 'integer'" in result.out
+
+
+# -- hmsync init -----------------------------------------------------------------------------
+
+
+def test_the_shipped_workflows_are_what_init_writes() -> None:
+    from hmsync import scaffold
+
+    for name, make in scaffold.WORKFLOWS.items():
+        assert (ROOT / ".github" / "workflows" / name).read_text() == make([]), name
+
+
+def test_init_writes_a_project_for_its_environments(run: Run, write: Write, tmp_path: Path) -> None:
+    first = run("init")
+    assert first.code == 0, first.err
+    assert (
+        (tmp_path / "hmsync.yaml")
+        .read_text()
+        .startswith("# yaml-language-server: $schema=schemas/project.schema.json\n")
+    )
+    assert (tmp_path / "schemas" / "template.schema.json").is_file()
+    # The starting project file loads; there are no templates yet.
+    assert run("validate", "--config", "hmsync.yaml").err == (
+        "hmsync: templates: no such file or folder; pass the files or folders of your templates\n"
+    )
+    again = run("init")
+    assert again.code == 4 and "pass --force to write them anew" in again.err
+    write(
+        "hmsync.yaml",
+        "environments:\n"
+        "  staging: {access_key_env: HMS_STAGING_ACCESS_KEY, secret_env: HMS_STAGING_SECRET}\n"
+        "  production: {access_key_env: HMS_PROD_ACCESS_KEY, secret_env: HMS_PROD_SECRET}\n",
+    )
+    assert run("init", "--action", "acme/hmsync@v1").err == (
+        "hmsync: --action acme/hmsync@v1: expected OWNER/hmsync@<40-hex commit>, pinned by commit\n"
+    )
+    made = run("init", "--force", "--action", "acme/hmsync@" + "1" * 40)
+    assert made.code == 0 and made.out.endswith(
+        "Initialized hmsync for staging, production. Next: set the secrets in GitHub "
+        'environments (README, "Use in GitHub Actions").\n'
+    )
+    flows = tmp_path / ".github" / "workflows"
+    apply = load(flows / "hmsync-apply.yml")
+    assert list(apply["jobs"]) == ["apply-staging", "apply-production"]
+    assert apply["jobs"]["apply-production"]["needs"] == "apply-staging"
+    assert apply["jobs"]["apply-production"]["environment"] == "hmsync-apply-production"
+    assert set(apply["jobs"]["apply-production"]["env"]) == {
+        "HMS_PROD_ACCESS_KEY",
+        "HMS_PROD_SECRET",
+    }
+    plan = load(flows / "hmsync-plan.yml")["jobs"]["plan"]
+    assert plan["strategy"] == {"max-parallel": 1, "matrix": {"env": ["staging", "production"]}}
+    assert plan["steps"][1]["with"]["environment"] == "${{ matrix.env }}"
+    assert all(
+        line.startswith(("actions/", "acme/hmsync@" + "1" * 40))
+        for line in uses_lines(flows / "hmsync-plan.yml")
+    )
+    drift = load(flows / "hmsync-drift.yml")["jobs"]["drift"]
+    assert drift["strategy"] == {"matrix": {"env": ["staging", "production"]}}
+    if tool("actionlint"):
+        linted = subprocess.run(
+            [str(tool("actionlint")), "-no-color", *map(str, flows.glob("*.yml"))],
+            capture_output=True, text=True, check=False, env={"PATH": f"{BIN}:/usr/bin:/bin"},
+        )  # fmt: skip
+        assert linted.returncode == 0, linted.stdout
+    if tool("zizmor"):
+        audited = subprocess.run(
+            [str(tool("zizmor")), "--offline", "--no-progress", str(flows)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert audited.returncode == 0, audited.stdout + audited.stderr

@@ -35,7 +35,19 @@ function planBody({ exitCode, report, errors }) {
   return body;
 }
 
-async function upsertComment({ github, context, body, marker = MARKER, bot = BOT }) {
+// One section per environment in the one comment: <!-- hmsync-env:NAME --> ... <!-- /hmsync-env -->.
+// The jobs of a matrix run one at a time (max-parallel: 1), so no section is lost to a race.
+function withSection(previous, name, body) {
+  const sections = new Map();
+  const found = /<!-- hmsync-env:([^ ]+) -->\n([\s\S]*?)\n<!-- \/hmsync-env -->/g;
+  for (const m of String(previous || '').matchAll(found)) sections.set(m[1], m[2]);
+  sections.set(name, body);
+  return [...sections.keys()].sort()
+    .map((key) => `<!-- hmsync-env:${key} -->\n${sections.get(key)}\n<!-- /hmsync-env -->`)
+    .join('\n\n');
+}
+
+async function upsertComment({ github, context, body, marker = MARKER, bot = BOT, section = null }) {
   const { owner, repo } = context.repo;
   const issue_number = context.issue.number;
   const comments = await github.paginate(github.rest.issues.listComments, {
@@ -44,7 +56,8 @@ async function upsertComment({ github, context, body, marker = MARKER, bot = BOT
   const mine = comments.find(
     (c) => c.user && c.user.login === bot && typeof c.body === 'string' && c.body.startsWith(marker),
   );
-  const text = `${marker}\n${body}`.slice(0, LIMIT);
+  const old = mine ? mine.body.slice(marker.length + 1) : '';
+  const text = `${marker}\n${section ? withSection(old, section, body) : body}`.slice(0, LIMIT);
   if (mine) {
     await github.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body: text });
     return { updated: mine.id };
@@ -53,4 +66,4 @@ async function upsertComment({ github, context, body, marker = MARKER, bot = BOT
   return { created: made.data.id };
 }
 
-module.exports = { MARKER, BOT, DELETE_LABEL, planBody, upsertComment };
+module.exports = { MARKER, BOT, DELETE_LABEL, planBody, upsertComment, withSection };

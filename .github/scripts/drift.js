@@ -12,7 +12,10 @@ async function findIssue({ github, owner, repo, marker }) {
   return open.find((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker));
 }
 
-async function syncDriftIssue({ github, context, exitCode, report, marker = MARKER }) {
+async function syncDriftIssue({ github, context, exitCode, report, environment = '' }) {
+  // One issue per environment: its own marker and title.
+  const marker = environment ? `<!-- hmsync-drift:${environment} -->` : MARKER;
+  const title = environment ? `${TITLE} (${environment})` : TITLE;
   const { owner, repo } = context.repo;
   const existing = await findIssue({ github, owner, repo, marker });
   const run = `${context.serverUrl}/${owner}/${repo}/actions/runs/${context.runId}`;
@@ -22,7 +25,7 @@ async function syncDriftIssue({ github, context, exitCode, report, marker = MARK
       await github.rest.issues.update({ owner, repo, issue_number: existing.number, body });
       return { updated: existing.number };
     }
-    const made = await github.rest.issues.create({ owner, repo, title: TITLE, body });
+    const made = await github.rest.issues.create({ owner, repo, title, body });
     return { created: made.data.number };
   }
   if (String(exitCode) === '0' && existing) {

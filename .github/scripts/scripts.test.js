@@ -73,3 +73,29 @@ test('deletes are approved only by the label on the merged pull request', async 
     reason: 'no merged pull request brought this commit',
   });
 });
+
+test('each environment keeps its own section of the one comment', async () => {
+  const github = fakeGithub();
+  await upsertComment({ github, context, body: 'staging plan', section: 'staging' });
+  await upsertComment({ github, context, body: 'production plan', section: 'production' });
+  await upsertComment({ github, context, body: 'staging plan 2', section: 'staging' });
+  assert.equal(github.state.comments.length, 1);
+  assert.equal(
+    github.state.comments[0].body,
+    `${MARKER}\n<!-- hmsync-env:production -->\nproduction plan\n<!-- /hmsync-env -->\n\n`
+      + '<!-- hmsync-env:staging -->\nstaging plan 2\n<!-- /hmsync-env -->',
+  );
+});
+
+test('each environment keeps its own drift issue', async () => {
+  const github = fakeGithub();
+  const staging = await drift.syncDriftIssue({ github, context, exitCode: 2, report: 's', environment: 'staging' });
+  const production = await drift.syncDriftIssue({ github, context, exitCode: 2, report: 'p', environment: 'production' });
+  assert.notEqual(staging.created, production.created);
+  assert.deepEqual(
+    await drift.syncDriftIssue({ github, context, exitCode: 0, report: '', environment: 'staging' }),
+    { closed: staging.created },
+  );
+  const open = github.state.issues.filter((i) => i.state === 'open');
+  assert.deepEqual(open.map((i) => i.title), ['hmsync: live templates differ from the files (production)']);
+});
