@@ -50,19 +50,24 @@ def _checkout() -> str:
           persist-credentials: false"""
 
 
-def plan(envs: Sequence[Environment], action: str = PLACEHOLDER) -> str:
-    many = bool(envs)
-    matrix = (
-        "    strategy:\n"
+def _per_environment(envs: Sequence[Environment], one_at_a_time: bool) -> tuple[str, str, str]:
+    """A job over every environment: its strategy, its GitHub environment, the action's input."""
+    if not envs:
+        return "", "hmsync-plan", ""
+    serial = (
         "      max-parallel: 1 # one at a time: each keeps its section of the one comment\n"
-        "      matrix:\n"
-        f"        env: [{', '.join(e.name for e in envs)}]\n"
-        if many
+        if one_at_a_time
         else ""
     )
-    environment = "hmsync-plan-${{ matrix.env }}" if many else "hmsync-plan"
-    env_input = "          environment: ${{ matrix.env }}\n" if many else ""
-    artifact = "hmsync-plan-${{ matrix.env }}" if many else "hmsync-plan"
+    strategy = (
+        f"    strategy:\n{serial}      matrix:\n        env: [{', '.join(e.name for e in envs)}]\n"
+    )
+    return strategy, "hmsync-plan-${{ matrix.env }}", "          environment: ${{ matrix.env }}\n"
+
+
+def plan(envs: Sequence[Environment], action: str = PLACEHOLDER) -> str:
+    matrix, environment, env_input = _per_environment(envs, one_at_a_time=True)
+    artifact = "hmsync-plan-${{ matrix.env }}" if envs else "hmsync-plan"
     return f"""\
 # hmsync: plan on every pull request that touches the templates, as one sticky comment.
 # Written by `hmsync init`. Replace OWNER and the commit with the hmsync release you reviewed.
@@ -192,13 +197,7 @@ jobs:
 
 def drift(envs: Sequence[Environment], action: str = PLACEHOLDER) -> str:
     many = bool(envs)
-    matrix = (
-        f"    strategy:\n      matrix:\n        env: [{', '.join(e.name for e in envs)}]\n"
-        if many
-        else ""
-    )
-    environment = "hmsync-plan-${{ matrix.env }}" if many else "hmsync-plan"
-    env_input = "          environment: ${{ matrix.env }}\n" if many else ""
+    matrix, environment, env_input = _per_environment(envs, one_at_a_time=False)
     return f"""\
 # hmsync: check for drift (changes made outside the repository) on a schedule.
 # One issue{" per environment" if many else ""}, found by a hidden marker, is opened or updated while live differs, and
