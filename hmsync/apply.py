@@ -90,6 +90,8 @@ class _TemplateRun:
     def run(self, action: Action) -> None:
         try:
             self._write(action)
+        except ConflictError:
+            raise  # refused before any write: nothing can have landed
         except ApiError as exc:
             if not self._landed(action):
                 raise
