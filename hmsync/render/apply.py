@@ -1,0 +1,96 @@
+"""What apply did: text and JSON reports. Pure."""
+
+from __future__ import annotations
+
+import json
+
+from ..model import Outcome
+from ..planfile import action_to_dict
+from .escape import lines_safe
+from .plan import action_title, change_line
+
+
+def apply_text(outcomes: list[Outcome]) -> str:
+    """What apply did: every template's done, failed and not attempted actions."""
+    lines: list[str] = []
+    for o in sorted(outcomes, key=lambda o: o.template):
+        notes = [f"          note: {n}" for n in o.notes]
+        if o.failed is None and not o.not_converged and not o.unverified:
+            lines.append(f"ok      {o.template}: {len(o.done)} action(s) done")
+            lines += [f"          done: {action_title(a)}" for a in o.done]
+            lines += notes
+            continue
+        if o.unverified:
+            lines.append(
+                f"UNCHECKED {o.template}: {len(o.done)} action(s) done, but the read-back "
+                f"failed, so they are not verified: {o.unverified}"
+            )
+            lines += [f"          done: {action_title(a)}" for a in o.done]
+        if o.failed is not None and o.error is not None:
+            lines.append(
+                f"FAILED  {o.template}: {len(o.done)} done, then {action_title(o.failed)} failed:"
+            )
+            lines += [f"          done: {action_title(a)}" for a in o.done]
+            lines += [f"          {line}" for line in o.error.lines()]
+            for action in o.not_attempted:
+                lines.append(f"          not attempted: {action_title(action)}")
+        lines += notes
+        if o.not_converged:
+            lines.append(f"DIFFERS {o.template}: written, but the API reads back differently:")
+            for action in o.not_converged:
+                lines.append(f"          {action_title(action)}")
+                lines += [f"              {change_line(c)}" for c in action.changes]
+    counts = apply_counts(outcomes)
+    lines.append(
+        f"Apply: {counts['done']} action(s) done, {counts['failed']} failed, "
+        f"{counts['not_attempted']} not attempted, {counts['not_converged']} not converged."
+        + (f" {counts['unverified']} not verified." if counts["unverified"] else "")
+    )
+    return lines_safe(lines)
+
+
+def apply_counts(outcomes: list[Outcome]) -> dict[str, int]:
+    return {
+        "done": sum(len(o.done) for o in outcomes),
+        "failed": sum(o.failed is not None for o in outcomes),
+        "not_attempted": sum(len(o.not_attempted) for o in outcomes),
+        "not_converged": sum(len(o.not_converged) for o in outcomes),
+        "unverified": sum(len(o.done) for o in outcomes if o.unverified),
+    }
+
+
+def apply_json(outcomes: list[Outcome]) -> str:
+    counts = apply_counts(outcomes)
+    complete = not (counts["failed"] or counts["not_converged"] or counts["unverified"])
+    result = "applied" if complete else "incomplete"
+    body = {
+        "format_version": 1,
+        "result": result,
+        "summary": counts,
+        "templates": [
+            {
+                "name": o.template,
+                "done": [action_to_dict(a) for a in o.done],
+                "failed": None
+                if o.failed is None
+                else {
+                    "action": action_to_dict(o.failed),
+                    "error": None
+                    if o.error is None
+                    else {
+                        "method": o.error.method,
+                        "url": o.error.url,
+                        "status": o.error.status,
+                        "message": o.error.message,
+                        "details": list(o.error.details),
+                    },
+                },
+                "not_attempted": [action_to_dict(a) for a in o.not_attempted],
+                "not_converged": [action_to_dict(a) for a in o.not_converged],
+                "unverified": o.unverified or None,
+                "notes": list(o.notes),
+            }
+            for o in sorted(outcomes, key=lambda o: o.template)
+        ],
+    }
+    return json.dumps(body, indent=2) + "\n"

@@ -1,0 +1,108 @@
+"""Drift: how live differs from the files, as text, JSON and Markdown (an issue). Pure."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..drift import Difference, differences
+from ..model import Plan
+from .escape import MARKDOWN_LIMIT, capped, lines_safe, md, md_list
+
+IN_SYNC = "In sync: live templates match the files."
+
+
+def _value(value: Any) -> str:
+    """JSON, except the (parenthesized) placeholders, which read better bare."""
+    if isinstance(value, str) and value.startswith("(") and value.endswith(")"):
+        return value
+    return json.dumps(value, separators=(", ", ": "))
+
+
+def _where(d: Difference) -> str:
+    parts = [f"role {d.role}" if d.role else "", d.field or ""]
+    return ": ".join(p for p in parts if p) or "template"
+
+
+def drift_text(plan: Plan) -> str:
+    found = differences(plan)
+    lines: list[str] = []
+    if found:
+        lines.append("Drift: live templates differ from the files.")
+        current = None
+        for d in found:
+            if d.template != current:
+                current = d.template
+                file = next(t.file for t in plan.templates if t.name == d.template)
+                lines += ["", f"{d.template} ({file})"]
+            live, file = _value(d.live), _value(d.file)
+            lines.append(f"  {_where(d)}: live {live}, file {file}")
+        lines.append("")
+    if plan.unmanaged:
+        lines.append(f"Unmanaged (live, in no file; left alone): {', '.join(plan.unmanaged)}")
+    if found:
+        n = len({d.template for d in found})
+        lines.append(
+            f"Drift: {n} template{'s' if n != 1 else ''} drifted, {len(found)} "
+            f"difference{'s' if len(found) != 1 else ''}."
+        )
+    else:
+        lines.append(IN_SYNC)
+    return lines_safe(lines)
+
+
+def drift_json(plan: Plan) -> str:
+    found = differences(plan)
+    body = {
+        "format_version": 1,
+        "in_sync": not found,
+        "differences": [
+            {
+                "template": d.template,
+                "role": d.role,
+                "field": d.field,
+                "live": d.live,
+                "file": d.file,
+            }
+            for d in found
+        ],
+        "unmanaged": list(plan.unmanaged),
+    }
+    return json.dumps(body, indent=2) + "\n"
+
+
+def drift_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
+    """For a drift issue: a table of differences, cut under GitHub's limit with a note."""
+    found = differences(plan)
+    lines = ["### hmsync drift", ""]
+    if not found:
+        lines.append(f"**{IN_SYNC}**")
+    else:
+        n = len({d.template for d in found})
+        lines += [
+            f"**{n} template(s) drifted, {len(found)} difference(s).** Live values differ from the "
+            "files: apply the files again, or change the files to match.",
+            "",
+            "| template | role | field | live | file |",
+            "|---|---|---|---|---|",
+        ]
+        used = sum(len(x) + 1 for x in lines)
+        for i, d in enumerate(found):
+            row = (
+                f"| {md(d.template)} | {md(d.role) if d.role else ''} | {md(d.field or '', 200)} "
+                f"| {md(_value(d.live), 200)} | {md(_value(d.file), 200)} |"
+            )
+            if used + len(row) > limit - 500:
+                lines.append(
+                    f"\n> [!NOTE]\n> {len(found) - i} more difference(s) not shown, to stay under "
+                    "GitHub's limit. Run `hmsync drift` for every one."
+                )
+                break
+            lines.append(row)
+            used += len(row) + 1
+    if plan.unmanaged:
+        lines += [
+            "",
+            f"Unmanaged (live, in no file; left alone): {md_list(plan.unmanaged)}",
+        ]
+    return capped("\n".join(lines) + "\n", limit)

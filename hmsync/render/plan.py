@@ -1,0 +1,250 @@
+"""The plan: text (a terminal), JSON, and Markdown (a pull-request comment). Pure."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..model import ABSENT, Action, Change, Plan, TemplatePlan
+from ..normalize import SENSITIVE
+from ..planfile import dumps, summary
+from .escape import MARKDOWN_LIMIT, capped, md, md_list, safe
+
+SYMBOL = {
+    "create_template": "+",
+    "create_role": "+",
+    "update_role": "~",
+    "rename_role": "~",
+    "update_settings": "~",
+    "set_default": "~",
+    "delete_role": "-",
+}
+COLOR = {"+": "32", "~": "33", "-": "1;31"}
+NO_CHANGES = "No changes. Live templates match the files."
+SUMMARY_WORDS = {
+    "create_template": "{n} template{s} to create",
+    "create_role": "{n} role{s} to create",
+    "update_role": "{n} role{s} to update",
+    "rename_role": "{n} role{s} to rename",
+    "update_settings": "settings of {n} template{s} to update",
+    "set_default": "{n} default flag{s} to change",
+    "delete_role": "{n} role{s} to delete",
+}
+
+
+def summary_line(plan: Plan) -> str:
+    parts = [
+        SUMMARY_WORDS[kind].format(n=n, s="" if n == 1 else "s")
+        for kind, n in summary(plan).items()
+        if n
+    ]
+    return f"Plan: {', '.join(parts)}." if parts else NO_CHANGES
+
+
+def _show(change: Change, value: Any) -> str:
+    if value is ABSENT:
+        return "(not set)"
+    if change.sensitive:
+        return SENSITIVE
+    return json.dumps(value, separators=(", ", ": "))
+
+
+def change_line(change: Change) -> str:
+    if change.old is ABSENT:
+        return f"+ {change.path}: {_show(change, change.new)}"
+    if change.new is ABSENT:
+        return f"- {change.path}: {_show(change, change.old)}"
+    return f"~ {change.path}: {_show(change, change.old)} -> {_show(change, change.new)}"
+
+
+def action_title(action: Action) -> str:
+    """A short name for an action: `update role host`, `settings`, `default flag`."""
+    words = action.kind.replace("_", " ")
+    if action.kind == "rename_role":
+        return f"rename role {action.old_name} -> {action.role}"
+    return f"{words} {action.role}" if action.role else words
+
+
+def _headline(action: Action) -> str:
+    if action.kind == "create_template":
+        return f"template {action.template} will be created"
+    if action.kind == "update_settings":
+        return "settings will be updated"
+    if action.kind == "set_default":
+        return "default flag will be changed"
+    role = f"role {action.role}"
+    return {
+        "create_role": f"{role} will be created",
+        "update_role": f"{role} will be updated",
+        "rename_role": f"{role} will be renamed from {action.old_name}",
+        "delete_role": f"{role} will be DELETED",
+    }[action.kind]
+
+
+def template_lines(template: TemplatePlan) -> list[str]:
+    """One template's actions, deletes first, each with its changed fields under it."""
+    lines = []
+    for action in template.actions:
+        lines.append(f"{SYMBOL[action.kind]} {_headline(action)}")
+        lines += [f"    {change_line(c)}" for c in action.changes]
+    return lines
+
+
+def _paint(line: str, color: bool) -> str:
+    code = COLOR.get(line.lstrip()[:1])
+    return f"\x1b[{code}m{line}\x1b[0m" if color and code else line
+
+
+def _template_title(template: TemplatePlan) -> str:
+    if template.template_id is None:
+        return f"+ template {template.name} will be created ({template.file})"
+    return f"~ template {template.name} ({template.file})"
+
+
+def _body_lines(template: TemplatePlan) -> list[str]:
+    """A new template lists what it will hold; an existing one, its actions."""
+    if template.template_id is None:
+        return [change_line(c) for c in template.actions[0].changes]
+    return template_lines(template)
+
+
+def plan_text(plan: Plan, color: bool = False) -> str:
+    out: list[str] = []
+    for template in plan.changed:
+        out.append(_paint(safe(_template_title(template)), color))
+        out += [_paint(safe(f"    {line}"), color) for line in _body_lines(template)]
+        out.append("")
+    if plan.unmanaged:
+        out.append(safe(f"Unmanaged (live, in no file; left alone): {', '.join(plan.unmanaged)}"))
+    for note in (write_only_note(plan), ignored_note(plan)):
+        if note:
+            out.append(safe(note))
+    out.append(summary_line(plan))
+    return "\n".join(out) + "\n"
+
+
+def ignored_note(plan: Plan) -> str:
+    if not plan.ignored:
+        return ""
+    return f"Ignored (left to the dashboard by hmsync.yaml): {', '.join(plan.ignored)}."
+
+
+def write_only_note(plan: Plan) -> str:
+    """Where reads do not return the recording credentials, the plan cannot compare them."""
+    names = [t.name for t in plan.templates if t.write_only]
+    if not names:
+        return ""
+    return (
+        f"Write-only: the API does not return the recording credentials of {', '.join(names)}, "
+        "so they are not compared; after a rotation, write them with --write-credentials."
+    )
+
+
+def plan_json(plan: Plan) -> str:
+    return dumps(plan)
+
+
+def _table(plan: Plan, budget: int) -> list[str]:
+    """The summary table, one row per changed template, as many rows as fit in budget."""
+    rows = [
+        "| template | create | update | rename | delete | settings | default |",
+        "|---|---:|---:|---:|---:|:-:|:-:|",
+    ]
+    used = sum(len(r) + 1 for r in rows)
+    for i, t in enumerate(plan.changed):
+        kinds = [a.kind for a in t.actions]
+        name = md(t.name) + (" (new)" if t.template_id is None else "")
+        deletes = kinds.count("delete_role")
+        creates = kinds.count("create_role")
+        if t.template_id is None:  # the roles the new template brings
+            creates = len(
+                {c.path.split(".")[1] for c in t.actions[0].changes if c.path.startswith("roles.")}
+            )
+        row = (
+            f"| {name} | {creates or ''} | {kinds.count('update_role') or ''} "
+            f"| {kinds.count('rename_role') or ''} | {f'**{deletes}**' if deletes else ''} "
+            f"| {'✓' if 'update_settings' in kinds else ''} "
+            f"| {'✓' if 'set_default' in kinds else ''} |"
+        )
+        if used + len(row) > budget:
+            rows.append(f"\n_{len(plan.changed) - i} more templates: see the blocks below._")
+            break
+        rows.append(row)
+        used += len(row) + 1
+    return rows
+
+
+def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
+    """For a pull-request comment: summary, deletes called out, a <details> block per template.
+
+    Never longer than `limit`: what does not fit is cut per template, with a note naming it.
+    """
+    head = ["### hmsync plan", "", f"**{summary_line(plan)}**", ""]
+    write_only = [t.name for t in plan.templates if t.write_only]
+    if write_only:
+        head += [
+            f"Write-only: the API does not return the recording credentials of "
+            f"{md_list(write_only)}, so they are not compared; after a rotation, write them "
+            "with `--write-credentials`.",
+            "",
+        ]
+    if plan.environment:
+        head[0] = f"### hmsync plan: {md(plan.environment)}"
+    if plan.ignored:
+        head += [f"Ignored (left to the dashboard by hmsync.yaml): {md_list(plan.ignored)}", ""]
+    if not plan.changed:
+        if plan.unmanaged:
+            head.append(f"Unmanaged (live, in no file; left alone): {md_list(plan.unmanaged)}")
+        return capped("\n".join(head) + "\n", limit)
+    deletes = [a for a in plan.actions if a.kind == "delete_role"]
+    if deletes:
+        shown = md_list([f"{a.template}/{a.role}" for a in deletes])
+        head += ["> [!CAUTION]", f"> **{len(deletes)} role(s) will be deleted:** {shown}", ""]
+    head += _table(plan, limit // 3)
+    head.append("")
+    if plan.unmanaged:
+        head += [f"Unmanaged (live, in no file; left alone): {md_list(plan.unmanaged)}", ""]
+    text = "\n".join(head) + "\n"
+    shown_part: list[str] = []
+    cut: list[str] = []
+    reserve = 2_000  # room for the note on what was cut
+    for t in plan.changed:
+        lines = _body_lines(t)
+        room = limit - reserve - len(text)
+        block = _details(t, lines)
+        if not cut and len(block) > room and room > reserve:
+            # Too big on its own: show as many of its lines as fit, then cut the rest.
+            kept = list(lines)
+            while kept and len(_details(t, [*kept, "..."])) > room:
+                del kept[-max(1, len(kept) // 10) :]
+            block = _details(t, [*kept, f"... {len(lines) - len(kept)} more lines not shown"])
+            shown_part.append(t.name)
+            text += block
+            cut.append("")  # everything after this one is cut
+            continue
+        if cut or len(block) > room:
+            cut.append(t.name)
+            continue
+        text += block
+    cut = [n for n in cut if n]
+    if cut or shown_part:
+        names = md_list(cut)
+        part = f"{md(shown_part[0])} is shown in part" if shown_part else ""
+        what = "; ".join(
+            x for x in (part, f"{len(cut)} template(s) not shown: {names}" if cut else "") if x
+        )
+        text += (
+            f"\n> [!NOTE]\n> **Cut to stay under GitHub's comment limit:** {what}. "
+            "Run `hmsync plan` or read the plan artifact for every change.\n"
+        )
+    return capped(text, limit)
+
+
+def _details(t: TemplatePlan, lines: list[str]) -> str:
+    return (
+        f"<details><summary>{md(t.name)}: {len(t.actions)} action(s) "
+        f"({md(t.file)})</summary>\n\n```diff\n"
+        # Inside the fence, control characters escaped: no line can close it early.
+        + "\n".join(safe(line) for line in lines)
+        + "\n```\n</details>\n"
+    )
