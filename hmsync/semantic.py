@@ -1,0 +1,117 @@
+"""The checks across files and within a template that JSON Schema cannot express: unique names,
+one default, renamedFrom, role references, literal credentials. Located problems."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from .loader import Document, shorten
+from .problems import Path, Problem, dotted
+
+CREDENTIALS_PATH: Path = ("settings", "recording", "upload", "credentials")
+CREDENTIAL_FIELDS = ("key", "secret")
+
+
+def semantic_problems(documents: list[Document]) -> list[Problem]:
+    """Checks across files and within a template that JSON Schema cannot express."""
+    problems: list[Problem] = []
+    first_name: dict[str, Document] = {}
+    first_default: Document | None = None
+    for doc in documents:
+        name = doc.data.get("name")
+        if isinstance(name, str):
+            if name in first_name:
+                other = first_name[name].where(("name",))
+                problems.append(
+                    Problem(
+                        doc.where(("name",)),
+                        "name",
+                        f"template {shorten(name, 60)!r} is also defined at {other}; "
+                        "names must be unique",
+                    )
+                )
+            else:
+                first_name[name] = doc
+        if doc.data.get("default") is True:
+            if first_default is not None:
+                other = first_default.where(("default",))
+                problems.append(
+                    Problem(
+                        doc.where(("default",)),
+                        "default",
+                        f"only one template may be the default; {other} already says true",
+                    )
+                )
+            else:
+                first_default = doc
+        problems.extend(_role_problems(doc))
+        problems.extend(_credential_problems(doc))
+    return problems
+
+
+def _role_problems(doc: Document) -> Iterator[Problem]:
+    roles = doc.data.get("roles")
+    if not isinstance(roles, dict):
+        return
+    renamed_from = Counter(
+        r["renamedFrom"]
+        for r in roles.values()
+        if isinstance(r, dict) and isinstance(r.get("renamedFrom"), str)
+    )
+    for role_name, role in roles.items():
+        if not isinstance(role, dict):
+            continue
+        old = role.get("renamedFrom")
+        path: Path = ("roles", role_name, "renamedFrom")
+        if isinstance(old, str):
+            if old == role_name:
+                yield Problem(doc.where(path), dotted(path), "a role cannot be renamed from itself")
+            elif old in roles:
+                yield Problem(
+                    doc.where(path),
+                    dotted(path),
+                    f"{shorten(old, 60)!r} is also defined in this file; renamedFrom names a "
+                    "role that no longer exists under that name",
+                )
+            elif renamed_from[old] > 1:
+                yield Problem(
+                    doc.where(path),
+                    dotted(path),
+                    f"{shorten(old, 60)!r} is renamed into more than one role",
+                )
+        subscribe = role.get("subscribeParams")
+        targets = subscribe.get("subscribeToRoles") if isinstance(subscribe, dict) else None
+        if not isinstance(targets, list):
+            continue
+        for i, target in enumerate(targets):
+            if isinstance(target, str) and target not in roles:
+                tpath: Path = ("roles", role_name, "subscribeParams", "subscribeToRoles", i)
+                yield Problem(
+                    doc.where(tpath),
+                    dotted(tpath),
+                    f"role {shorten(target, 60)!r} is not defined in this template",
+                    "warning",
+                )
+
+
+def _credential_problems(doc: Document) -> Iterator[Problem]:
+    base = CREDENTIALS_PATH
+    node: Any = doc.data
+    for part in base:
+        node = node.get(part) if isinstance(node, dict) else None
+    if not isinstance(node, dict):
+        return
+    for key in CREDENTIAL_FIELDS:
+        path = (*base, key)
+        value = node.get(key)
+        # A placeholder the loader refused is already an error; don't warn twice.
+        if isinstance(value, str) and path not in doc.interpolated and "${" not in value:
+            yield Problem(
+                doc.where(path),
+                dotted(path),
+                "credential written literally; use ${HMSYNC_...} so the secret stays out of "
+                "the repository",
+                "warning",
+            )
