@@ -7,8 +7,7 @@ import ipaddress
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -198,16 +197,6 @@ class Client:
 
     def get_settings(self, template_id: str) -> Json:
         return self._call("GET", f"/templates/{quote(template_id, safe='')}/settings")
-
-    # -- parallel calls ---------------------------------------------------------------------
-
-    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-        """fn over items, up to `parallelism` at once over the one connection pool, in order."""
-        items = list(items)
-        if self.parallelism == 1 or len(items) <= 1:
-            return iter([fn(item) for item in items])
-        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
-            return iter(list(pool.map(fn, items)))
 
     # -- the request loop -------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import jwt
 import pytest
 
 from hmsync.api import Client, RetryPolicy, check_base_url, client_from_env
+from hmsync.apply import apply_templates, create_body
 from hmsync.auth import (
     LIFETIME_SECONDS,
     Credentials,
@@ -18,6 +19,7 @@ from hmsync.auth import (
     credentials_from_env,
     make_token,
 )
+from hmsync.diff import make_plan
 from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator
 from hmsync.errors import ApiError, InputError
 
@@ -347,15 +349,18 @@ class CountingTransport(httpx.HTTPTransport):
                 self.in_flight -= 1
 
 
-def test_parallel_calls_share_one_pool_up_to_the_limit(emu: Emulator) -> None:
+def test_apply_runs_templates_in_parallel_up_to_the_limit(emu: Emulator) -> None:
     emu.set_faults(latency_ms=50)
     transport = CountingTransport()
+    desired = {f"t{i}": {"name": f"t{i}", "roles": {"r": {"priority": 2}}} for i in range(12)}
     with client(emu, parallelism=4, transport=transport) as c:
-        tid = c.create_template({"name": "t"})["_id"]
-        names = [f"r{i}" for i in range(12)]
-        results = list(c.map(lambda n: c.upsert_role(tid, n, {"priority": 1}), names))
-    assert [r["name"] for r in results] == names
-    assert transport.most == 4
+        for data in desired.values():
+            c.create_template(create_body({**data, "roles": {"r": {"priority": 1}}}))
+        live = c.list_templates()
+        plan = make_plan([(f"{n}.yaml", d) for n, d in desired.items()], live, "77" * 16)
+        outcomes = apply_templates(c, plan, desired, {t["name"]: t for t in live})
+    assert all(o.failed is None for o in outcomes) and len(outcomes) == 12
+    assert transport.most == 4  # 12 templates, at most `parallelism` calls at once
     assert emu.calls()["routes"]["upsert_role"] == 12
 
 

@@ -94,7 +94,7 @@ def write_templates(
     variables: list[str] = []
     for path, data, needed in made:
         variables += needed
-        _write_regular(path, dump(data, schema_path))
+        write_regular(path, dump(data, schema_path))
     return [(path, len(data["roles"])) for path, data, _ in made], variables
 
 
@@ -102,7 +102,7 @@ def _name(template: Mapping[str, object]) -> str:
     return str(template.get("name"))
 
 
-def _write_regular(path: Path, text: str) -> None:
+def write_regular(path: Path, text: str) -> None:
     """A regular file, never through a symbolic link (one may appear after the check)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import __version__, config, scaffold, schema
 from ..errors import Exit, InputError, RefusedError
-from .export import _write_regular
+from .export import write_regular
 
 ACTION_REF = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_regular(path, text)
+        write_regular(path, text)
         print(f"wrote {path}")
     where = f" for {', '.join(e.name for e in envs)}" if envs else ""
     print(
