@@ -41,8 +41,10 @@ files:
   The file is checked against hmsync's JSON Schema (`hmsync schema` prints it):
   the API's field names, types, ranges and enums; unknown keys are errors.
   ${HMSYNC_NAME} is replaced from the environment; only variables whose names
-  start with HMSYNC_ are read, and a missing one is an error. Write $$ for a
-  literal $. Recording credentials belong in such variables, never in the file."""
+  start with HMSYNC_ are read. validate checks a missing one as a placeholder
+  (a note; --require-env: an error); plan and apply need it. ${vars.NAME} takes
+  the chosen environment's variable (hmsync.yaml). Write $$ for a literal $.
+  Recording credentials belong in such variables, never in the file."""
 
 Handler = Callable[[argparse.Namespace, Mapping[str, str]], int]
 # name, module (with add_arguments(parser) and run(args, environ)), help, description
