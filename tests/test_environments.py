@@ -230,3 +230,25 @@ def test_an_overlay_adds_a_role_in_its_environment_only(
         "overlays/production/other.yaml:1:7: name: no template named 'nothing-like-it' to "
         "overlay; an overlay is matched to a template by its name"
     ) in run("validate", "--all-envs").out
+
+
+def test_an_ignored_field_that_differs_does_not_fail_the_convergence_check(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    write("hmsync.yaml", "ignore: [roles.*.permissions.mute]\n")
+    emu.store.load(
+        [
+            {
+                "name": "t",
+                "roles": {"r": {"name": "r", "priority": 1, "permissions": {"mute": False}}},
+            }
+        ]
+    )
+    write("templates/t.yaml", "name: t\nroles:\n  r: {priority: 2, permissions: {mute: true}}\n")
+    result = run("apply", "--auto-approve", env=emu.env())
+    assert result.code == 0, result.out
+    assert result.out.endswith(
+        "Apply: 1 action(s) done, 0 failed, 0 not attempted, 0 not converged.\n"
+    )
+    [template] = emu.store.dump()
+    assert template["roles"]["r"]["permissions"] == {"mute": False}  # left as the dashboard has it

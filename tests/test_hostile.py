@@ -635,3 +635,36 @@ def test_fuzz_plan_files_never_crash(run: Run, write: Write, key: str, value: An
         },
     )
     assert not internal(result.out + result.err)
+
+
+def test_a_value_that_does_not_converge_stays_concealed(emu: Emulator, write: Write) -> None:
+    """Structurally, not only by the output redactor: the report is rendered bare here."""
+    from hmsync.commands.apply import _check_convergence
+    from hmsync.model import Outcome
+    from hmsync.render import apply_text
+    from hmsync.schema import check_paths
+
+    from .helpers import api
+
+    write(
+        "t.yaml",
+        'name: t\nsettings: {recording: {upload: {type: s3, location: b, prefix: "${HMSYNC_PREFIX}"}}}\n',
+    )
+    environ = {"HMSYNC_PREFIX": SECRET}
+    checked = check_paths(["t.yaml"], environ)
+    with api(emu) as client:
+        client.create_template(
+            {
+                "name": "t",
+                "settings": {
+                    "recording": {"upload": {"type": "s3", "location": "b", "prefix": "other"}}
+                },
+            }
+        )
+        from hmsync.commands.common import plan_live
+
+        plan = plan_live(checked.documents, client.list_templates(), client.base_url)
+        outcome = Outcome("t")
+        _check_convergence(client, [outcome], checked.documents, plan)
+    report = apply_text([outcome])
+    assert outcome.not_converged and SECRET not in report and "(sensitive value)" in report

@@ -261,6 +261,8 @@ def _check_convergence(
         plan.secret_salt,
         # Not write_credentials: reads cannot tell them, so they could never read back as
         # written; the write itself was checked by its answer.
+        ignore=plan.ignored,  # fields left to the dashboard were never meant to match
+        hidden=plan.hidden,  # what does not converge is shown: concealed as the plan was
     )
     for template in again.templates:
         finished[template.name].not_converged = list(template.actions)
