@@ -9,7 +9,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -27,8 +27,6 @@ READ_RETRY_STATUSES = RETRY_STATUSES | {500}
 MAX_ANSWER_BYTES = 32 * 1024 * 1024  # a page of 20 large templates is well under 1 MiB
 LOOPBACK_NAMES = frozenset({"localhost"})
 log = logging.getLogger("hmsync.api")
-T = TypeVar("T")
-R = TypeVar("R")
 Json = dict[str, Any]
 
 

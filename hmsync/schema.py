@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import pathlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -96,15 +97,20 @@ def check_paths(
     """Load and check every template file under paths (each with its environment's overlay
     on top, if any); every problem is gathered."""
     files = find_files(paths)
-    documents: list[Document] = []
     problems: list[Problem] = []
-    for path in files:
-        doc, found = load_file(path, environ, require_env, variables)
-        problems.extend(found)
-        if doc is not None:
-            documents.append(doc)
+
+    def load_all(found: list[pathlib.Path]) -> list[Document]:
+        documents = []
+        for path in found:
+            doc, file_problems = load_file(path, environ, require_env, variables)
+            problems.extend(file_problems)
+            if doc is not None:
+                documents.append(doc)
+        return documents
+
+    documents = load_all(files)
     if overlays:
-        documents = _with_overlays(documents, overlays, problems, environ, require_env, variables)
+        documents = _with_overlays(documents, load_all(find_files([overlays])), problems)
     for doc in documents:
         problems.extend(schema_problems(doc))
         coerce_integers(doc.data)
@@ -117,19 +123,10 @@ def check_paths(
 
 
 def _with_overlays(
-    documents: list[Document],
-    folder: str,
-    problems: list[Problem],
-    environ: Mapping[str, str],
-    require_env: bool,
-    variables: Mapping[str, Any] | None,
+    documents: list[Document], tops: list[Document], problems: list[Problem]
 ) -> list[Document]:
-    tops: list[Document] = []
-    for path in find_files([folder]):
-        doc, found = load_file(path, environ, require_env, variables)
-        problems.extend(found)
-        if doc is not None:
-            tops.append(doc)
+    """Each template with the overlay of its name on top; an overlay matching none is a
+    problem of its own."""
     names = {d.data.get("name") for d in documents}
     for top in tops:
         name = top.data.get("name")
