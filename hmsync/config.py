@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .loader import load_file, shorten
-from .problems import Problem, dotted
+from .loader import load_file
+from .problems import Problem, dotted, shorten
 
 PROJECT_FILE = "hmsync.yaml"
 SCHEMA_RESOURCE = "schemas/project.schema.json"

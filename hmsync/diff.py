@@ -228,12 +228,6 @@ def secret_hashes(desired: Mapping[str, Any], salt: str) -> tuple[tuple[str, str
     return tuple((f"{base}.{k}", secret(str(v))) for k, v in sorted(credentials.items()))
 
 
-def write_only_credentials(desired: Mapping[str, Any], live: Json | None) -> bool:
-    return live is not None and credentials_write_only(
-        desired.get("settings"), live.get("settings")
-    )
-
-
 def make_plan(
     desired: Iterable[tuple[str, Mapping[str, Any]]],
     live: Iterable[Json],
@@ -268,7 +262,9 @@ def make_plan(
                 current.get("_id") if current else None,
                 tuple(diff_template(data, current, salt, write_credentials, hidden, ignore)),
                 secret_hashes(data, salt),
-                write_only_credentials(data, current) and not write_credentials,
+                current is not None
+                and not write_credentials
+                and credentials_write_only(data.get("settings"), current.get("settings")),
             )
         )
     described = wanted | set(managed)

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from .errors import InputError
-from .problems import Location, Path, Problem, dotted
+from .problems import Location, Path, Problem, dotted, shorten
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml")
 ENV_PREFIX = "HMSYNC_"
@@ -180,12 +180,6 @@ def _yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
         problem = exc.problem or "not valid YAML"
         msg = f"YAML syntax error: {problem}" + (f" ({exc.context})" if exc.context else "")
     return Problem(loc, "", msg)
-
-
-def shorten(text: str, limit: int = 80) -> str:
-    """A value as a message may quote it: one line, at most `limit` characters."""
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class _Located(Exception):

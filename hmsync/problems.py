@@ -44,3 +44,9 @@ def dotted(path: Path) -> str:
         else:
             out += f".{part}" if out else part
     return out
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """A value as a message may quote it: one line, at most `limit` characters."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

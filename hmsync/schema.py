@@ -13,13 +13,13 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from .loader import Document, find_files, load_file, shorten
+from .loader import Document, find_files, load_file
 from .overlay import by_name, overlaid
 from .semantic import CREDENTIALS_PATH, semantic_problems
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator, ValidationError
-from .problems import Path, Problem, dotted
+from .problems import Path, Problem, dotted, shorten
 
 SCHEMA_RESOURCE = "schemas/template.schema.json"
 NAME_CHARS = "a-z A-Z 0-9, space, hyphen, dot, underscore and colon"

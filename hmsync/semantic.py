@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from .loader import Document, shorten
-from .problems import Path, Problem, dotted
+from .loader import Document
+from .problems import Path, Problem, dotted, shorten
 
 CREDENTIALS_PATH: Path = ("settings", "recording", "upload", "credentials")
 CREDENTIAL_FIELDS = ("key", "secret")

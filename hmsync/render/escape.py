@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ..problems import shorten
+
 # Characters a terminal acts on (newlines, escapes) or reorders (bidi controls): never raw.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # Characters Markdown or HTML act on, and @ (a mention pings a person): numeric entities.
@@ -25,7 +27,7 @@ def lines_safe(lines: list[str]) -> str:
 def md(name: str, limit: int = MD_NAME) -> str:
     """A name in Markdown, outside code: shortened, every markup character an entity, as code."""
     text = safe(name)
-    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    text = shorten(text, limit)
     return "<code>" + _MARKUP.sub(lambda m: f"&#{ord(m.group())};", text) + "</code>"
 
 
