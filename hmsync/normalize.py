@@ -42,6 +42,7 @@ HINTS = frozenset({"renamedFrom"})  # hmsync's own keys, never sent or compared
 UNMANAGED_WHEN_LEFT_OUT = frozenset({"subscribeDegradation"})
 # Objects a file removes by leaving them out.
 REMOVED_WHEN_LEFT_OUT = frozenset({"upload"})
+OPTIONAL_OBJECTS = UNMANAGED_WHEN_LEFT_OUT | REMOVED_WHEN_LEFT_OUT
 CREDENTIALS: FieldPath = ("recording", "upload", "credentials")  # within settings
 SecretFn = Callable[[str], str]
 
@@ -142,10 +143,11 @@ def _as_set(key: str, value: Any) -> Any:
 # -- complete objects: what a creation sends, and what export starts from -----------------------
 
 
-def complete(value: Any, definition: str, secret: SecretFn | None = None) -> Json:
+def complete(value: Any, definition: str) -> Json:
     """Every field the value sets, and the documented defaults of every object it has.
 
-    Optional objects (`subscribeDegradation`, `upload`) are there only if the value has them."""
+    Optional objects (`subscribeDegradation`, `upload`, `credentials`) are there only if the
+    value has them."""
     given = _obj(value)
     out: Json = {}
     for key, prop in _properties(definition).items():
@@ -153,17 +155,10 @@ def complete(value: Any, definition: str, secret: SecretFn | None = None) -> Jso
             continue
         child = _CHILDREN.get(definition, {}).get(key)
         item = _given(given, key)
-        if child == "credentials":
-            if isinstance(item, dict):
-                out[key] = {
-                    k: (secret(v) if secret else v)
-                    for k, v in item.items()
-                    if k in _properties("credentials")
-                }
-        elif child is not None:
-            if item is ABSENT and key in UNMANAGED_WHEN_LEFT_OUT | REMOVED_WHEN_LEFT_OUT:
+        if child is not None:
+            if item is ABSENT and (key in OPTIONAL_OBJECTS or child == "credentials"):
                 continue
-            out[key] = complete(item, child, secret)
+            out[key] = complete(item, child)
         elif item is not ABSENT:
             out[key] = _as_set(key, item)
         elif "default" in prop:
@@ -175,8 +170,8 @@ def complete_role(role: Any) -> Json:
     return complete(role, "roleObject")
 
 
-def complete_settings(settings: Any, secret: SecretFn | None = None) -> Json:
-    return complete(settings, "settings", secret)
+def complete_settings(settings: Any) -> Json:
+    return complete(settings, "settings")
 
 
 def file_form(value: Any, definition: str) -> Json:
@@ -191,7 +186,7 @@ def file_form(value: Any, definition: str) -> Json:
             continue
         if child is not None and isinstance(item, dict):
             form = file_form(item, child) if child != "credentials" else dict(item)
-            if form or key in UNMANAGED_WHEN_LEFT_OUT | REMOVED_WHEN_LEFT_OUT:
+            if form or key in OPTIONAL_OBJECTS:
                 out[key] = form
         elif "default" not in prop or item != prop["default"]:
             out[key] = _as_set(key, item)
