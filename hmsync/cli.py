@@ -22,7 +22,7 @@ from .commands import export as export_cmd
 from .commands import init as init_cmd
 from .commands import plan as plan_cmd
 from .commands import validate as validate_cmd
-from .commands.common import add_api_arguments
+from .commands.common import add_api_arguments, global_default
 from .errors import Exit, HmsyncError
 from .redact import RedactingStream, secret_values
 from .render import safe
@@ -117,9 +117,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _global_options(p: argparse.ArgumentParser, top: bool) -> None:
     """-v and --no-color, before the command (top) or after it."""
-    flag = {"action": "store_true", "default": False if top else argparse.SUPPRESS}
-    p.add_argument("-v", "--verbose", help="print more detail", **flag)  # type: ignore[arg-type]
-    p.add_argument("--no-color", help="no colors (or set NO_COLOR)", **flag)  # type: ignore[arg-type]
+    flag = {"action": "store_true", "default": global_default(False, top)}
+    p.add_argument("-v", "--verbose", help="print more detail", **flag)
+    p.add_argument("--no-color", help="no colors (or set NO_COLOR)", **flag)
 
 
 COMMAND_NAMES = [name for name, *_ in COMMANDS] + ["schema", "completion"]

@@ -57,15 +57,15 @@ def _validator() -> Any:
     return Draft202012Validator(json.loads(schema_text()))
 
 
-def find(explicit: str | None, cwd: Path | None = None) -> Project | None:
+def find(explicit: str | None) -> Project | None:
     """The project file: --config FILE, else hmsync.yaml in the working directory, else none."""
     if explicit:
         path = Path(explicit)
         if not path.is_file():
             raise InputError(f"--config {explicit}: no such file")
         return load(path)
-    path = (cwd or Path.cwd()) / PROJECT_FILE
-    return load(Path(PROJECT_FILE)) if path.is_file() else None
+    path = Path(PROJECT_FILE)
+    return load(path) if path.is_file() else None
 
 
 def load(path: Path) -> Project:

@@ -59,12 +59,17 @@ def non_empty(text: str) -> str:
     return text
 
 
+def global_default(value: Any, top: bool) -> Any:
+    """A global option's default. Global options go before the command or after it: on hmsync
+    itself (top) they hold the default; after the command, only a given value, which wins."""
+    return value if top else argparse.SUPPRESS
+
+
 def add_api_arguments(p: argparse.ArgumentParser, top: bool = False) -> None:
-    """The options of talking to 100ms. They go before the command or after it: top=True
-    gives the defaults (on hmsync itself); after the command, a given value overrides."""
+    """The options of talking to 100ms, global (see global_default)."""
 
     def default(value: Any) -> Any:
-        return value if top else argparse.SUPPRESS
+        return global_default(value, top)
 
     add_project_arguments(p, top)
     p.add_argument(
@@ -123,7 +128,7 @@ class Context:
 
 def add_project_arguments(p: argparse.ArgumentParser, top: bool = False) -> None:
     """--env and --config, before the command (top) or after it."""
-    default = None if top else argparse.SUPPRESS
+    default = global_default(None, top)
     p.add_argument("--env", metavar="NAME", default=default, help="the environment (hmsync.yaml)")
     p.add_argument(
         "--config", metavar="FILE", default=default, help="the project file (default hmsync.yaml)"
