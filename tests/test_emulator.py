@@ -746,6 +746,11 @@ def test_readings_through_the_control_endpoint_and_the_command_line(emu: Emulato
         "start": "exclusive",
         "out_of_range": "store",
         "update_settings": "region",
+        "secret_name": "documented",
+        "legacy_ids": "shown",
+        "drop_false": "recordings",
+        "hls_role": "none",
+        "update_omitted": "keep",
         "lost_answer_rate": 0.0,
     }
     changed = control.post("/readings", json={"credentials": "masked"})

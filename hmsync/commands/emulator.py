@@ -22,6 +22,13 @@ READING_HELP = {
     "example does), or refused with 400",
     "update_settings": "Update Settings: only region is taken (documented), or the body "
     "replaces the whole settings",
+    "secret_name": "v2: the credentials' secret in answers: secretKey in templates and secret in "
+    "settings (as the examples show), or one name everywhere",
+    "legacy_ids": "v2: the deprecated _id and customer beside id and customerId: shown (as the "
+    "examples), or left out",
+    "drop_false": "v2: which answers drop false booleans: recordings (as the example), all, none",
+    "hls_role": "v2: whether stored HLS destinations gain role __internal_recorder",
+    "update_omitted": "v2: destinations and plugins left out of Update Template: kept, or cleared",
 }
 
 

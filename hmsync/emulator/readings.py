@@ -22,6 +22,21 @@ CHOICES: dict[str, tuple[str, ...]] = {
     # Update Settings: only `region` is documented; anything else is ignored, or the body
     # replaces the whole settings object.
     "update_settings": ("region", "whole"),
+    # v2: the credentials' secret in answers. The v2 pages show `secretKey` in a template answer
+    # and `secret` in the Update Settings answer ("documented" plays exactly that).
+    "secret_name": ("documented", "secretKey", "secret"),
+    # v2: the deprecated `_id`/`customer` beside `id`/`customerId`: shown, as every example
+    # does, or gone, as the deprecation notice promises.
+    "legacy_ids": ("shown", "omitted"),
+    # v2: which answers drop `false` booleans: recordings only (as the Configure Recordings
+    # example does), every answer, or none.
+    "drop_false": ("recordings", "everywhere", "nowhere"),
+    # v2: whether the server marks each HLS destination it stores with
+    # `role: __internal_recorder`, as the Retrieve Template example shows one.
+    "hls_role": ("none", "internal-recorder"),
+    # v2: `destinations` and `plugins` left out of an Update Template body: kept, or cleared
+    # ("this method overwrites all fields").
+    "update_omitted": ("keep", "clear"),
 }
 MASK = "****"
 
@@ -33,6 +48,11 @@ class Readings:
     start: str = "exclusive"
     out_of_range: str = "store"
     update_settings: str = "region"
+    secret_name: str = "documented"
+    legacy_ids: str = "shown"
+    drop_false: str = "recordings"
+    hls_role: str = "none"
+    update_omitted: str = "keep"
     lost_answer_rate: float = 0.0  # share of writes carried out whose answer is then lost
 
     def as_dict(self) -> dict[str, Any]:

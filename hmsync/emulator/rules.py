@@ -241,3 +241,17 @@ def check_template(body: Any, require_whole: bool) -> list[str]:
     if "settings" in body:
         problems += check_settings(body["settings"])
     return problems
+
+
+def booleans(obj: dict[str, Any], keys: tuple[str, ...] | list[str], path: str) -> list[str]:
+    return [
+        f"{path}.{k}: must be a boolean" for k in keys if k in obj and not isinstance(obj[k], bool)
+    ]
+
+
+def strings(value: Any, path: str, choices: tuple[str, ...] | None = None) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return [f"{path}: must be an array of strings"]
+    if choices is not None and any(v not in choices for v in value):
+        return [f"{path}: must be one of {', '.join(choices)}"]
+    return []

@@ -1,4 +1,5 @@
-"""The emulator's HTTP side: routes of the policy v1 API, token checks, faults, control endpoint."""
+"""The emulator's HTTP side: the policy v1 routes, the v2 API (v2.py) beside them over one
+store, token checks, faults, control endpoint."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jwt
 
+from . import v2
 from .faults import FaultInjector, Faults
 from .readings import Readings
 from .store import ApiError, Store
@@ -31,7 +33,9 @@ WRITE_ROUTES = (
     "upsert_role",
     "delete_role",
     "update_settings",
+    *v2.WRITE_ROUTES,
 )
+PREFIXES = {"v1": API_PREFIX, "v2": v2.PREFIX}
 MAX_BODY = 10 * 1024 * 1024
 
 
@@ -52,6 +56,7 @@ class EmulatorServer(ThreadingHTTPServer):
     ) -> None:
         super().__init__(address, Handler)
         self.store = store
+        self.v2 = v2.V2(store)
         self.access_key = access_key
         self.secret = secret
         self.initial_faults = faults
@@ -151,7 +156,9 @@ class Handler(BaseHTTPRequestHandler):
             if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
                 self._control(method, path[len(CONTROL_PREFIX) :], query)
             elif path.startswith(API_PREFIX + "/"):
-                self._api(method, path[len(API_PREFIX) :], query)
+                self._api(method, path[len(API_PREFIX) :], query, "v1")
+            elif path.startswith(v2.PREFIX + "/"):
+                self._api(method, path[len(v2.PREFIX) :], query, "v2")
             else:
                 raise ApiError(404, "Not Found", [f"no route for {method} {path}"])
         except ApiError as exc:
@@ -162,10 +169,13 @@ class Handler(BaseHTTPRequestHandler):
                 400, {"code": 400, "message": "Invalid request", "details": [type(exc).__name__]}
             )
 
-    # -- the policy v1 API ------------------------------------------------------------------
+    # -- the APIs -----------------------------------------------------------------------------
 
-    def _api(self, method: str, path: str, query: dict[str, str]) -> None:
-        route, params = _route(method, path, "id" in query)
+    def _api(self, method: str, path: str, query: dict[str, str], api: str) -> None:
+        if api == "v1":
+            route, params = _route(method, path, "id" in query)
+        else:
+            route, params = v2.route(method, path)
         self.server.count(route)
         faults = self.server.injector.faults
         if faults.latency_ms:
@@ -182,26 +192,11 @@ class Handler(BaseHTTPRequestHandler):
         if verdict == "error":
             raise ApiError(status, "Internal error", ["injected fault"])
         self._authorize()
-        store = self.server.store
-        status, answer = 200, None
-        if route == "get_templates":
-            answer = store.list_templates(query)
-        elif route == "create_template":
-            answer = store.create_template(body)
-        elif route == "modify_template":
-            answer = store.modify_template(query["id"], body)
-        elif route == "upsert_role":
-            answer = store.upsert_role(params[0], params[1], body)
-        elif route == "get_role":
-            answer = store.get_role(params[0], params[1])
-        elif route == "delete_role":
-            store.delete_role(params[0], params[1])
-            status = 204
-        elif route == "update_settings":
-            answer = store.update_settings(params[0], body)
+        if api == "v1":
+            status, answer = _v1(self.server.store, route, params, query, body)
         else:
-            answer = store.get_settings(params[0])
-        rate = store.readings.lost_answer_rate
+            status, answer = self.server.v2.handle(route, params, query, body)
+        rate = self.server.store.readings.lost_answer_rate
         if route in WRITE_ROUTES and self.server.injector.lose_answer(rate):
             self.close_connection = True  # carried out, but the client never hears of it
             return
@@ -297,6 +292,28 @@ def _unstorable(i: int, template: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _v1(
+    store: Store, route: str, params: list[str], query: dict[str, str], body: Any
+) -> tuple[int, Any]:
+    """Carry out one policy v1 call: its status and answer."""
+    if route == "get_templates":
+        return 200, store.list_templates(query)
+    if route == "create_template":
+        return 200, store.create_template(body)
+    if route == "modify_template":
+        return 200, store.modify_template(query["id"], body)
+    if route == "upsert_role":
+        return 200, store.upsert_role(params[0], params[1], body)
+    if route == "get_role":
+        return 200, store.get_role(params[0], params[1])
+    if route == "delete_role":
+        store.delete_role(params[0], params[1])
+        return 204, None
+    if route == "update_settings":
+        return 200, store.update_settings(params[0], body)
+    return 200, store.get_settings(params[0])
+
+
 def _token_error(detail: str) -> ApiError:
     return ApiError(401, "Token validation error", [detail])
 
@@ -335,7 +352,9 @@ class Emulator:
         seed: int | None = 0,
         log: bool = False,
         readings: Readings | None = None,
+        api: str = "v1",
     ) -> None:
+        self.api = api  # which API's base env() and api_base name; both are always served
         self.access_key = access_key
         self.secret = secret
         self.store = Store(access_key, state_file, readings)
@@ -351,7 +370,11 @@ class Emulator:
 
     @property
     def api_base(self) -> str:
-        return self.url + API_PREFIX
+        return self.base(self.api)
+
+    def base(self, api: str) -> str:
+        """The base URL of one API version (v1 or v2)."""
+        return self.url + PREFIXES[api]
 
     def env(self) -> dict[str, str]:
         """The environment a client needs to talk to this emulator."""

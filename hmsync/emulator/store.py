@@ -7,6 +7,8 @@ import json
 import os
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,9 +20,11 @@ ID_BASE = 0x615E61B0BA65E77A89BA0000  # looks like the seed's ObjectIds; grows b
 STATE_VERSION = 1
 MAX_LIMIT = 20
 DEFAULT_LIMIT = 10
+# What only the v2 API reads and writes; a v1 answer leaves them out, a v1 write keeps them.
+V2_ONLY = ("destinations", "recordings", "plugins")
 
 
-def _copy(value: T) -> T:
+def copy_json(value: T) -> T:
     """A deep copy of JSON data; several times faster than copy.deepcopy on large pages."""
     copied: T = json.loads(json.dumps(value))
     return copied
@@ -58,6 +62,9 @@ class Store:
         self.customer = hashlib.sha256(access_key.encode()).hexdigest()[:24]
         self.state_file = state_file
         self.templates: dict[str, dict[str, Any]] = {}
+        # createdAt/updatedAt per _id: beside the templates, so that the stored template is
+        # exactly what the writes made it (tests compare it before and after).
+        self.times: dict[str, dict[str, str]] = {}
         self.next_id = 0
         if state_file is not None and state_file.exists():
             self._read(state_file)
@@ -91,11 +98,18 @@ class Store:
             )
         self.next_id = data["next_id"]
         self.templates = {t["_id"]: t for t in data["templates"]}
+        times = data.get("times")
+        self.times = times if isinstance(times, dict) else {}
 
     def _persist(self) -> None:
         if self.state_file is None:
             return
-        payload = {"version": STATE_VERSION, "next_id": self.next_id, "templates": self.dump()}
+        payload = {
+            "version": STATE_VERSION,
+            "next_id": self.next_id,
+            "templates": self.dump(),
+            "times": self.times,
+        }
         directory = self.state_file.parent
         fd, tmp = tempfile.mkstemp(prefix=".emulator-state-", dir=directory)
         try:
@@ -112,37 +126,54 @@ class Store:
 
     def dump(self) -> list[dict[str, Any]]:
         with self.lock:
-            return [_copy(self.templates[i]) for i in sorted(self.templates, reverse=True)]
+            return [copy_json(self.templates[i]) for i in sorted(self.templates, reverse=True)]
 
-    def _new_id(self) -> str:
+    def new_id(self) -> str:
         self.next_id += 1
         return f"{ID_BASE + self.next_id:024x}"
 
-    def _get(self, template_id: str) -> dict[str, Any]:
+    def get(self, template_id: str) -> dict[str, Any]:
         template = self.templates.get(template_id)
         if template is None:
             raise ApiError(404, "template not found", [f"no template with id {template_id}"])
         return template
 
-    def _by_name(self, name: str) -> dict[str, Any] | None:
+    def by_name(self, name: str) -> dict[str, Any] | None:
         return next((t for t in self.templates.values() if t["name"] == name), None)
 
     def _answer(self, template: dict[str, Any]) -> dict[str, Any]:
-        return shown(_copy(template), self.readings)
+        answer = {k: v for k, v in template.items() if k not in V2_ONLY}
+        return shown(copy_json(answer), self.readings)
 
-    def _problems(self, problems: list[str]) -> None:
+    def saved(self, template: dict[str, Any], created: bool = False) -> None:
+        """Every write ends here: the template's times, then the state file."""
+        now = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + ".000Z"
+        times = self.times.setdefault(template["_id"], {"createdAt": now})
+        if created:
+            times["createdAt"] = now
+        times["updatedAt"] = now
+        self._persist()
+
+    def problems(self, problems: list[str]) -> None:
         if self.readings.out_of_range == "store":
             problems = [p for p in problems if not rules.is_range_problem(p)]
         if problems:
             raise _bad_body(problems)
 
-    def _role(self, body: dict[str, Any], name: str, stored: Any) -> dict[str, Any]:
-        """A role as this reading stores a write of body over stored (None: a new role)."""
+    def role(
+        self,
+        body: dict[str, Any],
+        name: str,
+        stored: Any,
+        fill: Callable[[dict[str, Any], str], dict[str, Any]] = rules.fill_role,
+    ) -> dict[str, Any]:
+        """A role as this reading stores a write of body over stored (None: a new role);
+        fill is the API version's filling of what a new role leaves out."""
         if self.readings.writes == "as-sent":
-            return {**_copy(body), "name": name}
+            return {**copy_json(body), "name": name}
         if self.readings.writes == "merge" and isinstance(stored, dict):
-            return {**merged(stored, _copy(body)), "name": name}
-        return rules.fill_role(body, name)
+            return {**merged(stored, copy_json(body)), "name": name}
+        return fill(body, name)
 
     def _set_default(self, template: dict[str, Any], value: bool) -> None:
         if value:
@@ -157,6 +188,7 @@ class Store:
     def reset(self) -> None:
         with self.lock:
             self.templates = {}
+            self.times = {}
             self._persist()
 
     def load(self, templates: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -164,47 +196,49 @@ class Store:
         with self.lock:
             loaded = []
             for given in templates:
-                template = _copy(given)
-                template.setdefault("_id", self._new_id())
+                template = copy_json(given)
+                template.setdefault("_id", self.new_id())
                 template.setdefault("customer", self.customer)
                 template.setdefault("roles", {})
                 self.templates[template["_id"]] = template
-                loaded.append(_copy(template))
+                loaded.append(copy_json(template))
             self._persist()
             return loaded
 
     # -- API operations ---------------------------------------------------------------------
 
     def create_template(self, body: Any) -> dict[str, Any]:
-        self._problems(rules.check_template(body, require_whole=False))
+        self.problems(rules.check_template(body, require_whole=False))
         with self.lock:
-            existing = self._by_name(body["name"]) if "name" in body else None
+            existing = self.by_name(body["name"]) if "name" in body else None
             if existing is None:
-                template_id = self._new_id()
+                template_id = self.new_id()
                 name = body.get("name") or f"template-{template_id[-6:]}"
                 template: dict[str, Any] = {"_id": template_id, "name": name}
             else:
-                # Create with an existing name overwrites that template, keeping its _id.
+                # Create with an existing name overwrites that template, keeping its _id and
+                # what v1 cannot see.
                 template = {"_id": existing["_id"], "name": existing["name"]}
+                template.update({k: existing[k] for k in V2_ONLY if k in existing})
             template["customer"] = self.customer
             self.templates[template["_id"]] = template
             if "default" in body:
                 self._set_default(template, body["default"])
             # An overwrite by name makes the template anew: every role is a new one.
             template["roles"] = {
-                name: self._role(role, name, None) for name, role in body.get("roles", {}).items()
+                name: self.role(role, name, None) for name, role in body.get("roles", {}).items()
             }
             if "settings" in body:
-                template["settings"] = _copy(body["settings"])
-            self._persist()
+                template["settings"] = copy_json(body["settings"])
+            self.saved(template, created=existing is None)
             return self._answer(template)
 
     def modify_template(self, template_id: str, body: Any) -> dict[str, Any]:
-        self._problems(rules.check_template(body, require_whole=True))
+        self.problems(rules.check_template(body, require_whole=True))
         with self.lock:
-            template = self._get(template_id)
+            template = self.get(template_id)
             name = body.get("name", template["name"])
-            other = self._by_name(name)
+            other = self.by_name(name)
             if other is not None and other is not template:
                 raise ApiError(400, "overwrite error", [f"template {name} already exists"])
             template["name"] = name
@@ -214,10 +248,10 @@ class Store:
             # is gone. What each role sent becomes is the reading's.
             stored = template.get("roles", {})
             template["roles"] = {
-                n: self._role(r, n, stored.get(n)) for n, r in body["roles"].items()
+                n: self.role(r, n, stored.get(n)) for n, r in body["roles"].items()
             }
-            template["settings"] = _copy(body["settings"])
-            self._persist()
+            template["settings"] = copy_json(body["settings"])
+            self.saved(template)
             return self._answer(template)
 
     def list_templates(self, query: dict[str, str]) -> dict[str, Any]:
@@ -253,59 +287,70 @@ class Store:
         last = page[-1]["_id"] if page and (more or len(page) < limit) else ""
         return {"limit": limit, "data": page, "last": last}
 
-    def upsert_role(self, template_id: str, role_name: str, body: Any) -> dict[str, Any]:
-        self._problems(rules.check_role(body, "body"))
+    def upsert_role(
+        self,
+        template_id: str,
+        role_name: str,
+        body: Any,
+        check: Callable[[Any, str], list[str]] = rules.check_role,
+        fill: Callable[[dict[str, Any], str], dict[str, Any]] = rules.fill_role,
+    ) -> dict[str, Any]:
+        """Create, change or rename a role; check and fill are the API version's."""
+        self.problems(check(body, "body"))
         with self.lock:
-            template = self._get(template_id)
+            template = self.get(template_id)
             roles = template.setdefault("roles", {})
             new_name = body.get("name", role_name)
             if new_name != role_name and new_name in roles:
                 raise ApiError(400, "overwrite error", [f"role {new_name} already exists"])
             given = {k: v for k, v in body.items() if k != "name"}
-            role = self._role(given, new_name, roles.get(role_name))
+            role = self.role(given, new_name, roles.get(role_name), fill)
             if new_name != role_name:
                 roles.pop(role_name, None)
             roles[new_name] = role
-            self._persist()
-            return _copy(role)
+            self.saved(template)
+            return copy_json(role)
 
     def get_role(self, template_id: str, role_name: str) -> dict[str, Any]:
         with self.lock:
-            role = self._get(template_id).get("roles", {}).get(role_name)
+            role = self.get(template_id).get("roles", {}).get(role_name)
             if role is None:
                 raise ApiError(
                     404, "role not found", [f"no role {role_name} in template {template_id}"]
                 )
-            return _copy(role)
+            return copy_json(role)
 
     def delete_role(self, template_id: str, role_name: str) -> None:
         with self.lock:
-            roles = self._get(template_id).get("roles", {})
+            template = self.get(template_id)
+            roles = template.get("roles", {})
             if role_name not in roles:
                 raise ApiError(
                     404, "role not found", [f"no role {role_name} in template {template_id}"]
                 )
             del roles[role_name]
-            self._persist()
+            self.saved(template)
 
     def update_settings(self, template_id: str, body: Any) -> dict[str, Any]:
-        self._problems(rules.check_settings(body))
+        self.problems(rules.check_settings(body))
         with self.lock:
-            template = self._get(template_id)
+            template = self.get(template_id)
             stored = template.get("settings", {})
             if self.readings.update_settings == "region":
                 settings = {**stored, **({"region": body["region"]} if "region" in body else {})}
             elif self.readings.writes == "merge":
-                settings = merged(stored, _copy(body))
+                settings = merged(stored, copy_json(body))
             else:
-                settings = _copy(body)
+                settings = copy_json(body)
             template["settings"] = settings
-            self._persist()
-            return shown_settings(_copy(settings), self.readings)
+            self.saved(template)
+            return shown_settings(copy_json(settings), self.readings)
 
     def get_settings(self, template_id: str) -> dict[str, Any]:
         with self.lock:
-            return shown_settings(_copy(self._get(template_id).get("settings", {})), self.readings)
+            return shown_settings(
+                copy_json(self.get(template_id).get("settings", {})), self.readings
+            )
 
 
 def _int_param(query: dict[str, str], name: str, default: int) -> int:
