@@ -1,4 +1,4 @@
-"""`hmsync emulator`: serve the local 100ms policy API until interrupted."""
+"""`hmsync emulator`: serve the local 100ms API (v1 and v2) until interrupted."""
 
 from __future__ import annotations
 
@@ -39,6 +39,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=number(int, 0, 65535),
         default=8765,
         help="port (default 8765; 0 picks a free one)",
+    )
+    p.add_argument(
+        "--api",
+        choices=("v1", "v2"),
+        default="v1",
+        help="which API's base to print for HMS_API_BASE; both are always served, over one "
+        "store (default v1)",
     )
     p.add_argument("--state", metavar="FILE", help="keep templates in FILE across restarts")
     p.add_argument(
@@ -122,6 +129,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             args.seed,
             log=args.log,
             readings=readings,
+            api=args.api,
         )
     except StateFileError as exc:
         raise InputError(str(exc)) from None
@@ -131,7 +139,10 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         ) from None
     # The default secret is a published development value; one given with --secret is not shown.
     secret = "(as given with --secret)" if args.secret else DEFAULT_SECRET
-    print(f"hmsync emulator: 100ms policy API on {emulator.api_base}", flush=True)
+    print(
+        f"hmsync emulator: 100ms API v1 on {emulator.base('v1')}, v2 on {emulator.base('v2')}",
+        flush=True,
+    )
     print(f"  export HMS_API_BASE={emulator.api_base}")
     print(f"  export HMS_ACCESS_KEY={access_key}")
     print(f"  export HMS_SECRET={secret}")

@@ -228,7 +228,7 @@ class Handler(BaseHTTPRequestHandler):
         if claims["version"] != 2:
             raise _token_error("version must be 2")
         if claims["access_key"] != self.server.access_key:
-            raise _token_error("unknown access key")
+            raise _token_error("not found")  # the make-api-calls page's own example
 
     # -- the control endpoint ---------------------------------------------------------------
 
