@@ -118,7 +118,7 @@ def _role_changes(
 def ignored_paths(patterns: Iterable[str], role: str | None) -> list[FieldPath]:
     """The fields hmsync.yaml leaves to the dashboard, within one role (or, role None, within
     the settings): `roles.*.permissions.mute`, `roles.host.priority`, `settings.recording`."""
-    out = []
+    out: list[FieldPath] = []
     for pattern in patterns:
         parts = tuple(pattern.split("."))
         if role is not None and parts[0] == "roles" and parts[1] in ("*", role):

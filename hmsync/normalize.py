@@ -13,6 +13,13 @@ The rules are the DECISIONS of the README (and api-notes.md):
 - recording credentials are compared through a keyed hash, and only when reads return them in
   clear; otherwise they are write-only (see `credentials_readable`).
 
+On the v2 API (definitions named `v2.*`, from the v2 schema) also:
+- a field live leaves out is at its documented default (v2 answers drop `enabled: false`);
+- `destinations`, `recordings`, `plugins` and `simulcast` are compared only when the file has
+  them; given, a destinations map is the whole truth (a destination it does not name goes),
+  except an HLS destination the server made for itself (role `__internal_recorder`);
+- ordered lists of objects (layers, recordings, sections) are compared item by item.
+
 A write sends the live object as read with exactly the plan's changes applied (`patched`), so
 nothing the plan does not show can change, whatever the server does with fields it is not sent.
 """
@@ -29,17 +36,34 @@ from functools import cache
 from typing import Any
 
 from .model import ABSENT, Change
+from .problems import split_path
 from .schema import schema
 
 Json = dict[str, Any]
-FieldPath = tuple[str, ...]
+FieldPath = tuple[str | int, ...]
 SENSITIVE = "(sensitive value)"
 WRITE_ONLY = "(write-only)"
 SECRET_PREFIX = "hmac-sha256:"
-SET_FIELDS = frozenset({"allowed", "subscribeToRoles"})
+SET_FIELDS = frozenset(
+    {
+        "allowed",
+        "subscribeToRoles",
+        # v2: transcription modes and words, plugin permission levels
+        "modes",
+        "outputModes",
+        "customVocabulary",
+        "admin",
+        "writer",
+        "reader",
+    }
+)
 HINTS = frozenset({"renamedFrom"})  # hmsync's own keys, never sent or compared
 # Objects compared only when the file has them (their presence is itself a setting).
-UNMANAGED_WHEN_LEFT_OUT = frozenset({"subscribeDegradation"})
+UNMANAGED_WHEN_LEFT_OUT = frozenset(
+    {"subscribeDegradation", "destinations", "recordings", "plugins", "simulcast"}
+)
+INTERNAL_RECORDER = "__internal_recorder"  # the role of an HLS destination the server made
+MAP, LIST = "map:", "list:"  # _CHILDREN markers: a map of named objects, a list of objects
 # Objects a file removes by leaving them out.
 REMOVED_WHEN_LEFT_OUT = frozenset({"upload"})
 OPTIONAL_OBJECTS = UNMANAGED_WHEN_LEFT_OUT | REMOVED_WHEN_LEFT_OUT
@@ -58,6 +82,53 @@ _CHILDREN: dict[str, dict[str, str]] = {
     "settings": {"recording": "recording"},
     "recording": {"upload": "upload"},
     "upload": {"options": "options", "credentials": "credentials"},
+    # v2
+    "v2.template": {
+        "roles": MAP + "v2.roleObject",
+        "settings": "v2.settings",
+        "destinations": "v2.destinations",
+        "recordings": LIST + "v2.recordingConfig",
+        "plugins": "v2.plugins",
+    },
+    "v2.roleObject": {
+        "publishParams": "v2.publishParams",
+        "subscribeParams": "v2.subscribeParams",
+        "permissions": "v2.permissions",
+    },
+    "v2.publishParams": {
+        "audio": "v2.audio",
+        "video": "v2.video",
+        "screen": "v2.screen",
+        "simulcast": "v2.simulcast",
+    },
+    "v2.simulcast": {"video": "v2.simulcastTrack", "screen": "v2.simulcastTrack"},
+    "v2.simulcastTrack": {"layers": LIST + "v2.simulcastLayer"},
+    "v2.subscribeParams": {"subscribeDegradation": "v2.subscribeDegradation"},
+    "v2.settings": {"recording": "v2.recording", "roomState": "v2.roomState"},
+    "v2.recording": {"upload": "v2.upload"},
+    "v2.upload": {"options": "v2.options", "credentials": "v2.credentials"},
+    "v2.destinations": {
+        "rtmpDestinations": MAP + "v2.rtmpDestination",
+        "hlsDestinations": MAP + "v2.hlsDestination",
+        "transcriptions": MAP + "v2.transcription",
+    },
+    "v2.hlsDestination": {"layers": LIST + "v2.hlsLayer", "recording": "v2.hlsRecording"},
+    "v2.hlsRecording": {"layers": LIST + "v2.hlsLayer", "thumbnails": "v2.thumbnails"},
+    "v2.transcription": {"summary": "v2.summary", "translation": "v2.translation"},
+    "v2.summary": {"sections": LIST + "v2.summarySection"},
+    "v2.recordingConfig": {
+        "thumbnails": "v2.thumbnails",
+        "compositeRecording": "v2.compositeRecording",
+        "trackRecording": "v2.enabledOnly",
+        "streamRecording": "v2.streamRecording",
+    },
+    "v2.compositeRecording": {
+        "browserComposite": "v2.browserComposite",
+        "customComposite": "v2.enabledOnly",
+    },
+    "v2.plugins": {"whiteboard": "v2.whiteboard", "transcriptions": "v2.transcriptionPlugin"},
+    "v2.whiteboard": {"permissions": "v2.whiteboardPermissions"},
+    "v2.transcriptionPlugin": {"permissions": "v2.transcriptionPermissions"},
 }
 
 
@@ -69,16 +140,35 @@ def masked(value: Any, sensitive: bool) -> Any:
     return value
 
 
+def _definition(name: str) -> Json:
+    """A schema object by name: `roleObject` in the v1 schema, `v2.roleObject` in the v2 one."""
+    api, _, plain = name.rpartition(".")
+    if plain == "template":
+        whole: Json = schema(api or "v1")
+        return whole
+    found: Json = schema(api or "v1")["$defs"][plain]
+    return found
+
+
+def is_v2(definition: str) -> bool:
+    return definition.startswith("v2.")
+
+
+def kind_of(child: str) -> str:
+    """`credentials` for `credentials` and `v2.credentials`."""
+    return child.rpartition(".")[2]
+
+
 @cache
 def defaults(definition: str) -> Json:
     """The documented defaults of one schema object, read from the schema itself."""
-    props = schema()["$defs"][definition]["properties"]
+    props = _definition(definition)["properties"]
     return {k: v["default"] for k, v in props.items() if "default" in v}
 
 
 @cache
 def _properties(definition: str) -> Json:
-    props: Json = schema()["$defs"][definition]["properties"]
+    props: Json = _definition(definition)["properties"]
     return props
 
 
@@ -143,11 +233,35 @@ def _as_set(key: str, value: Any) -> Any:
 # -- complete objects: what a creation sends, and what export starts from -----------------------
 
 
+def _each(child: str) -> tuple[str, str]:
+    """A child's marker (MAP, LIST or "") and the definition of it, or of each of its items."""
+    for marker in (MAP, LIST):
+        if child.startswith(marker):
+            return marker, child[len(marker) :]
+    return "", child
+
+
+def _items(value: Any, marker: str) -> list[tuple[Any, Any]]:
+    """(name or index, item) pairs of a map or list; none for anything else."""
+    if marker == MAP:
+        return list(value.items()) if isinstance(value, dict) else []
+    return list(enumerate(value)) if isinstance(value, list) else []
+
+
+def _collect(pairs: Iterable[tuple[Any, Any]], marker: str) -> Any:
+    return dict(pairs) if marker == MAP else [v for _, v in pairs]
+
+
+def server_owned(key: str, item: Any) -> bool:
+    """An HLS destination the server made for its own recorder: not the file's to manage."""
+    return key == "hlsDestinations" and _obj(item).get("role") == INTERNAL_RECORDER
+
+
 def complete(value: Any, definition: str) -> Json:
     """Every field the value sets, and the documented defaults of every object it has.
 
-    Optional objects (`subscribeDegradation`, `upload`, `credentials`) are there only if the
-    value has them."""
+    Optional objects (`subscribeDegradation`, `upload`, `credentials`, v2's destinations and
+    the like) are there only if the value has them."""
     given = _obj(value)
     out: Json = {}
     for key, prop in _properties(definition).items():
@@ -156,7 +270,14 @@ def complete(value: Any, definition: str) -> Json:
         child = _CHILDREN.get(definition, {}).get(key)
         item = _given(given, key)
         if child is not None:
-            if item is ABSENT and (key in OPTIONAL_OBJECTS or child == "credentials"):
+            marker, sub = _each(child)
+            if marker:
+                if item is not ABSENT:
+                    out[key] = _collect(
+                        ((k, complete(v, sub)) for k, v in _items(item, marker)), marker
+                    )
+                continue
+            if item is ABSENT and (key in OPTIONAL_OBJECTS or kind_of(child) == "credentials"):
                 continue
             out[key] = complete(item, child)
         elif item is not ABSENT:
@@ -166,12 +287,16 @@ def complete(value: Any, definition: str) -> Json:
     return out
 
 
-def complete_role(role: Any) -> Json:
-    return complete(role, "roleObject")
+def complete_role(role: Any, api: str = "v1") -> Json:
+    return complete(role, _named("roleObject", api))
 
 
-def complete_settings(settings: Any) -> Json:
-    return complete(settings, "settings")
+def complete_settings(settings: Any, api: str = "v1") -> Json:
+    return complete(settings, _named("settings", api))
+
+
+def _named(definition: str, api: str) -> str:
+    return definition if api == "v1" else f"{api}.{definition}"
 
 
 def file_form(value: Any, definition: str) -> Json:
@@ -184,14 +309,19 @@ def file_form(value: Any, definition: str) -> Json:
         child = _CHILDREN.get(definition, {}).get(key)
         if item is ABSENT or key in HINTS:
             continue
-        if child is not None and isinstance(item, dict):
-            form = file_form(item, child) if child != "credentials" else dict(item)
+        marker, sub = _each(child or "")
+        if child is not None and marker:
+            pairs = _items(item, marker)
+            kept = ((k, file_form(v, sub)) for k, v in pairs if not server_owned(key, v))
+            out[key] = _collect(kept, marker)
+        elif child is not None and isinstance(item, dict):
+            form = file_form(item, child) if kind_of(child) != "credentials" else dict(item)
             if form or key in OPTIONAL_OBJECTS:
                 out[key] = form
         elif "default" not in prop or item != prop["default"]:
             out[key] = _as_set(key, item)
     # Plain values first (`priority: 5` before the objects), as people write them.
-    return dict(sorted(out.items(), key=lambda kv: isinstance(kv[1], dict)))
+    return dict(sorted(out.items(), key=lambda kv: isinstance(kv[1], dict | list)))
 
 
 # -- views: what is compared -------------------------------------------------------------------
@@ -218,10 +348,21 @@ def views(
             continue
         child = _CHILDREN.get(definition, {}).get(key)
         f, v = _given(file_obj, key), _given(live_obj, key)
-        if child == "credentials":
+        if child is not None and kind_of(child) == "credentials":
             _credential_views(v, f, live, lv, dv, ctx)
         elif child is not None:
             if f is ABSENT and key in UNMANAGED_WHEN_LEFT_OUT:
+                continue
+            marker, sub = _each(child)
+            if marker == MAP:
+                # Given a file's parent object, a map it leaves out is empty.
+                lv[key], dv[key] = _map_views(key, v, {} if f is ABSENT else f, sub, ctx)
+                continue
+            if marker == LIST:
+                if f is not ABSENT:  # no default: a list the file leaves out is not compared
+                    items_live, dv[key] = _list_views(v, f, sub, ctx)
+                    if v is not ABSENT:
+                        lv[key] = items_live
                 continue
             if f is ABSENT and key in REMOVED_WHEN_LEFT_OUT:
                 if v is not ABSENT:
@@ -238,9 +379,39 @@ def views(
             dv[key] = _as_set(key, f)
             if v is not ABSENT:
                 lv[key] = _as_set(key, v)
+            elif is_v2(definition) and "default" in prop:
+                lv[key] = prop["default"]  # v2 answers leave out what is at its default
         elif "default" in prop and v is not ABSENT:
             dv[key] = prop["default"]
             lv[key] = _as_set(key, v)
+    return lv, dv
+
+
+def _map_views(key: str, live: Any, file: Any, item: str, ctx: ViewContext) -> tuple[Json, Json]:
+    """A map of named objects: each compared by name; one the file does not name goes,
+    unless the server made it for itself."""
+    live_map, file_map = _obj(live), _obj(file)
+    lv: Json = {}
+    dv: Json = {}
+    for name in sorted(live_map.keys() | file_map.keys()):
+        v, f = live_map.get(name, ABSENT), file_map.get(name, ABSENT)
+        if f is ABSENT:
+            if not server_owned(key, v):
+                lv[name] = views(v, v, item, ctx)[0]
+        elif v is ABSENT:
+            dv[name] = views(ABSENT, f, item, ctx)[1]
+        else:
+            lv[name], dv[name] = views(v, f, item, ctx)
+    return lv, dv
+
+
+def _list_views(live: Any, file: Any, item: str, ctx: ViewContext) -> tuple[list[Any], list[Any]]:
+    """An ordered list of objects, item by item; items one side has beyond the other whole."""
+    live_list = live if isinstance(live, list) else []
+    file_list = file if isinstance(file, list) else []
+    pairs = [views(v, f, item, ctx) for v, f in zip(live_list, file_list, strict=False)]
+    lv = [p[0] for p in pairs] + [views(v, v, item, ctx)[0] for v in live_list[len(pairs) :]]
+    dv = [p[1] for p in pairs] + [views(ABSENT, f, item, ctx)[1] for f in file_list[len(pairs) :]]
     return lv, dv
 
 
@@ -276,40 +447,50 @@ def credentials_write_only(desired_settings: Any, live_settings: Any) -> bool:
     )
 
 
-def role_views(live: Any, file: Any) -> tuple[Json, Json]:
-    return views(live, file, "roleObject")
+def role_views(live: Any, file: Any, api: str = "v1") -> tuple[Json, Json]:
+    return views(live, file, _named("roleObject", api))
 
 
-def settings_views(live: Any, file: Any, ctx: ViewContext) -> tuple[Json, Json]:
-    return views(live, file, "settings", ctx)
+def settings_views(live: Any, file: Any, ctx: ViewContext, api: str = "v1") -> tuple[Json, Json]:
+    return views(live, file, _named("settings", api), ctx)
 
 
 # -- what a write sends ------------------------------------------------------------------------
 
 
 def get_path(obj: Any, path: FieldPath) -> Any:
-    """The value at path in nested mappings, or ABSENT."""
+    """The value at path in nested mappings (and lists, by index), or ABSENT."""
     node: Any = obj
     for part in path:
-        if not isinstance(node, dict) or part not in node:
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            continue
+        if not (isinstance(node, dict) and isinstance(part, str) and part in node):
             return ABSENT
         node = node[part]
     return node
 
 
-def _set_path(obj: Json, path: FieldPath, value: Any) -> None:
+def _set_path(obj: Any, path: FieldPath, value: Any) -> None:
     node = obj
-    for part in path[:-1]:
-        if not isinstance(node.get(part), dict):
-            node[part] = {}
+    for i, part in enumerate(path[:-1]):
+        if isinstance(part, int):
+            node = node[part]  # a change into a list item: the item is there (equal lengths)
+            continue
+        if not isinstance(node.get(part), dict | list):
+            node[part] = [] if isinstance(path[i + 1], int) else {}
         node = node[part]
-    if isinstance(value, dict) and isinstance(node.get(path[-1]), dict):
+    last = path[-1]
+    current = node[last] if isinstance(last, int) else node.get(last)
+    if isinstance(value, dict) and isinstance(current, dict):
         # Set the object's fields one by one: fields it has and the view omits stay.
-        target = node[path[-1]]
         for key, item in value.items():
-            _set_path(target, (key,), item)
+            _set_path(current, (key,), item)
+    elif isinstance(value, list) and isinstance(current, list) and len(value) == len(current):
+        for index, item in enumerate(value):  # the same, item by item
+            _set_path(current, (index,), item)
     else:
-        node[path[-1]] = copy.deepcopy(value)
+        node[last] = copy.deepcopy(value)
 
 
 def remove_path(obj: Json, path: FieldPath) -> None:
@@ -327,7 +508,7 @@ def patched(live: Any, changes: Iterable[Change], prefix: str = "") -> Json:
     for change in changes:
         if not change.path.startswith(prefix):
             continue
-        path = tuple(change.path[len(prefix) :].split("."))
+        path = split_path(change.path[len(prefix) :])
         if change.new is ABSENT:
             remove_path(out, path)
         else:

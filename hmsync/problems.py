@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,15 +37,37 @@ class Problem:
         return f"{where}{prefix}{what}"
 
 
+_PLAIN_KEY = re.compile(r"^[^.\[\]\"]+$")
+_PART = re.compile(r'\.?([^.\[\]"]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
+
+
 def dotted(path: Path) -> str:
-    """`roles.host.publishParams.allowed[1]`, the way users write paths in messages."""
+    """`roles.host.publishParams.allowed[1]`, the way users write paths in messages; a key
+    holding `.`, `[`, `]` or `"` is quoted (`rtmpDestinations["live.eu"].width`), so that
+    `split_path` reads the path back exactly."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not _PLAIN_KEY.match(part):
+            out += f"[{json.dumps(part)}]"
         else:
             out += f".{part}" if out else part
     return out
+
+
+def split_path(text: str) -> tuple[str | int, ...]:
+    """The parts of a path `dotted` wrote."""
+    parts: list[str | int] = []
+    for match in _PART.finditer(text):
+        plain, index, quoted = match.groups()
+        if plain is not None:
+            parts.append(plain)
+        elif index is not None:
+            parts.append(int(index))
+        else:
+            parts.append(json.loads(quoted))
+    return tuple(parts)
 
 
 def shorten(text: str, limit: int = 80) -> str:

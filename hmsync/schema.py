@@ -21,35 +21,38 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator, ValidationError
 from .problems import Path, Problem, dotted, shorten
 
-SCHEMA_RESOURCE = "schemas/template.schema.json"
+SCHEMA_RESOURCES = {"v1": "schemas/template.schema.json", "v2": "schemas/template.v2.schema.json"}
+APIS = tuple(SCHEMA_RESOURCES)
 NAME_CHARS = "a-z A-Z 0-9, space, hyphen, dot, underscore and colon"
 SENSITIVE = "(sensitive value)"
 
 
-def schema_text() -> str:
-    return resources.files("hmsync").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+def schema_text(api: str = "v1") -> str:
+    """The template schema of one API version (v1 or v2)."""
+    resource = SCHEMA_RESOURCES[api]
+    return resources.files("hmsync").joinpath(resource).read_text(encoding="utf-8")
 
 
 @cache
-def schema() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(schema_text())
+def schema(api: str = "v1") -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(schema_text(api))
     return loaded
 
 
 @cache
-def _inlined() -> dict[str, Any]:
+def _inlined(api: str = "v1") -> dict[str, Any]:
     """The schema with its $refs inlined: it is not recursive, and validating against it
     resolves no references, which makes a thousand files about twice as fast to check."""
-    inlined: dict[str, Any] = _inline(schema(), schema()["$defs"])
+    inlined: dict[str, Any] = _inline(schema(api), schema(api)["$defs"])
     return inlined
 
 
 @cache
-def _validator() -> Draft202012Validator:
+def _validator(api: str = "v1") -> Draft202012Validator:
     # Imported here: only files with a problem need jsonschema's messages (see is_valid).
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(_inlined())
+    return Draft202012Validator(_inlined(api))
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
@@ -93,9 +96,10 @@ def check_paths(
     require_env: bool = True,
     variables: Mapping[str, Any] | None = None,
     overlays: str | None = None,
+    api: str = "v1",
 ) -> Checked:
     """Load and check every template file under paths (each with its environment's overlay
-    on top, if any); every problem is gathered."""
+    on top, if any) against the schema of the API version; every problem is gathered."""
     files = find_files(paths)
     problems: list[Problem] = []
 
@@ -112,9 +116,9 @@ def check_paths(
     if overlays:
         documents = _with_overlays(documents, load_all(find_files([overlays])), problems)
     for doc in documents:
-        problems.extend(schema_problems(doc))
-        coerce_integers(doc.data)
-    problems.extend(semantic_problems(documents))
+        problems.extend(schema_problems(doc, api))
+        coerce_integers(doc.data, api=api)
+    problems.extend(semantic_problems(documents, api))
     if strict:
         problems = [
             replace(p, severity="error") if p.severity == "warning" else p for p in problems
@@ -144,22 +148,22 @@ def _with_overlays(
             for d in documents]  # fmt: skip
 
 
-def data_errors(data: Any) -> list[str]:
+def data_errors(data: Any, api: str = "v1") -> list[str]:
     """What validate would refuse in data (not a file): `path: message`, ranges aside."""
-    if is_valid(data):
+    if is_valid(data, api):
         return []
     return [
         f"{dotted(tuple(e.absolute_path)) or '(top)'}: {e.message}"
-        for e in _validator().iter_errors(data)
+        for e in _validator(api).iter_errors(data)
         if not (e.validator in RANGE_KEYWORDS and _fits_type(e))
     ]
 
 
-def schema_problems(doc: Document) -> Iterator[Problem]:
-    if is_valid(doc.data):  # the usual case, ~10x cheaper than collecting errors
+def schema_problems(doc: Document, api: str = "v1") -> Iterator[Problem]:
+    if is_valid(doc.data, api):  # the usual case, ~10x cheaper than collecting errors
         return
-    for error in _validator().iter_errors(doc.data):
-        yield from _translate(doc, error)
+    for error in _validator(api).iter_errors(doc.data):
+        yield from _translate(doc, error, api)
 
 
 # The keywords the fast check understands; a test keeps the schema within them.
@@ -174,6 +178,9 @@ FAST_KEYWORDS = frozenset(
         "items",
         "uniqueItems",
         "minLength",
+        "maxLength",
+        "maxItems",
+        "multipleOf",
         "pattern",
         "minimum",
         "maximum",
@@ -190,6 +197,7 @@ _TYPES: dict[str, Any] = {
     "array": lambda v: isinstance(v, list),
     "string": lambda v: isinstance(v, str),
     "boolean": lambda v: isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
     "integer": lambda v: (
         (isinstance(v, int) and not isinstance(v, bool))
         or (isinstance(v, float) and v.is_integer())
@@ -197,9 +205,9 @@ _TYPES: dict[str, Any] = {
 }
 
 
-def is_valid(instance: Any) -> bool:
+def is_valid(instance: Any, api: str = "v1") -> bool:
     """Whether jsonschema would find no error: the same verdict, without building errors."""
-    return _fits(_inlined(), instance)
+    return _fits(_inlined(api), instance)
 
 
 def _fits(rule: dict[str, Any], value: Any) -> bool:
@@ -225,19 +233,20 @@ def _fits(rule: dict[str, Any], value: Any) -> bool:
         items = rule.get("items")
         if items is not None and not all(_fits(items, v) for v in value):
             return False
+        if len(value) > rule.get("maxItems", len(value)):
+            return False
         if rule.get("uniqueItems") and len({_identity(v) for v in value}) != len(value):
             return False
     elif isinstance(value, str):
-        if len(value) < rule.get("minLength", 0):
+        if not rule.get("minLength", 0) <= len(value) <= rule.get("maxLength", len(value)):
             return False
         if "pattern" in rule and not re.search(rule["pattern"], value):
             return False
-    elif (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and not rule.get("minimum", value) <= value <= rule.get("maximum", value)
-    ):
-        return False
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if not rule.get("minimum", value) <= value <= rule.get("maximum", value):
+            return False
+        if "multipleOf" in rule and value % rule["multipleOf"]:
+            return False
     return True
 
 
@@ -248,7 +257,7 @@ def _identity(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=repr)
 
 
-def _translate(doc: Document, error: ValidationError) -> Iterator[Problem]:
+def _translate(doc: Document, error: ValidationError, api: str = "v1") -> Iterator[Problem]:
     path: Path = tuple(error.absolute_path)
     if path in doc.unresolved:
         return  # the placeholder's own problem says it; its type is no news
@@ -256,7 +265,8 @@ def _translate(doc: Document, error: ValidationError) -> Iterator[Problem]:
         properties = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
         known = sorted(properties)
         for key in sorted(set(error.instance) - set(known)):
-            yield Problem(doc.where_key((*path, key)), dotted((*path, key)), _unknown(key, known))
+            message = _other_api(path, key, api) or _unknown(key, known)
+            yield Problem(doc.where_key((*path, key)), dotted((*path, key)), message)
         return
     if error.validator == "propertyNames" or "propertyNames" in error.relative_schema_path:
         # The error's path is the mapping; the offending key is the failing instance.
@@ -326,10 +336,10 @@ def _out_of_range(error: ValidationError) -> str:
     return f"{value} is outside {bounds}; the API may refuse it"
 
 
-def coerce_integers(value: Any, rule: dict[str, Any] | None = None) -> Any:
+def coerce_integers(value: Any, rule: dict[str, Any] | None = None, api: str = "v1") -> Any:
     """Whole-number floats (`300.0`) as integers wherever the schema wants an integer: the
     schema accepts them, and an API may not ("must be an integer"). Edits value in place."""
-    rule = _inlined() if rule is None else rule
+    rule = _inlined(api) if rule is None else rule
     if rule.get("type") == "integer" and isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
@@ -345,6 +355,32 @@ def coerce_integers(value: Any, rule: dict[str, Any] | None = None) -> Any:
 
 def is_secret_path(path: Path) -> bool:
     return tuple(path[:4]) == CREDENTIALS_PATH
+
+
+def _rule_at(rule: dict[str, Any], path: Path) -> dict[str, Any] | None:
+    """The inlined schema's rule for the object at path, or None."""
+    for part in path:
+        if isinstance(part, int):
+            rule = rule.get("items", {})
+        elif part in rule.get("properties", {}):
+            rule = rule["properties"][part]
+        elif isinstance(rule.get("additionalProperties"), dict):
+            rule = rule["additionalProperties"]
+        else:
+            return None
+    return rule
+
+
+def _other_api(path: Path, key: str, api: str) -> str:
+    """Whether key, unknown at path to this API's schema, is known to the other's."""
+    other = "v2" if api == "v1" else "v1"
+    rule = _rule_at(_inlined(other), path)
+    if rule is None or key not in rule.get("properties", {}):
+        return ""
+    return (
+        f"{key!r} is {other} only: this project uses the {api} API; set `api: {other}` in "
+        f"hmsync.yaml (or --api {other}) to manage it, or remove it"
+    )
 
 
 def _unknown(key: str, known: list[str]) -> str:

@@ -14,8 +14,10 @@ CREDENTIALS_PATH: Path = ("settings", "recording", "upload", "credentials")
 CREDENTIAL_FIELDS = ("key", "secret")
 
 
-def semantic_problems(documents: list[Document]) -> list[Problem]:
+def semantic_problems(documents: list[Document], api: str = "v1") -> list[Problem]:
     """Checks across files and within a template that JSON Schema cannot express."""
+    from .semantic_v2 import v2_problems  # v2's own rules
+
     problems: list[Problem] = []
     first_name: dict[str, Document] = {}
     first_default: Document | None = None
@@ -48,6 +50,8 @@ def semantic_problems(documents: list[Document]) -> list[Problem]:
                 first_default = doc
         problems.extend(_role_problems(doc))
         problems.extend(_credential_problems(doc))
+        if api == "v2":
+            problems.extend(v2_problems(doc))
     return problems
 
 
