@@ -1,4 +1,6 @@
-"""The one module that speaks HTTP to 100ms: typed calls, retries, pagination, parallel calls."""
+"""The one module that speaks HTTP to 100ms: the request loop (deadlines, retries, answer
+caps), pagination, and the policy v1 API's typed calls. The v2 API is a backend of its own
+(backends/v2.py) on the same loop."""
 
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ import httpx
 from .auth import CREDENTIAL_HELP, ManagementAuth, TokenSource, credentials_from_env
 from .errors import ApiError, InputError
 
-DEFAULT_API_BASE = "https://prod-policy.100ms.live/policy/v1"
 PAGE_LIMIT = 20  # the API's maximum
 MAX_PAGES = 5_000  # 100,000 templates: far beyond any account; past it the list is broken
 MAX_TEMPLATES = MAX_PAGES * PAGE_LIMIT
@@ -77,7 +78,11 @@ def _retry_after(response: httpx.Response, now: float) -> float | None:
 
 
 class Client:
-    """Typed calls for each endpoint of the policy v1 API.
+    """Typed calls for each endpoint of the policy v1 API: the v1 backend.
+
+    Live templates come back in hmsync's one internal form, which is v1's: `_id`, `name`,
+    `roles`, `settings` (credentials `key`/`secret`), and on v2 also `destinations`,
+    `recordings` and `plugins`. The v2 backend maps its answers into this form.
 
     Every call hmsync makes is safe to retry: create template is an upsert by name, modify
     replaces whole objects, a role write is an upsert, and a retried delete that finds the role
@@ -128,6 +133,12 @@ class Client:
 
     # -- endpoints --------------------------------------------------------------------------
 
+    api = "v1"
+    page_limit = PAGE_LIMIT
+
+    def read_parts(self, live: list[Json], names: set[str]) -> None:
+        """Add what the listing leaves out to the named live templates: nothing on v1."""
+
     def list_templates(self, **filters: str) -> list[Json]:
         """Every template, walking the pages at the API's maximum of 20: ceil(N/20) calls.
 
@@ -138,20 +149,29 @@ class Client:
         start: str | None = None
         url = self._url("/templates")
         while True:
-            params = {**filters, "limit": str(PAGE_LIMIT)}
+            params = {**filters, "limit": str(self.page_limit)}
             if start:
                 params["start"] = start
-            data, last = _page(self._call("GET", "/templates", params=params), url)
+            data, last = _page(self._call("GET", "/templates", params=params), url, self.api)
             for template in data:
+                template = self.internal(template)
                 templates.setdefault(template["_id"], template)
-            if len(data) < PAGE_LIMIT or not last:
+            if len(data) < self.page_limit or not last:
                 return list(templates.values())
             if last in cursors or last == start:
                 raise ApiError("GET", url, 200, f"the list returns to page {last!r} again")
-            if len(cursors) >= MAX_PAGES or len(templates) > MAX_TEMPLATES:
+            if len(cursors) >= MAX_PAGES or len(templates) > MAX_PAGES * self.page_limit:
                 raise ApiError("GET", url, 200, f"the list goes on past {MAX_PAGES} pages")
             cursors.add(last)
             start = last
+
+    def internal(self, template: Json) -> Json:
+        """A template as the API answers it, in hmsync's internal form: v1's own."""
+        return template
+
+    def template_url(self, template_id: str) -> str:
+        """Where messages say a template was read from."""
+        return self._url(f"/templates?id={quote(template_id, safe='')}")
 
     def get_template(self, template_id: str) -> Json:
         """One template by id, read through the list's `id` filter (there is no other read)."""
@@ -196,6 +216,22 @@ class Client:
     def get_settings(self, template_id: str) -> Json:
         return self._call("GET", f"/templates/{quote(template_id, safe='')}/settings")
 
+    # v2's parts, which the v1 API has no calls for: a v1 plan never holds such an action.
+
+    def update_destinations(self, template_id: str, body: Json) -> Json:
+        raise self._v2_only("destinations")
+
+    def get_recordings(self, template_id: str) -> list[Any]:
+        raise self._v2_only("recordings")
+
+    def update_recordings(self, template_id: str, body: list[Any]) -> list[Any]:
+        raise self._v2_only("recordings")
+
+    def _v2_only(self, what: str) -> ApiError:
+        return ApiError(
+            "POST", self.base_url, None, f"the v1 API has no {what}", (), "use --api v2"
+        )
+
     # -- the request loop -------------------------------------------------------------------
 
     def _url(self, path: str) -> str:
@@ -228,6 +264,15 @@ class Client:
         )
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Json:
+        answer: Json = self._answer(method, path, dict, **kwargs)
+        return answer
+
+    def _call_list(self, method: str, path: str, **kwargs: Any) -> list[Any]:
+        """A call whose answer is a JSON array (v2's recordings)."""
+        answer: list[Any] = self._answer(method, path, list, **kwargs)
+        return answer
+
+    def _answer(self, method: str, path: str, shape: type, **kwargs: Any) -> Any:
         url = self._url(path)
         if method != "GET" and kwargs.get("params"):
             # `POST /templates?id=` modifies and `POST /templates` creates: say which.
@@ -251,7 +296,7 @@ class Client:
             else:
                 log.debug("%s %s: %d (attempt %d)", method, url, response.status_code, attempt)
                 if response.status_code < 300:
-                    return _json(response, method, url)
+                    return _json(response, method, url, shape)
                 failure = _error(response, method, url, attempt)
                 retried = READ_RETRY_STATUSES if method == "GET" else RETRY_STATUSES
                 if response.status_code not in retried:
@@ -297,21 +342,23 @@ def _network_reason(exc: Exception) -> str:
     return "connection lost"
 
 
-def _json(response: httpx.Response, method: str, url: str) -> Json:
+def _json(response: httpx.Response, method: str, url: str, shape: type = dict) -> Any:
     if response.status_code == 204 or not response.content:
-        return {}
+        return shape()
     try:
         body = response.json()
     except ValueError:
         raise ApiError(method, url, response.status_code, "the answer is not JSON") from None
-    if not isinstance(body, dict):
-        raise ApiError(method, url, response.status_code, "the answer is not a JSON object")
+    if not isinstance(body, shape):
+        what = "a JSON object" if shape is dict else "a JSON array"
+        raise ApiError(method, url, response.status_code, f"the answer is not {what}")
     return body
 
 
-def _page(body: Json, url: str) -> tuple[list[Json], str]:
+def _page(body: Json, url: str, api: str = "v1") -> tuple[list[Json], str]:
     """A page of templates, checked for its documented shape: anything else is an error, never
     an empty account (an empty account read wrongly would turn every file into a create)."""
+    identity = "_id" if api == "v1" else "id"
 
     def wrong(what: str) -> ApiError:
         return ApiError(
@@ -327,21 +374,30 @@ def _page(body: Json, url: str) -> tuple[list[Json], str]:
     if not isinstance(data, list):
         raise wrong("no 'data' list")
     for i, template in enumerate(data):
-        if not isinstance(template, dict):
-            raise wrong(f"data[{i}] is not an object")
-        for key in ("_id", "name"):
-            if not isinstance(template.get(key), str) or not template[key]:
-                raise wrong(f"data[{i}] has no {key!r} string")
-        for key in ("roles", "settings"):
-            if template.get(key) is not None and not isinstance(template[key], dict):
-                raise wrong(f"data[{i}].{key} is not an object")
-        for role_name, role in (template.get("roles") or {}).items():
-            if not isinstance(role, dict):
-                raise wrong(f"data[{i}].roles.{role_name} is not an object")
+        problem = template_problem(template, identity)
+        if problem:
+            raise wrong(f"data[{i}]{problem}")
     last = body.get("last")
     if last is not None and not isinstance(last, str):
         raise wrong("'last' is not a string")
     return data, last or ""
+
+
+def template_problem(template: Any, identity: str = "_id") -> str:
+    """What is wrong with the shape of a template as answered ("" if nothing), for messages
+    that start with where it was: `data[3] has no 'name' string`."""
+    if not isinstance(template, dict):
+        return " is not an object"
+    for key in (identity, "name"):
+        if not isinstance(template.get(key), str) or not template[key]:
+            return f" has no {key!r} string"
+    for key in ("roles", "settings", "destinations", "plugins"):
+        if template.get(key) is not None and not isinstance(template[key], dict):
+            return f".{key} is not an object"
+    for role_name, role in (template.get("roles") or {}).items():
+        if not isinstance(role, dict):
+            return f".roles.{role_name} is not an object"
+    return ""
 
 
 def _error(response: httpx.Response, method: str, url: str, attempt: int) -> ApiError:
@@ -374,9 +430,16 @@ def client_from_env(
     timeout: float = 30.0,
     parallelism: int = 8,
     retries: int = 5,
+    api: str = "v1",
 ) -> Client:
-    base = api_base or environ.get("HMS_API_BASE") or DEFAULT_API_BASE
+    """The backend of that API version (v1 or v2), its base URL and credentials from the
+    environment."""
+    from .backends import DEFAULT_BASES
+    from .backends.v2 import V2Client
+
+    base = api_base or environ.get("HMS_API_BASE") or DEFAULT_BASES[api]
     check_base_url(base)  # before credentials are even read
     tokens = TokenSource(credentials_from_env(environ))
     retry = RetryPolicy(attempts=retries + 1)
-    return Client(base, tokens, timeout=timeout, parallelism=parallelism, retry=retry)
+    kind = V2Client if api == "v2" else Client
+    return kind(base, tokens, timeout=timeout, parallelism=parallelism, retry=retry)

@@ -28,6 +28,7 @@ from .normalize import (
     CREDENTIALS,
     WRITE_ONLY,
     Json,
+    complete,
     complete_role,
     complete_settings,
     credentials_readable,
@@ -45,6 +46,9 @@ _SAME_GOAL: dict[str, frozenset[str]] = {
     "rename_role": frozenset({"create_role", "update_role", "rename_role"}),
     "delete_role": frozenset({"delete_role"}),
     "update_settings": frozenset({"update_settings"}),
+    "update_destinations": frozenset({"update_destinations"}),
+    "update_recordings": frozenset({"update_recordings"}),
+    "update_plugins": frozenset({"update_plugins"}),
     "set_default": frozenset({"set_default"}),
 }
 
@@ -55,10 +59,15 @@ def apply_order(actions: tuple[Action, ...]) -> list[Action]:
     return sorted(actions, key=lambda a: (APPLY_ORDER.index(a.kind), a.role or ""))
 
 
-def create_body(desired: Mapping[str, Any]) -> Json:
+def create_body(desired: Mapping[str, Any], api: str = "v1") -> Json:
     """A new template: what the file says, documented defaults filled, nothing left to the
-    server's own defaults (which the seed shows differ from its documented ones)."""
-    body: Json = {
+    server's own defaults (which the seed shows differ from its documented ones). On v2 also
+    destinations and plugins; recordings are a call of their own (`recordings_body`)."""
+    if api == "v2":
+        body = complete(desired, "v2.template")
+        body.pop("recordings", None)
+        return body
+    body = {
         "name": desired["name"],
         "roles": {n: complete_role(r) for n, r in (desired.get("roles") or {}).items()},
         "settings": complete_settings(desired.get("settings")),
@@ -66,6 +75,16 @@ def create_body(desired: Mapping[str, Any]) -> Json:
     if "default" in desired:
         body["default"] = desired["default"]
     return body
+
+
+def recordings_body(desired: Mapping[str, Any]) -> list[Any] | None:
+    """A new v2 template's recordings, complete, if its file has them."""
+    if "recordings" not in desired:
+        return None
+    recordings: list[Any] = complete({"recordings": desired["recordings"]}, "v2.template").get(
+        "recordings", []
+    )
+    return recordings
 
 
 class _TemplateRun:
@@ -80,6 +99,7 @@ class _TemplateRun:
         live: Json | None,
     ) -> None:
         self.client = client
+        self.api = plan.api
         self.plan = plan
         self.desired = desired
         self.live = live or {}
@@ -112,8 +132,11 @@ class _TemplateRun:
                     f"template {self.desired['name']!r} exists now, though the plan read none; "
                     "a create would overwrite it, so nothing was written; plan again",
                 )
-            created = self.client.create_template(create_body(self.desired))
+            created = self.client.create_template(create_body(self.desired, self.api))
             self.template_id = created.get("_id") if isinstance(created.get("_id"), str) else None
+            recordings = recordings_body(self.desired)
+            if recordings is not None and self.template_id is not None:
+                self.client.update_recordings(self.template_id, recordings)
             return
         tid = str(self.template_id)
         if action.kind == "update_role":
@@ -121,18 +144,28 @@ class _TemplateRun:
             self.client.upsert_role(tid, role, _role_body(roles.get(role), action))
         elif action.kind == "create_role":
             role = str(action.role)
-            body = complete_role((self.desired.get("roles") or {})[role])
+            body = complete_role((self.desired.get("roles") or {})[role], self.api)
             self.client.upsert_role(tid, role, body)
         elif action.kind == "rename_role":
             old, new = str(action.old_name), str(action.role)
             body = {**_role_body(roles.get(old), action), "name": new}
             self.client.upsert_role(tid, old, body)
+        elif action.kind == "update_settings" and self.api == "v2":
+            # v2's Update Settings takes the whole object: live with the plan's changes.
+            settings = patched(self.live.get("settings"), action.changes)
+            self.client.update_settings(tid, self._with_credentials(settings, tid))
         elif action.kind == "update_settings":
             if settings_by_update_call(action.changes, self.live.get("settings")):
                 self.client.update_settings(tid, patched(self.live.get("settings"), action.changes))
             else:
                 self._modify(tid, action)
-        elif action.kind == "set_default":
+        elif action.kind == "update_destinations":
+            body = patched(self.live.get("destinations"), action.changes)
+            self.client.update_destinations(tid, body)
+        elif action.kind == "update_recordings":
+            live = {"recordings": self.live.get("recordings") or []}
+            self.client.update_recordings(tid, patched(live, action.changes)["recordings"])
+        elif action.kind in ("set_default", "update_plugins"):
             self._modify(tid, action)
         elif action.kind == "delete_role":
             self.client.delete_role(tid, str(action.role))
@@ -145,21 +178,26 @@ class _TemplateRun:
         if unexpected:
             raise ApiError(
                 "GET",
-                f"{self.client.base_url}/templates?id={tid}",
+                self.client.template_url(tid),
                 None,
                 "the template changed since it was planned "
                 f"({', '.join(action_title(a) for a in unexpected)} would now be needed); "
                 "a whole-template write would overwrite that, so nothing more was written "
                 "to it; plan again",
             )
-        prefix = "settings." if action.kind == "set_default" else ""
+        prefix = "settings." if action.kind != "update_settings" else ""
         settings = patched(fresh.get("settings"), action.changes, prefix)
         body: Json = {
             "name": fresh["name"],
             "roles": fresh.get("roles") or {},
             "settings": self._with_credentials(settings, tid),
         }
-        if action.kind == "set_default":
+        if self.api == "v2":
+            # Update Template overwrites all fields: every part as read, plugins as planned.
+            for key in ("destinations", "plugins"):
+                if key in fresh or key in self.desired:
+                    body[key] = patched(fresh.get(key), action.changes, key + ".")
+        elif action.kind == "set_default":
             body["default"] = self.desired["default"]
         elif "default" in fresh:
             body["default"] = fresh["default"]
@@ -177,7 +215,7 @@ class _TemplateRun:
         elif "credentials" in upload and not credentials_readable(upload["credentials"]):
             raise ApiError(
                 "GET",
-                f"{self.client.base_url}/templates?id={tid}",
+                self.client.template_url(tid),
                 None,
                 "the settings must be written whole, but the API does not return the "
                 "recording credentials in clear and the file gives none; add "
@@ -188,7 +226,13 @@ class _TemplateRun:
     def _still_to_do(self, fresh: Json) -> list[Action]:
         plan = self.plan
         return diff_template(
-            self.desired, fresh, plan.secret_salt, plan.write_credentials, plan.hidden, plan.ignored
+            self.desired,
+            fresh,
+            plan.secret_salt,
+            plan.write_credentials,
+            plan.hidden,
+            plan.ignored,
+            plan.api,
         )
 
     def _landed(self, action: Action) -> bool:
@@ -196,7 +240,10 @@ class _TemplateRun:
         try:
             if action.kind == "create_template":
                 found = self.client.find_template(str(self.desired["name"]))
-                if found is None or self._still_to_do(found):
+                if found is None:
+                    return False
+                found = self.client.get_template(found["_id"])  # whole: v2's recordings too
+                if self._still_to_do(found):
                     return False
                 self.template_id = found["_id"]
                 return True

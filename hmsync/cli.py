@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from . import __version__
+from .backends import APIS
 from .commands import apply as apply_cmd
 from .commands import drift as drift_cmd
 from .commands import emulator as emulator_cmd
@@ -163,6 +164,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the schema of hmsync.yaml instead of a template's",
     )
+    p.add_argument(
+        "--api",
+        choices=APIS,
+        default=argparse.SUPPRESS,
+        help="the template schema of this API version (default: hmsync.yaml's, else v1)",
+    )
     p.set_defaults(handler=_print_schema)
     p = sub.add_parser(
         "completion",
@@ -185,8 +192,10 @@ def _print_completion(args: argparse.Namespace, environ: Mapping[str, str]) -> i
 
 def _print_schema(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from . import config, schema
+    from .commands.common import context
 
-    sys.stdout.write(config.schema_text() if args.project else schema.schema_text())
+    text = config.schema_text() if args.project else schema.schema_text(context(args).api)
+    sys.stdout.write(text)
     return Exit.OK
 
 

@@ -36,6 +36,7 @@ class Environment:
     vars: Mapping[str, Any] = field(default_factory=dict)
     overlays: str | None = None
     ignore: tuple[str, ...] = ()
+    api: str | None = None  # v1 or v2; None: the project's
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Project:
     templates: tuple[str, ...]  # relative to the working directory, as messages show them
     ignore: tuple[str, ...]
     environments: Mapping[str, Environment]
+    api: str | None = None  # v1 or v2; None: v1
 
 
 def schema_text() -> str:
@@ -96,6 +98,7 @@ def load(path: Path) -> Project:
             dict(env.get("vars") or {}),
             _relative(base, env["overlays"]) if "overlays" in env else None,
             tuple(data.get("ignore", ())) + tuple(env.get("ignore", ())),
+            env.get("api", data.get("api")),
         )
         for name, env in (data.get("environments") or {}).items()
     }
@@ -104,6 +107,7 @@ def load(path: Path) -> Project:
         tuple(_relative(base, p) for p in paths),
         tuple(data.get("ignore", ())),
         environments,
+        data.get("api"),
     )
 
 

@@ -8,11 +8,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from .model import ABSENT, Action, Change, Plan, TemplatePlan
+from .model import ABSENT, Action, ActionKind, Change, Plan, TemplatePlan
 from .normalize import (
     CREDENTIALS,
     HINTS,
+    LIST,
     SENSITIVE,
+    SET_FIELDS,
     WRITE_ONLY,
     FieldPath,
     Json,
@@ -22,20 +24,29 @@ from .normalize import (
     credentials_write_only,
     fingerprint,
     get_path,
+    list_views,
     remove_path,
     role_views,
     secret_hasher,
     settings_views,
+    views,
 )
 from .problems import dotted
 
 REGION_ONLY = frozenset({"region"})
+# (action, the template's key, its definition): v2's parts written by calls of their own.
+V2_PARTS: tuple[tuple[ActionKind, str, str], ...] = (
+    ("update_destinations", "destinations", "v2.destinations"),
+    ("update_recordings", "recordings", LIST + "v2.recordingConfig"),
+    ("update_plugins", "plugins", "v2.plugins"),
+)
 
 
 def changes_between(
     old: Json, new: Json, hidden: frozenset[str] = frozenset()
 ) -> tuple[Change, ...]:
-    """Field-level changes from old to new, both views. Lists change as a whole.
+    """Field-level changes from old to new, both views. A set-like list (and a list whose
+    length changes) changes as a whole; an ordered one of the same length item by item.
 
     A plain walk: the views make it exact, and on the thousands of roles of a large
     account it is ~20x faster than a general-purpose differ (see benchmarks/diff_cpu.py).
@@ -47,22 +58,27 @@ def changes_between(
     return tuple(changes)
 
 
-def _walk(
-    old: Any, new: Any, path: tuple[str, ...], out: list[Change], hidden: frozenset[str]
-) -> None:
+def _walk(old: Any, new: Any, path: FieldPath, out: list[Change], hidden: frozenset[str]) -> None:
     # Objects on both sides: the fields that differ. An object only one side has: one change.
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(old.keys() | new.keys()):
             a, b = old.get(key, ABSENT), new.get(key, ABSENT)
             if a != b:
                 _walk(a, b, (*path, key), out, hidden)
+    elif (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and len(old) == len(new)
+        and not (path and path[-1] in SET_FIELDS)
+    ):
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
+            if a != b:
+                _walk(a, b, (*path, index), out, hidden)
     else:
         out.append(_change(path, old, new, hidden))
 
 
-def _change(
-    path: tuple[str, ...], old: Any, new: Any, hidden: frozenset[str] = frozenset()
-) -> Change:
+def _change(path: FieldPath, old: Any, new: Any, hidden: frozenset[str] = frozenset()) -> Change:
     # Secrets reach a view only as keyed hashes, or as values from ${HMSYNC_*} variables
     # (hidden); a change shows none of them, not even hashed.
     old, old_hidden = conceal(old, hidden)
@@ -109,9 +125,13 @@ def settings_by_update_call(changes: tuple[Change, ...], live_settings: Any) -> 
 
 
 def _role_changes(
-    live_role: Any, file_role: Any, hidden: frozenset[str], ignored: list[FieldPath]
+    live_role: Any,
+    file_role: Any,
+    hidden: frozenset[str],
+    ignored: list[FieldPath],
+    api: str = "v1",
 ) -> tuple[Change, ...]:
-    live_view, desired_view = role_views(live_role, file_role)
+    live_view, desired_view = role_views(live_role, file_role, api)
     return changes_between(*_without(live_view, desired_view, ignored), hidden)
 
 
@@ -144,11 +164,13 @@ def diff_template(
     write_credentials: bool = False,
     hidden: frozenset[str] = frozenset(),
     ignore: tuple[str, ...] = (),
+    api: str = "v1",
 ) -> list[Action]:
     """The actions that make one live template (None: absent) match its file.
 
     hidden: values from ${HMSYNC_*} variables, shown nowhere wherever they land.
-    ignore: hmsync.yaml's fields left to the dashboard."""
+    ignore: hmsync.yaml's fields left to the dashboard.
+    api: the API version, whose schema says what is compared."""
     name = str(desired["name"])
     secret = secret_hasher(salt)
     if live is None:
@@ -164,14 +186,14 @@ def diff_template(
         if role_name in live_roles:
             claimed.add(role_name)
             changes = _role_changes(
-                live_roles[role_name], role, hidden, ignored_paths(ignore, role_name)
+                live_roles[role_name], role, hidden, ignored_paths(ignore, role_name), api
             )
             if changes:
                 actions.append(Action("update_role", name, role_name, changes=changes))
         elif old_name in live_roles and old_name not in want_roles:
             claimed.add(old_name)
             changes = _role_changes(
-                live_roles[old_name], role, hidden, ignored_paths(ignore, role_name)
+                live_roles[old_name], role, hidden, ignored_paths(ignore, role_name), api
             )
             actions.append(Action("rename_role", name, role_name, old_name, changes))
         else:
@@ -185,15 +207,21 @@ def diff_template(
             actions.append(Action("delete_role", name, role_name))
     ctx = ViewContext(secret, write_credentials)
     settings_live, settings_desired = settings_views(
-        live.get("settings"), desired.get("settings"), ctx
+        live.get("settings"), desired.get("settings"), ctx, api
     )
     settings_changes = changes_between(
         *_without(settings_live, settings_desired, ignored_paths(ignore, None)), hidden
     )
     whole_writes = 0
     if settings_changes:
-        whole_writes += not settings_by_update_call(settings_changes, live.get("settings"))
+        # v2's Update Settings takes the whole object; v1's only region (see the function).
+        whole = api == "v2" or not settings_by_update_call(settings_changes, live.get("settings"))
+        whole_writes += whole
         actions.append(Action("update_settings", name, changes=settings_changes))
+    if api == "v2":
+        parts = _v2_parts(desired, live, hidden)
+        whole_writes += any(a.kind == "update_plugins" for a in parts)
+        actions += parts
     if "default" in desired and bool(live.get("default")) != desired["default"]:
         whole_writes += 1
         change = Change("default", bool(live.get("default")), desired["default"])
@@ -203,12 +231,34 @@ def diff_template(
     return sorted(actions, key=Action.sort_key)
 
 
+def _v2_parts(desired: Mapping[str, Any], live: Json, hidden: frozenset[str]) -> list[Action]:
+    """v2's destinations, recordings and plugins: each compared only when the file has it,
+    each written whole by one call (plugins by Update Template)."""
+    name = str(desired["name"])
+    actions = []
+    for kind, key, definition in V2_PARTS:
+        if key not in desired:
+            continue
+        if definition.startswith(LIST):
+            lv, dv = list_views(live.get(key), desired[key], definition[len(LIST) :], ViewContext())
+            # Wrapped, so that a change names its item: recordings[0].maxDuration.
+            changes = changes_between({key: lv}, {key: dv}, hidden)
+        else:
+            changes = changes_between(*views(live.get(key), desired[key], definition), hidden)
+            if kind == "update_plugins":  # Update Template: paths within the whole template
+                changes = tuple(replace(c, path=f"{key}.{c.path}") for c in changes)
+        if changes:
+            actions.append(Action(kind, name, changes=changes))
+    return actions
+
+
 def _with_credentials_written(action: Action) -> Action:
-    """A write through Modify Template replaces the settings whole, so it must send the
-    credentials, which reads do not tell: from the file. The plan shows that it does."""
+    """A write through Modify Template (v2: Update Settings, Update Template) replaces the
+    settings whole, so it must send the credentials, which reads do not tell: from the file.
+    The plan shows that it does."""
     if action.kind == "update_settings":
         path = dotted(CREDENTIALS)
-    elif action.kind == "set_default":
+    elif action.kind in ("set_default", "update_plugins"):
         path = dotted(("settings", *CREDENTIALS))
     else:
         return action
@@ -241,6 +291,7 @@ def make_plan(
     hidden: frozenset[str] = frozenset(),
     ignore: tuple[str, ...] = (),
     environment: str | None = None,
+    api: str = "v1",
 ) -> Plan:
     """desired: (file, template data) pairs, already validated; live: every live template.
 
@@ -260,7 +311,7 @@ def make_plan(
                 name,
                 file,
                 current.get("_id") if current else None,
-                tuple(diff_template(data, current, salt, write_credentials, hidden, ignore)),
+                tuple(diff_template(data, current, salt, write_credentials, hidden, ignore, api)),
                 secret_hashes(data, salt),
                 current is not None
                 and not write_credentials
@@ -286,6 +337,7 @@ def make_plan(
         hidden=hidden,
         environment=environment,
         ignored=tuple(ignore),
+        api=api,
     )
 
 

@@ -40,7 +40,9 @@ def _from_action(action: Action) -> list[Difference]:
     out = []
     if action.kind == "rename_role":
         out.append(Difference(t, role, "name", action.old_name, role))
-    prefix = "settings." if action.kind == "update_settings" else ""
+    prefix = {"update_settings": "settings.", "update_destinations": "destinations."}.get(
+        action.kind, ""
+    )
     for change in action.changes:
         out.append(
             Difference(

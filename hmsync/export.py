@@ -49,41 +49,49 @@ def escaped(value: Any) -> Any:
     return value
 
 
-def role_file(live: Any) -> Json:
+def role_file(live: Any, api: str = "v1") -> Json:
     """A live role as the file would say it: what differs from the documented defaults."""
-    return file_form(live, "roleObject")
+    return file_form(live, "roleObject" if api == "v1" else "v2.roleObject")
 
 
-def settings_file(stem: str, live: Any) -> tuple[Json, list[str]]:
+def settings_file(stem: str, live: Any, api: str = "v1") -> tuple[Json, list[str]]:
     """Live settings as the file would say them, and the environment variables they need."""
-    out = escaped(file_form(live, "settings"))
+    out = escaped(file_form(live, "settings" if api == "v1" else "v2.settings"))
     variables: list[str] = []
     upload = get_path(out, ("recording", "upload"))
     if isinstance(upload, dict) and "credentials" in upload:
         # The secret values are never written: placeholders, filled from the environment.
-        names = {k: f"{stem}_S3_{k.upper()}" for k in ("key", "secret")}
+        kind = "S3" if api == "v1" else "STORAGE"  # v2's storage may be gs, oss or azure
+        names = {k: f"{stem}_{kind}_{k.upper()}" for k in ("key", "secret")}
         upload["credentials"] = {k: "${" + v + "}" for k, v in names.items()}
         variables += names.values()
     return out, variables
 
 
 def template_file(
-    live: Json, taken: set[str] | None = None, ignore: tuple[str, ...] = ()
+    live: Json, taken: set[str] | None = None, ignore: tuple[str, ...] = (), api: str = "v1"
 ) -> tuple[Json, list[str]]:
-    """A live template as file data (name, default, settings, roles) and the variables it needs.
+    """A live template as file data (name, default, settings, roles; v2's destinations,
+    recordings and plugins) and the variables it needs.
 
     taken: the variable stems other templates of this export use; ignore: hmsync.yaml's fields
     left to the dashboard, which a file does not hold."""
     name = str(live.get("name"))
     data: Json = {"name": name}
-    if live.get("default") is True:
+    if live.get("default") is True and api == "v1":
         data["default"] = True
     settings, variables = settings_file(
-        env_stem(name, set() if taken is None else taken), live.get("settings")
+        env_stem(name, set() if taken is None else taken), live.get("settings"), api
     )
     if settings:
         data["settings"] = settings
-    data["roles"] = {r: escaped(role_file(role)) for r, role in (live.get("roles") or {}).items()}
+    roles = live.get("roles") or {}
+    data["roles"] = {r: escaped(role_file(role, api)) for r, role in roles.items()}
+    if api == "v2":
+        parts = file_form(live, "v2.template")
+        for key in ("destinations", "recordings", "plugins"):
+            if key in parts:
+                data[key] = escaped(parts[key])
     for role_name, role in data["roles"].items():
         for path in ignored_paths(ignore, role_name):
             remove_path(role, path)

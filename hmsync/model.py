@@ -8,13 +8,18 @@ from typing import Any, Literal, get_args
 from .errors import ApiError
 
 # Listed in the order apply carries a template's actions out in: roles first (so subscribed
-# roles exist), renames, settings, the default flag, and deletes last.
+# roles exist), renames, settings, v2's destinations, recordings and plugins, the default
+# flag, and deletes last.
 ActionKind = Literal[
     "create_template",
     "create_role",
     "update_role",
     "rename_role",
     "update_settings",
+    # v2: after the roles they name exist, before any is deleted
+    "update_destinations",
+    "update_recordings",
+    "update_plugins",
     "set_default",
     "delete_role",
 ]
@@ -79,6 +84,7 @@ class Plan:
     allow_out_of_range: bool = False  # made with --allow-out-of-range
     environment: str | None = None  # hmsync.yaml's environment it was made for
     ignored: tuple[str, ...] = ()  # fields left to the dashboard (hmsync.yaml ignore)
+    api: str = "v1"  # the API version (backend) it was made for
     # Values from ${HMSYNC_*} variables, concealed in every change; in memory only.
     hidden: frozenset[str] = field(default=frozenset(), repr=False)
 

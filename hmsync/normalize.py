@@ -360,7 +360,7 @@ def views(
                 continue
             if marker == LIST:
                 if f is not ABSENT:  # no default: a list the file leaves out is not compared
-                    items_live, dv[key] = _list_views(v, f, sub, ctx)
+                    items_live, dv[key] = list_views(v, f, sub, ctx)
                     if v is not ABSENT:
                         lv[key] = items_live
                 continue
@@ -405,7 +405,9 @@ def _map_views(key: str, live: Any, file: Any, item: str, ctx: ViewContext) -> t
     return lv, dv
 
 
-def _list_views(live: Any, file: Any, item: str, ctx: ViewContext) -> tuple[list[Any], list[Any]]:
+def list_views(
+    live: Any, file: Any, item: str, ctx: ViewContext | None = None
+) -> tuple[list[Any], list[Any]]:
     """An ordered list of objects, item by item; items one side has beyond the other whole."""
     live_list = live if isinstance(live, list) else []
     file_list = file if isinstance(file, list) else []

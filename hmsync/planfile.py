@@ -33,8 +33,14 @@ def action_to_dict(action: Action) -> dict[str, Any]:
     return out
 
 
+V2_KINDS = ("update_destinations", "update_recordings", "update_plugins")
+V1_KINDS = ("set_default",)
+
+
 def summary(plan: Plan) -> dict[str, int]:
-    counts: dict[str, int] = dict.fromkeys(APPLY_ORDER, 0)
+    """Actions per kind: every kind of the plan's API, none of the other's."""
+    other = V1_KINDS if plan.api == "v2" else V2_KINDS
+    counts: dict[str, int] = dict.fromkeys((k for k in APPLY_ORDER if k not in other), 0)
     for action in plan.actions:
         counts[action.kind] += 1
     return counts
@@ -42,9 +48,11 @@ def summary(plan: Plan) -> dict[str, int]:
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The versioned JSON form (format_version 1). Keys in a fixed order; no secret in clear."""
+    # `api` only for v2: a v1 plan file is as it was before v2 (a reader takes v1 then).
     return {
         "format_version": FORMAT_VERSION,
         "hmsync_version": __version__,
+        **({"api": plan.api} if plan.api != "v1" else {}),
         "api_base": plan.api_base,
         "environment": plan.environment,
         "files": list(plan.files),
@@ -107,6 +115,9 @@ def read(path: str) -> dict[str, Any]:
     if data.get("environment") is not None and not isinstance(data["environment"], str):
         raise _tampered(path, "environment")
     data.setdefault("environment", None)
+    data.setdefault("api", "v1")  # plans saved before v2 were v1's
+    if data["api"] not in ("v1", "v2"):
+        raise _tampered(path, "api")
     if not all(isinstance(f, str) for f in data["files"]):
         raise _tampered(path, "files")
     if not all(isinstance(v, str) for v in data["live_fingerprints"].values()):

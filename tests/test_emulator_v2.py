@@ -368,11 +368,15 @@ def test_listing_pages_and_limits(v2: httpx.Client, emu: Emulator) -> None:
 def test_readings_of_the_v2_answers(v2: httpx.Client, emu: Emulator) -> None:
     [example] = EXAMPLES["create-template-via-api"]
     created = ok(v2.post("/templates", json=example["request"]))["id"]
-    emu.set_readings(secret_name="secret", legacy_ids="omitted", drop_false="everywhere")
+    emu.set_readings(
+        secret_name="secret", legacy_ids="omitted", drop_false="recordings-and-destinations"
+    )
     answer = ok(v2.get(f"/templates/{created}"))
     assert {"_id", "customer"} & set(answer) == set()
     assert set(answer["settings"]["recording"]["upload"]["credentials"]) == {"key", "secret"}
-    assert "sendRoomState" not in answer["roles"]["host"]["permissions"]
+    hls = answer["destinations"]["hlsDestinations"]["<destination name>"]
+    assert "enableZipUpload" not in hls["recording"]
+    assert answer["roles"]["host"]["permissions"]["sendRoomState"] is False  # roles keep false
     emu.set_readings(secret_name="secretKey", credentials="masked", drop_false="nowhere")
     settings = ok(v2.get(f"/templates/{created}/settings"))
     assert settings["recording"]["upload"]["credentials"] == {"key": "****", "secretKey": "****"}

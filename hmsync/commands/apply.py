@@ -27,6 +27,7 @@ from .common import (
     number,
     open_client,
     plan_live,
+    read_live,
     refuse_out_of_range,
     select,
     use_color,
@@ -134,6 +135,11 @@ def _check_saved(
             f"{path} was made for environment {saved['environment'] or '(none)'}, not "
             f"{ctx.name or '(none)'}; apply it with --env {saved['environment']}, or {again}"
         )
+    if saved["api"] != ctx.api:
+        raise RefusedError(
+            f"{path} was made for the {saved['api']} API, not {ctx.api}; apply it with "
+            f"--api {saved['api']}, or {again}"
+        )
     if saved["api_base"] != client.base_url:
         raise RefusedError(
             f"{path} was made against {saved['api_base']}, not {client.base_url}; {again}"
@@ -143,7 +149,7 @@ def _check_saved(
         raise RefusedError(f"the template files changed since {path} was made; {again}")
     names = [t["name"] for t in saved["templates"]]
     documents = [d for d in checked.documents if d.data["name"] in names]
-    live = client.list_templates()
+    live = read_live(client, documents)
     plan = plan_live(
         documents,
         live,
@@ -227,7 +233,12 @@ def _backup(folder: Path, plan: Plan, live: Mapping[str, Json]) -> None:
         for t in plan.changed
     }
     written, variables = write_templates(
-        folder, touched, False, hints, "name a new folder for --backup; nothing was changed"
+        folder,
+        touched,
+        False,
+        hints,
+        "name a new folder for --backup; nothing was changed",
+        api=plan.api,
     )
     print(
         f"Backed up {len(written)} template(s) to {folder}/ before writing; restore with: "
@@ -249,7 +260,7 @@ def _check_convergence(
     if not finished:
         return
     try:
-        live = client.list_templates()
+        live = read_live(client, [d for d in documents if d.data["name"] in finished])
     except ApiError as exc:
         # The writes happened: the report must still say which, and that they are unchecked.
         for outcome in finished.values():
@@ -263,6 +274,7 @@ def _check_convergence(
         # written; the write itself was checked by its answer.
         ignore=plan.ignored,  # fields left to the dashboard were never meant to match
         hidden=plan.hidden,  # what does not converge is shown: concealed as the plan was
+        api=plan.api,
     )
     for template in again.templates:
         finished[template.name].not_converged = list(template.actions)

@@ -14,16 +14,24 @@ from typing import Any, TextIO
 
 from .. import config
 from ..api import Client, Json, client_from_env
+from ..backends import APIS
 from ..config import Environment, Project
 from ..diff import files_digest, make_plan
 from ..errors import InputError
 from ..loader import Document
 from ..model import Plan
-from ..problems import Problem, dotted
+from ..problems import Problem, dotted, split_path
 from ..render import safe
 from ..schema import Checked, check_paths
 
 DEFAULT_PATHS = ["templates"]
+# Where in a file each kind of action's change paths are (roles: under roles.NAME).
+FILE_PREFIX: dict[str, tuple[str, ...]] = {
+    "update_settings": ("settings",),
+    "update_destinations": ("destinations",),
+    "update_recordings": (),  # its paths start with recordings[i]
+    "update_plugins": (),  # its paths start with plugins. (and settings. for credentials)
+}
 
 
 def add_only(p: argparse.ArgumentParser) -> None:
@@ -97,10 +105,20 @@ def add_api_arguments(p: argparse.ArgumentParser, top: bool = False) -> None:
 
 @dataclass(frozen=True)
 class Context:
-    """The project file (if any) and the environment this command works on."""
+    """The project file (if any), the environment this command works on, and --api."""
 
     project: Project | None = None
     env: Environment | None = None
+    given_api: str | None = None
+
+    @property
+    def api(self) -> str:
+        """--api, then the environment's api, then the project's, then v1."""
+        if self.given_api:
+            return self.given_api
+        if self.env and self.env.api:
+            return self.env.api
+        return (self.project.api if self.project else None) or "v1"
 
     @property
     def name(self) -> str | None:
@@ -127,17 +145,25 @@ class Context:
 
 
 def add_project_arguments(p: argparse.ArgumentParser, top: bool = False) -> None:
-    """--env and --config, before the command (top) or after it."""
+    """--env, --config and --api, before the command (top) or after it."""
     default = global_default(None, top)
     p.add_argument("--env", metavar="NAME", default=default, help="the environment (hmsync.yaml)")
     p.add_argument(
         "--config", metavar="FILE", default=default, help="the project file (default hmsync.yaml)"
     )
+    p.add_argument(
+        "--api",
+        choices=APIS,
+        default=default,
+        help="the 100ms API version: v1 (the policy API) or v2 (over hmsync.yaml's api; "
+        "default v1)",
+    )
 
 
 def context(args: argparse.Namespace) -> Context:
     project = config.find(getattr(args, "config", None))
-    return Context(project, config.pick(project, getattr(args, "env", None)))
+    env = config.pick(project, getattr(args, "env", None))
+    return Context(project, env, getattr(args, "api", None))
 
 
 def load_valid(
@@ -145,7 +171,9 @@ def load_valid(
 ) -> Checked:
     """The files, validated; errors stop here, warnings go to stderr."""
     ctx = ctx or Context()
-    checked = check_paths(ctx.paths(paths), environ, variables=ctx.variables, overlays=ctx.overlays)
+    checked = check_paths(
+        ctx.paths(paths), environ, variables=ctx.variables, overlays=ctx.overlays, api=ctx.api
+    )
     for problem in checked.warnings:
         if problem.code != "range":  # said only where a plan would write the value
             print(problem, file=sys.stderr)
@@ -179,7 +207,7 @@ def open_client(
     only = {**config.credentials(ctx.env, environ)}
     if "HMS_API_BASE" in environ:
         only["HMS_API_BASE"] = environ["HMS_API_BASE"]
-    client = client_from_env(only, base, args.timeout, args.parallelism, args.retries)
+    client = client_from_env(only, base, args.timeout, args.parallelism, args.retries, ctx.api)
     client.notify = _still_working
     return client
 
@@ -210,10 +238,24 @@ def load_and_read(
             except InputError:
                 listing.cancel()
                 raise
-            return client, checked, listing.result(), ctx
+            live = listing.result()
+        client.read_parts(live, managed_parts(checked.documents))
+        return client, checked, live, ctx
     except BaseException:
         client.close()
         raise
+
+
+def managed_parts(documents: list[Document]) -> set[str]:
+    """The templates whose live parts beyond the listing a plan needs (v2's recordings)."""
+    return {str(d.data["name"]) for d in documents if "recordings" in d.data}
+
+
+def read_live(client: Client, documents: list[Document]) -> list[Json]:
+    """Every live template, with what the files manage beyond the listing."""
+    live = client.list_templates()
+    client.read_parts(live, managed_parts(documents))
+    return live
 
 
 def add_write_arguments(p: argparse.ArgumentParser) -> None:
@@ -258,12 +300,9 @@ def _writes(plan: Plan, problem: Problem) -> bool:
                 return True
             if action.kind in ("create_role", "delete_role", "set_default"):
                 prefixes = [dotted(("roles", str(action.role)))] * (action.kind == "create_role")
-            elif action.kind == "update_settings":
-                prefixes = [dotted(("settings", *c.path.split("."))) for c in action.changes]
             else:
-                prefixes = [
-                    dotted(("roles", str(action.role), *c.path.split("."))) for c in action.changes
-                ]
+                base = FILE_PREFIX.get(action.kind, ("roles", str(action.role)))
+                prefixes = [dotted((*base, *split_path(c.path))) for c in action.changes]
             if any(_under(problem.path, prefix) for prefix in prefixes):
                 return True
     return False
@@ -298,6 +337,7 @@ def plan_live(
         hidden=hidden_values(every),
         ignore=(ctx or Context()).ignore,
         environment=(ctx or Context()).name,
+        api=(ctx or Context()).api,
     )
 
 

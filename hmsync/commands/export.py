@@ -13,7 +13,10 @@ from ..normalize import Json
 from ..schema import data_errors
 from .common import add_api_arguments, add_only, context, open_client
 
-SCHEMA_FILE = Path("schemas") / "template.schema.json"
+SCHEMA_FILES = {
+    "v1": Path("schemas") / "template.schema.json",
+    "v2": Path("schemas") / "template.v2.schema.json",
+}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -30,12 +33,13 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     ctx = context(args)
     with open_client(args, environ, ctx) as client:
         live = client.list_templates()
-    if args.only:
-        missing = sorted(set(args.only) - {str(t.get("name")) for t in live})
-        if missing:
-            raise InputError(f"--only {missing[0]}: no live template has that name")
-        live = [t for t in live if t.get("name") in args.only]
-    written, variables = write_templates(out, live, args.force, ignore=ctx.ignore)
+        if args.only:
+            missing = sorted(set(args.only) - {str(t.get("name")) for t in live})
+            if missing:
+                raise InputError(f"--only {missing[0]}: no live template has that name")
+            live = [t for t in live if t.get("name") in args.only]
+        client.read_parts(live, {str(t.get("name")) for t in live})  # v2: the recordings
+    written, variables = write_templates(out, live, args.force, ignore=ctx.ignore, api=ctx.api)
     for path, roles in written:
         print(f"wrote {path} ({roles} role(s))")
     print(f"Exported {len(written)} template(s) to {out}/.")
@@ -44,8 +48,10 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             "Recording credentials are written as placeholders; set these variables (to the "
             f"values you use today) before plan or apply: {', '.join(variables)}"
         )
-    if not SCHEMA_FILE.exists():
-        print(f"For editor completion: mkdir -p schemas && hmsync schema > {SCHEMA_FILE}")
+    schema_file = SCHEMA_FILES[ctx.api]
+    if not schema_file.exists():
+        command = "hmsync schema" + (" --api v2" if ctx.api == "v2" else "")
+        print(f"For editor completion: mkdir -p schemas && {command} > {schema_file}")
     return Exit.OK
 
 
@@ -56,6 +62,7 @@ def write_templates(
     hints: Mapping[str, Mapping[str, str]] | None = None,
     instead: str = "pass --force to overwrite, or --out another folder",
     ignore: tuple[str, ...] = (),
+    api: str = "v1",
 ) -> tuple[list[tuple[Path, int]], list[str]]:
     """Live templates as files in out: [(path, roles)] and the variables they need.
 
@@ -75,13 +82,15 @@ def write_templates(
             + instead
         )
     stems: set[str] = set()
-    made = [(path, *template_file(template, stems, ignore)) for path, template in files]
+    made = [(path, *template_file(template, stems, ignore, api)) for path, template in files]
     for _, data, _ in made:
         for role, renamed_from in (hints or {}).get(data["name"], {}).items():
             if role in data["roles"]:
                 data["roles"][role]["renamedFrom"] = renamed_from
     # A file that validate refuses would fail the first pull request: write none of them.
-    refused = [f"{data['name']}: {problem}" for _, data, _ in made for problem in data_errors(data)]
+    refused = [
+        f"{data['name']}: {problem}" for _, data, _ in made for problem in data_errors(data, api)
+    ]
     if refused:
         raise InputError(
             f"{len(refused)} live value(s) cannot be written as a valid template file, so "
@@ -90,7 +99,7 @@ def write_templates(
             tuple(refused),
         )
     out.mkdir(parents=True, exist_ok=True)
-    schema_path = os.path.relpath(SCHEMA_FILE, out)
+    schema_path = os.path.relpath(SCHEMA_FILES[api], out)
     variables: list[str] = []
     for path, data, needed in made:
         variables += needed

@@ -47,7 +47,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         project = find(getattr(args, "config", None))
         if project is None or not project.environments:
             raise InputError("--all-envs needs environments in hmsync.yaml (or --config FILE)")
-        contexts = [Context(project, env) for env in project.environments.values()]
+        given = getattr(args, "api", None)
+        contexts = [Context(project, env, given) for env in project.environments.values()]
     else:
         contexts = [context(args)]
     problems: set[Problem] = set()
@@ -60,6 +61,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             require_env=args.require_env,
             variables=ctx.variables,
             overlays=ctx.overlays,
+            api=ctx.api,
         )
         problems |= set(checked.problems)
         files = max(files, checked.files)

@@ -29,8 +29,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     # does, or gone, as the deprecation notice promises.
     "legacy_ids": ("shown", "omitted"),
     # v2: which answers drop `false` booleans: recordings only (as the Configure Recordings
-    # example does), every answer, or none.
-    "drop_false": ("recordings", "everywhere", "nowhere"),
+    # example does), destinations too, or none. (Roles and settings keep them in every
+    # example, and a dropped `false` of a true-by-default permission could not be told apart.)
+    "drop_false": ("recordings", "recordings-and-destinations", "nowhere"),
     # v2: whether the server marks each HLS destination it stores with
     # `role: __internal_recorder`, as the Retrieve Template example shows one.
     "hls_role": ("none", "internal-recorder"),

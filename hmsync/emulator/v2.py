@@ -103,9 +103,12 @@ class V2:
 
     # -- how answers show the store ----------------------------------------------------------
 
-    def _shown(self, value: Any, recordings: bool = False) -> Any:
+    def _shown(self, value: Any, part: str = "") -> Any:
+        """value as an answer shows it: without `false` booleans where the reading says."""
         drop = self.readings.drop_false
-        if drop == "everywhere" or (drop == "recordings" and recordings):
+        if (part == "recordings" and drop != "nowhere") or (
+            part == "destinations" and drop == "recordings-and-destinations"
+        ):
             return without_false(value)
         return value
 
@@ -133,7 +136,9 @@ class V2:
             "customerId": template["customer"],
             "roles": copy_json(template.get("roles", {})),
             "settings": self._settings(template.get("settings", {}), "template"),
-            "destinations": copy_json(template.get("destinations", {})),
+            "destinations": self._shown(
+                copy_json(template.get("destinations", {})), "destinations"
+            ),
         }
         if "plugins" in template:
             answer["plugins"] = copy_json(template["plugins"])
@@ -142,8 +147,7 @@ class V2:
         if self.readings.legacy_ids == "shown":
             answer["_id"] = template["_id"]
             answer["customer"] = template["customer"]
-        shown: dict[str, Any] = self._shown(answer)
-        return shown
+        return answer
 
     def _destinations(self, destinations: dict[str, Any]) -> dict[str, Any]:
         """Destinations from a body as the store keeps them."""
@@ -242,21 +246,18 @@ class V2:
     # -- roles, settings, destinations, recordings ------------------------------------------
 
     def get_role(self, template_id: str, role_name: str) -> dict[str, Any]:
-        role: dict[str, Any] = self._shown(self.store.get_role(template_id, role_name))
-        return role
+        return self.store.get_role(template_id, role_name)
 
     def upsert_role(self, template_id: str, role_name: str, body: Any) -> dict[str, Any]:
         role = self.store.upsert_role(
             template_id, role_name, body, rules_v2.check_role, rules_v2.fill_role
         )
-        shown: dict[str, Any] = self._shown(role)
-        return shown
+        return role
 
     def get_settings(self, template_id: str) -> dict[str, Any]:
         with self.store.lock:
             settings = self.store.get(template_id).get("settings", {})
-            shown: dict[str, Any] = self._shown(self._settings(settings, "settings"))
-            return shown
+            return self._settings(settings, "settings")
 
     def update_settings(self, template_id: str, body: Any) -> dict[str, Any]:
         store = self.store
@@ -268,13 +269,12 @@ class V2:
                 given = merged(template.get("settings", {}), given)
             template["settings"] = given
             store.saved(template)
-            shown: dict[str, Any] = self._shown(self._settings(given, "settings"))
-            return shown
+            return self._settings(given, "settings")
 
     def get_destinations(self, template_id: str) -> dict[str, Any]:
         with self.store.lock:
             destinations = self.store.get(template_id).get("destinations", {})
-            shown: dict[str, Any] = self._shown(copy_json(destinations))
+            shown: dict[str, Any] = self._shown(copy_json(destinations), "destinations")
             return shown
 
     def update_destinations(self, template_id: str, body: Any) -> dict[str, Any]:
@@ -287,13 +287,13 @@ class V2:
             # a destination it leaves out is gone.
             template["destinations"] = self._destinations(body)
             store.saved(template)
-            shown: dict[str, Any] = self._shown(copy_json(template["destinations"]))
+            shown: dict[str, Any] = self._shown(copy_json(template["destinations"]), "destinations")
             return shown
 
     def get_recordings(self, template_id: str) -> list[Any]:
         with self.store.lock:
             recordings = self.store.get(template_id).get("recordings", [])
-            shown: list[Any] = self._shown(copy_json(recordings), recordings=True)
+            shown: list[Any] = self._shown(copy_json(recordings), "recordings")
             return shown
 
     def update_recordings(self, template_id: str, body: Any) -> list[Any]:
@@ -303,5 +303,5 @@ class V2:
             store.problems(rules_destinations.check_recordings(body, template.get("roles", {})))
             template["recordings"] = copy_json(body)
             store.saved(template)
-            shown: list[Any] = self._shown(copy_json(body), recordings=True)
+            shown: list[Any] = self._shown(copy_json(body), "recordings")
             return shown

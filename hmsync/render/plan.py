@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 from ..model import ABSENT, Action, Change, Plan, TemplatePlan
-from ..normalize import SENSITIVE
+from ..normalize import SENSITIVE, SET_FIELDS
 from ..planfile import dumps, summary
+from ..problems import dotted, split_path
 from .escape import MARKDOWN_LIMIT, capped, md, md_list, safe
 
 SYMBOL = {
@@ -16,8 +17,17 @@ SYMBOL = {
     "update_role": "~",
     "rename_role": "~",
     "update_settings": "~",
+    "update_destinations": "~",
+    "update_recordings": "~",
+    "update_plugins": "~",
     "set_default": "~",
     "delete_role": "-",
+}
+# v2's parts of a template that are written whole, each as one action.
+V2_PARTS = {
+    "update_destinations": "destinations",
+    "update_recordings": "recordings",
+    "update_plugins": "plugins",
 }
 COLOR = {"+": "32", "~": "33", "-": "1;31"}
 NO_CHANGES = "No changes. Live templates match the files."
@@ -27,6 +37,9 @@ SUMMARY_WORDS = {
     "update_role": "{n} role{s} to update",
     "rename_role": "{n} role{s} to rename",
     "update_settings": "settings of {n} template{s} to update",
+    "update_destinations": "destinations of {n} template{s} to update",
+    "update_recordings": "recordings of {n} template{s} to update",
+    "update_plugins": "plugins of {n} template{s} to update",
     "set_default": "{n} default flag{s} to change",
     "delete_role": "{n} role{s} to delete",
 }
@@ -54,7 +67,46 @@ def change_line(change: Change) -> str:
         return f"+ {change.path}: {_show(change, change.new)}"
     if change.new is ABSENT:
         return f"- {change.path}: {_show(change, change.old)}"
+    if isinstance(change.old, list) and isinstance(change.new, list) and not change.sensitive:
+        return f"~ {change.path}: {list_delta(change)}"
     return f"~ {change.path}: {_show(change, change.old)} -> {_show(change, change.new)}"
+
+
+def list_delta(change: Change) -> str:
+    """What changed in a list, not both lists whole: the items added and removed of a set
+    (`+"panelist" -"speaker"`); of an ordered list, the items by place (`+[2] {...}`)."""
+    old, new = change.old, change.new
+    last = split_path(change.path)[-1] if change.path else ""
+    if last in SET_FIELDS:
+        added = [f"+{_json(v)}" for v in new if v not in old]
+        removed = [f"-{_json(v)}" for v in old if v not in new]
+        return " ".join(added + removed) or f"{_json(old)} -> {_json(new)}"
+    # The user's choice of differ, for the one place a general one reads best: it names each
+    # item by its place. Imported here: only a plan with such a change needs it.
+    from deepdiff import DeepDiff
+
+    parts = []
+    for kind, levels in DeepDiff(old, new, view="tree").items():
+        for level in levels:
+            where = dotted(tuple(level.path(output_format="list")))
+            if kind == "iterable_item_added":
+                parts.append(f"+{where} {_json(level.t2)}")
+            elif kind == "iterable_item_removed":
+                parts.append(f"-{where} {_json(level.t1)}")
+            else:
+                before = "(not set)" if "item_added" in kind else _json(level.t1)
+                after = "(not set)" if "item_removed" in kind else _json(level.t2)
+                parts.append(f"~{where} {before} -> {after}")
+    return " ".join(sorted(parts, key=_by_place)) or f"{_json(old)} -> {_json(new)}"
+
+
+def _by_place(part: str) -> tuple[int, str]:
+    index = part[2:].split("]", 1)[0]
+    return (int(index) if index.isdigit() else 0, part)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(", ", ": "))
 
 
 def action_title(action: Action) -> str:
@@ -72,6 +124,8 @@ def _headline(action: Action) -> str:
         return "settings will be updated"
     if action.kind == "set_default":
         return "default flag will be changed"
+    if action.kind in V2_PARTS:
+        return f"{V2_PARTS[action.kind]} will be updated"
     role = f"role {action.role}"
     return {
         "create_role": f"{role} will be created",
@@ -146,10 +200,14 @@ def plan_json(plan: Plan) -> str:
 
 def _table(plan: Plan, budget: int) -> list[str]:
     """The summary table, one row per changed template, as many rows as fit in budget."""
+    last = ("destinations", "recordings", "plugins") if plan.api == "v2" else ("default",)
     rows = [
-        "| template | create | update | rename | delete | settings | default |",
-        "|---|---:|---:|---:|---:|:-:|:-:|",
+        f"| template | create | update | rename | delete | settings | {' | '.join(last)} |",
+        "|---|---:|---:|---:|---:|:-:" + "|:-:" * len(last) + "|",
     ]
+    marks: tuple[str, ...] = ("set_default",)
+    if plan.api == "v2":
+        marks = ("update_destinations", "update_recordings", "update_plugins")
     used = sum(len(r) + 1 for r in rows)
     for i, t in enumerate(plan.changed):
         kinds = [a.kind for a in t.actions]
@@ -164,7 +222,8 @@ def _table(plan: Plan, budget: int) -> list[str]:
             f"| {name} | {creates or ''} | {kinds.count('update_role') or ''} "
             f"| {kinds.count('rename_role') or ''} | {f'**{deletes}**' if deletes else ''} "
             f"| {'✓' if 'update_settings' in kinds else ''} "
-            f"| {'✓' if 'set_default' in kinds else ''} |"
+            + "".join(f"| {'✓' if mark in kinds else ''} " for mark in marks)
+            + "|"
         )
         if used + len(row) > budget:
             rows.append(f"\n_{len(plan.changed) - i} more templates: see the blocks below._")

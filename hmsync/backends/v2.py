@@ -1,0 +1,162 @@
+"""The v2 API backend: the same request loop as v1 (api.Client), v2's paths and shapes.
+
+What differs from v1, and how this maps it into hmsync's internal form:
+- templates are known by `id` (`_id` in the internal form); a template is read by path and
+  replaced by `POST /templates/{id}`; the list takes 100 a page and has no filters;
+- the storage secret is `secretKey` in requests; answers say `secretKey` or `secret`: both
+  become `secret` (the file format's one name);
+- a settings answer says `recording: null` for "no storage of your own": left out;
+- recordings are an endpoint of their own, read for the templates whose files manage them.
+"""
+
+from __future__ import annotations
+
+import copy
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import quote
+
+from ..api import Client, Json, template_problem
+from ..errors import ApiError
+
+# What the internal form keeps of a v2 template; the rest (customerId, times, the deprecated
+# duplicates) is the server's and never compared.
+KEPT = ("name", "roles", "settings", "destinations", "plugins", "recordings")
+PAGE_LIMIT = 100  # v2's maximum
+
+
+def settings_in(settings: Any) -> Any:
+    """Settings as answered, in the internal form."""
+    if not isinstance(settings, dict):
+        return settings
+    out = copy.deepcopy(settings)
+    if out.get("recording", {}) is None:
+        del out["recording"]
+    credentials = _credentials(out)
+    if credentials is not None and "secretKey" in credentials:
+        credentials["secret"] = credentials.pop("secretKey")
+    return out
+
+
+def settings_out(settings: Any) -> Any:
+    """Settings in the internal form, as a v2 request says them."""
+    if not isinstance(settings, dict):
+        return settings
+    out = copy.deepcopy(settings)
+    credentials = _credentials(out)
+    if credentials is not None and "secret" in credentials:
+        credentials["secretKey"] = credentials.pop("secret")
+    return out
+
+
+def _credentials(settings: Json) -> Json | None:
+    recording = settings.get("recording")
+    upload = recording.get("upload") if isinstance(recording, dict) else None
+    found = upload.get("credentials") if isinstance(upload, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+class V2Client(Client):
+    """Typed calls for the v2 API's template endpoints."""
+
+    api = "v2"
+    page_limit = PAGE_LIMIT
+
+    def internal(self, template: Json) -> Json:
+        out = {k: template[k] for k in KEPT if k in template}
+        out["_id"] = template.get("id") or template.get("_id")
+        if "settings" in out:
+            out["settings"] = settings_in(out["settings"])
+        return out
+
+    def template_url(self, template_id: str) -> str:
+        return self._url(f"/templates/{quote(template_id, safe='')}")
+
+    def _template(self, template_id: str) -> str:
+        return f"/templates/{quote(template_id, safe='')}"
+
+    def list_templates(self, **filters: str) -> list[Json]:
+        if filters:  # v2 has no list filters; a filter it ignored would read as a match
+            raise ValueError("the v2 list takes no filters")
+        return super().list_templates()
+
+    def get_template(self, template_id: str) -> Json:
+        """One template by path, with its recordings (a call of their own)."""
+        path = self._template(template_id)
+        answer = self._call("GET", path)
+        problem = template_problem(answer, "id")
+        if problem:
+            raise ApiError(
+                "GET",
+                self._url(path),
+                200,
+                f"the answer is not a template (it{problem}); expected "
+                '{"id": "...", "name": "...", "roles": {...}, "settings": {...}}',
+                hint="check --api-base",
+            )
+        template = self.internal(answer)
+        template["recordings"] = self.get_recordings(template_id)
+        return template
+
+    def find_template(self, name: str) -> Json | None:
+        """The template of that name, or None. v2's list has no name filter: every page."""
+        found = [t for t in self.list_templates() if t["name"] == name]
+        return found[0] if found else None
+
+    def read_parts(self, live: list[Json], names: set[str]) -> None:
+        """The recordings of the named templates, read in parallel."""
+        wanted = [t for t in live if t.get("name") in names]
+        if not wanted:
+            return
+
+        def read(t: Json) -> list[Any]:
+            return self.get_recordings(str(t["_id"]))
+
+        with ThreadPoolExecutor(max_workers=min(self.parallelism, len(wanted))) as pool:
+            for template, recordings in zip(wanted, pool.map(read, wanted), strict=True):
+                template["recordings"] = recordings
+
+    def create_template(self, body: Json) -> Json:
+        return self.internal(self._call("POST", "/templates", json=_request(body)))
+
+    def modify_template(self, template_id: str, body: Json) -> Json:
+        """Update Template: the whole template (roles and settings required)."""
+        answer = self._call("POST", self._template(template_id), json=_request(body))
+        return self.internal(answer)
+
+    def update_settings(self, template_id: str, body: Json) -> Json:
+        path = self._template(template_id) + "/settings"
+        answer: Json = settings_in(self._call("POST", path, json=settings_out(body)))
+        return answer
+
+    def get_settings(self, template_id: str) -> Json:
+        answer: Json = settings_in(self._call("GET", self._template(template_id) + "/settings"))
+        return answer
+
+    def update_destinations(self, template_id: str, body: Json) -> Json:
+        return self._call("POST", self._template(template_id) + "/destinations", json=body)
+
+    def get_recordings(self, template_id: str) -> list[Any]:
+        path = self._template(template_id) + "/recordings"
+        recordings = self._call_list("GET", path)
+        if not all(isinstance(r, dict) for r in recordings):
+            raise ApiError(
+                "GET",
+                self._url(path),
+                200,
+                "the answer is not a list of recording configurations (objects)",
+                hint="check --api-base",
+            )
+        return recordings
+
+    def update_recordings(self, template_id: str, body: list[Any]) -> list[Any]:
+        path = self._template(template_id) + "/recordings"
+        return self._call_list("POST", path, json=body)
+
+
+def _request(body: Json) -> Json:
+    """A template body in the internal form, as a v2 request says it."""
+    out = {k: v for k, v in body.items() if k != "recordings"}
+    if "settings" in out:
+        out["settings"] = settings_out(out["settings"])
+    return out
