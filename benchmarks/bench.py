@@ -48,13 +48,13 @@ class EmulatorProcess:
         )
         assert self.proc.stdout is not None
         first = self.proc.stdout.readline()
-        self.api = first.rsplit(" ", 1)[1].strip()
-        self.url = self.api.removesuffix("/policy/v1")
+        self.url = first.rsplit(" ", 1)[1].strip().removesuffix("/v2")
+        self.api = self.url + "/policy/v1"
         self.control = httpx.Client(base_url=self.url + "/_emulator", timeout=120)
 
-    def env(self) -> dict[str, str]:
+    def env(self, api: str = "v1") -> dict[str, str]:
         return {
-            "HMS_API_BASE": self.api,
+            "HMS_API_BASE": self.api if api == "v1" else self.url + "/v2",
             "HMS_ACCESS_KEY": DEFAULT_ACCESS_KEY,
             "HMS_SECRET": DEFAULT_SECRET,
         }
@@ -163,14 +163,28 @@ class Script:
             ).raise_for_status()
 
 
-def bench_plan(emulator: EmulatorProcess, folder: Path, count: int) -> dict[str, Any]:
+def bench_plan(
+    emulator: EmulatorProcess, folder: Path, count: int, api: str = "v1"
+) -> dict[str, Any]:
     emulator.load(live_templates(count))
     write_files(folder, count, 0, 1)
     result = run_measured(
-        ["plan", str(folder), "--detailed-exitcode"], emulator.env(), folder.parent
+        ["plan", str(folder), "--detailed-exitcode", "--api", api],
+        emulator.env(api),
+        folder.parent,
     )
     result["calls"] = emulator.calls()["total"]
     assert result["exit"] == 0, result
+    if api == "v2":  # the v2 list takes 100 a page; no script baseline
+        calls_target = math.ceil(count / 100)
+        return {
+            "api": api,
+            "templates": count,
+            "roles": count * ROLES,
+            **result,
+            "calls_target": calls_target,
+            "wall_target_s": round(1.5 * calls_target * LATENCY_MS / 1000 + 1, 3),
+        }
     emulator.control.delete("/calls")
     started = time.perf_counter()
     Script(emulator).read([f"t{t:04}" for t in range(count)])
@@ -181,6 +195,7 @@ def bench_plan(emulator: EmulatorProcess, folder: Path, count: int) -> dict[str,
     calls_target = math.ceil(count / 20)
     wall_target = 1.5 * calls_target * LATENCY_MS / 1000 + 1
     return {
+        "api": api,
         "templates": count,
         "roles": count * ROLES,
         **result,
@@ -191,7 +206,9 @@ def bench_plan(emulator: EmulatorProcess, folder: Path, count: int) -> dict[str,
     }
 
 
-def bench_apply(emulator: EmulatorProcess, folder: Path, parallelism: int) -> dict[str, Any]:
+def bench_apply(
+    emulator: EmulatorProcess, folder: Path, parallelism: int, api: str = "v1"
+) -> dict[str, Any]:
     templates, per_template = 250, 4  # 1,000 role changes
     emulator.load(live_templates(templates))
     for f in folder.glob("*.yaml"):
@@ -200,8 +217,8 @@ def bench_apply(emulator: EmulatorProcess, folder: Path, parallelism: int) -> di
         roles = {f"r{r}": role(r, 2 if r < per_template else 1) for r in range(ROLES)}
         (folder / f"t{t:04}.yaml").write_text(json.dumps({"name": f"t{t:04}", "roles": roles}))
     result = run_measured(
-        ["apply", str(folder), "--auto-approve", "--parallelism", str(parallelism)],
-        emulator.env(),
+        ["apply", str(folder), "--auto-approve", "--parallelism", str(parallelism), "--api", api],
+        emulator.env(api),
         folder.parent,
     )
     calls = emulator.calls()
@@ -209,6 +226,7 @@ def bench_apply(emulator: EmulatorProcess, folder: Path, parallelism: int) -> di
     assert result["exit"] == 0, result
     target = 1.5 * math.ceil(changes / parallelism) * LATENCY_MS / 1000
     return {
+        "api": api,
         "changes": changes,
         "templates": templates,
         "parallelism": parallelism,
@@ -234,8 +252,12 @@ def main() -> int:
             folder = Path(tmp) / "templates"
             folder.mkdir()
             results["startup_s"] = round(startup_seconds(), 3)
-            results["plan"] = [bench_plan(emulator, folder, n) for n in (100, 1000)]
-            results["apply"] = [bench_apply(emulator, folder, p) for p in (1, 8, 16)]
+            results["plan"] = [
+                bench_plan(emulator, folder, n, api) for api in ("v1", "v2") for n in (100, 1000)
+            ]
+            results["apply"] = [
+                bench_apply(emulator, folder, p, api) for api in ("v1", "v2") for p in (1, 8, 16)
+            ]
             results["apply_baseline"] = bench_apply_baseline(emulator)
     finally:
         emulator.stop()
@@ -257,17 +279,18 @@ def report(r: dict[str, Any]) -> str:
         f"hmsync benchmarks: emulator latency {r['latency_ms']} ms per request, Python "
         f"{r['python']}; wall times include process start-up ({r['startup_s']} s)",
         "",
-        "plan (no changes)       calls (target)     wall s (target)     CPU s  peak MB (<150)",
+        "plan (no changes)          calls (target)     wall s (target)     CPU s  peak MB (<150)",
     ]
     for p in r["plan"]:
         lines.append(
-            f"  {p['templates']:>5} x {ROLES} roles   {p['calls']:>4} ({p['calls_target']:>3}) "
+            f"  {p['api']} {p['templates']:>5} x {ROLES} roles "
+            f"{p['calls']:>4} ({p['calls_target']:>3}) "
             f"{_ok(p['calls'] == p['calls_target']):<6}  {p['wall_s']:>6.2f} "
             f"({p['wall_target_s']:.2f}) {_ok(p['wall_s'] <= p['wall_target_s']):<6}  "
             f"{p['cpu_s']:>6.2f}  {p['peak_mb']:>6.1f} {_ok(p['peak_mb'] < 150)}"
         )
-    lines += ["", "plan vs a script reading each template by name      calls   wall s   ratio"]
-    for p in r["plan"]:
+    lines += ["", "plan vs a script reading each template by name (v1)  calls   wall s   ratio"]
+    for p in (p for p in r["plan"] if "baseline" in p):
         base = p["baseline"]
         lines.append(
             f"  {p['templates']:>5} templates: hmsync {p['calls']:>4} calls {p['wall_s']:>6.2f} s"
@@ -276,13 +299,13 @@ def report(r: dict[str, Any]) -> str:
     lines += ["", "apply 1,000 role changes in 250 templates   calls  writes   wall s (target)"]
     for a in r["apply"]:
         lines.append(
-            f"  hmsync, parallelism {a['parallelism']:>2}                {a['calls']:>5}  "
+            f"  hmsync {a['api']}, parallelism {a['parallelism']:>2}             {a['calls']:>5}  "
             f"{a['writes']:>6}   {a['wall_s']:>6.2f} ({a['wall_target_s']:>5.2f}) "
             f"{_ok(a['wall_s'] <= a['wall_target_s'])}   CPU {a['cpu_s']:.2f} s, "
             f"peak {a['peak_mb']:.1f} MB"
         )
     b = r["apply_baseline"]
-    best = min(a["wall_s"] for a in r["apply"])
+    best = min(a["wall_s"] for a in r["apply"] if a["api"] == "v1")
     lines.append(
         f"  script: read by name, modify whole  {b['calls']:>5}  {b['calls'] // 2:>6}   "
         f"{b['wall_s']:>6.2f}          {b['wall_s'] / best:.1f}x slower than hmsync at best"

@@ -185,8 +185,9 @@ class Client:
             "no such template",
         )
 
-    def find_template(self, name: str) -> Json | None:
-        """The template of that name, or None: a create must not overwrite one the list missed."""
+    def find_template(self, name: str, snapshot: bool = False) -> Json | None:
+        """The template of that name, or None: a create must not overwrite one the list missed.
+        (snapshot is the v2 backend's; the name filter makes every v1 check fresh and cheap.)"""
         found = [t for t in self.list_templates(name=name) if t["name"] == name]
         return found[0] if found else None
 

@@ -15,6 +15,7 @@ import jwt
 from hmsync.api import Client
 from hmsync.apply import create_body
 from hmsync.auth import Credentials, TokenSource
+from hmsync.backends.v2 import V2Client
 from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator
 
 from .conftest import EXAMPLE_ENV, EXAMPLES
@@ -45,7 +46,8 @@ def auth(token: str | None = None) -> dict[str, str]:
 def api(emu: Emulator, **kwargs: Any) -> Client:
     """hmsync's client for this emulator."""
     creds = Credentials(access_key=emu.access_key, secret=emu.secret)
-    return Client(emu.api_base, TokenSource(creds), **kwargs)
+    kind = V2Client if emu.api == "v2" else Client
+    return kind(emu.api_base, TokenSource(creds), **kwargs)
 
 
 def env(emu: Emulator) -> dict[str, str]:

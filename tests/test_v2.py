@@ -3,15 +3,19 @@ every reading of the v1 and v2 docs the emulator plays; v1 and v2 projects side 
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from hmsync.emulator import Emulator
 
 from .conftest import Run, Write
+from .helpers import auth
+from .servers import Proxy, Seen
 
 V2_EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "v2" / "templates"
 SECRETS = {
@@ -73,7 +77,10 @@ def _second_version(path: Path) -> None:
             "        - {width: 854, height: 480, videoBitrate: 800, audioBitrate: 64}\n"
             "        - {width: 640, height: 360, videoBitrate: 400, audioBitrate: 64}\n",
         ),
-        ("roomState: {messageInterval: 10, sendPeerList: true}", "roomState: {messageInterval: 30}"),
+        (
+            "roomState: {messageInterval: 10, sendPeerList: true}",
+            "roomState: {messageInterval: 30}",
+        ),
         ("thumbnails: {enabled: false, width: 1280", "thumbnails: {enabled: true, width: 1280"),
         ("writer: [host, speaker]", "writer: [host]"),
         ("  speaker:\n    priority: 2", "  panelist:\n    renamedFrom: speaker\n    priority: 2"),
@@ -133,3 +140,182 @@ def test_the_whole_v2_cycle_converges_under_each_reading(
     }
     assert list(stored["destinations"]["transcriptions"]) == []
     assert stored["recordings"][0]["thumbnails"]["enabled"] is True
+
+
+# -- v1 and v2 side by side --------------------------------------------------------------------
+
+SHARED = """\
+name: webinar
+settings:
+  region: eu
+roles:
+  host:
+    priority: 1
+    permissions: {endRoom: true}
+  viewer:
+    priority: 3
+"""
+V2_OVERLAY = """\
+name: webinar
+roles:
+  host:
+    maxPeerCount: 2
+    permissions: {pollWrite: true}
+destinations:
+  hlsDestinations:
+    stream: {name: stream, playlistType: live, numPlaylistSegments: 10}
+"""
+
+
+def test_a_v1_app_and_a_v2_app_in_one_project(run: Run, write: Write) -> None:
+    with Emulator() as staging, Emulator() as production:
+        write(
+            "hmsync.yaml",
+            f"""\
+environments:
+  staging:
+    api_base: {staging.base("v1")}
+    access_key_env: HMS_ACCESS_KEY
+    secret_env: HMS_SECRET
+  production:
+    api: v2
+    api_base: {production.base("v2")}
+    access_key_env: HMS_ACCESS_KEY
+    secret_env: HMS_SECRET
+    overlays: overlays/production
+""",
+        )
+        write("templates/webinar.yaml", SHARED)
+        write("overlays/production/webinar.yaml", V2_OVERLAY)
+        environ = {k: v for k, v in staging.env().items() if k != "HMS_API_BASE"}
+        assert run("validate", "--all-envs", env=environ).code == 0
+        for name in ("staging", "production"):
+            applied = run("apply", "--env", name, "--auto-approve", env=environ)
+            assert applied.code == 0, applied.out + applied.err
+            again = run("plan", "--env", name, "--detailed-exitcode", env=environ)
+            assert (again.code, again.out.strip()) == (0, NO_CHANGES)
+        [v1_template] = staging.store.dump()
+        [v2_template] = production.store.dump()
+        assert (
+            "destinations" not in v1_template and "maxPeerCount" not in v1_template["roles"]["host"]
+        )
+        assert v2_template["roles"]["host"]["maxPeerCount"] == 2
+        assert list(v2_template["destinations"]["hlsDestinations"]) == ["stream"]
+        # A v2-only field in the v1 environment is a located error that says so.
+        write("overlays/staging/webinar.yaml", V2_OVERLAY)
+        checked = run("validate", "--env", "production", "overlays/staging", env=environ)
+        assert checked.code == 0
+        v1_checked = run("validate", "--env", "staging", "overlays/staging", env=environ)
+        assert v1_checked.code == 1
+        assert (
+            "overlays/staging/webinar.yaml:6:1: destinations: 'destinations' is v2 only: this "
+            "project uses the v1 API; set `api: v2` in hmsync.yaml (or --api v2) to manage it, "
+            "or remove it" in v1_checked.out
+        )
+        assert (
+            "overlays/staging/webinar.yaml:4:5: roles.host.maxPeerCount: 'maxPeerCount' is v2 "
+            "only" in v1_checked.out
+        )
+
+
+def test_the_default_flag_in_a_v2_project_is_v1_only(run: Run, write: Write) -> None:
+    write("templates/t.yaml", "name: t\ndefault: true\n")
+    result = run("validate", "--api", "v2")
+    assert (result.code, result.out.splitlines()[0]) == (
+        1,
+        "templates/t.yaml:2:1: default: 'default' is v1 only: this project uses the v2 API; set "
+        "`api: v1` in hmsync.yaml (or --api v1) to manage it, or remove it",
+    )
+
+
+def test_a_saved_plan_is_applied_with_the_api_it_was_made_for(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    write("templates/t.yaml", "name: t\nroles:\n  host: {maxPeerCount: 3}\n")
+    environ = {**emu.env(), "HMS_API_BASE": emu.base("v2")}
+    assert run("plan", "--api", "v2", "-o", "plan.json", env=environ).code == 0
+    refused = run("apply", "plan.json", env=environ)
+    assert (refused.code, refused.err) == (
+        4,
+        "hmsync: plan.json was made for the v2 API, not v1; apply it with --api v2, or run "
+        "`hmsync plan -o plan.json` again and review the new plan\n",
+    )
+    assert run("apply", "plan.json", "--api", "v2", env=environ).code == 0
+    [template] = emu.store.dump()
+    assert template["roles"]["host"]["maxPeerCount"] == 3
+
+
+# -- the docs' own templates, exported and planned back ----------------------------------------
+
+
+def test_export_of_the_docs_example_templates_round_trips(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    from .golden_v2 import GOLDEN
+
+    examples = json.loads(GOLDEN.read_text(encoding="utf-8"))["examples"]
+    bodies = [examples["create-template-via-api"][0]["request"]]
+    bodies.append(examples["retrieve-a-template"][0]["answer"])
+    bodies += examples["list-templates"][0]["answer"]["data"]
+    v2 = httpx.Client(base_url=emu.base("v2"), headers=auth(), timeout=10)
+    for body in bodies:
+        keys = ("name", "roles", "settings", "destinations", "plugins")
+        assert (
+            v2.post("/templates", json={k: body[k] for k in keys if k in body}).status_code == 200
+        )
+    environ = {**emu.env(), "HMS_API_BASE": emu.base("v2")}
+    exported = run("export", "--api", "v2", env=environ)
+    assert exported.code == 0, exported.err
+    assert "Exported 4 template(s) to templates/." in exported.out
+    credentials = examples["create-template-via-api"][0]["request"]["settings"]["recording"][
+        "upload"
+    ]["credentials"]
+    environ |= {
+        "HMSYNC_NEW_TEMPLATE_1663329820_STORAGE_KEY": credentials["key"],
+        "HMSYNC_NEW_TEMPLATE_1663329820_STORAGE_SECRET": credentials["secretKey"],
+    }
+    assert run("validate", "--api", "v2", env=environ).code == 0
+    again = run("plan", "--api", "v2", "--detailed-exitcode", env=environ)
+    assert (again.code, again.out.strip()) == (0, NO_CHANGES), again.out
+
+
+# -- a v2 server that answers wrongly -----------------------------------------------------------
+
+
+PAGE = '; expected {"limit": N, "data": [template, ...], "last": "<id>"}; check --api-base'
+
+
+@pytest.mark.parametrize(
+    ("path", "answer", "message"),
+    [
+        (
+            "/v2/templates?limit=100",
+            {"limit": 100, "data": [{"_id": "x", "name": "t"}], "last": ""},
+            "the answer is not a page of templates (data[0] has no 'id' string)" + PAGE,
+        ),
+        ("/v2/templates?limit=100", [], "the answer is not a JSON object"),
+        ("/v2/templates/ID/recordings", {"recordings": []}, "the answer is not a JSON array"),
+        (
+            "/v2/templates/ID/recordings",
+            ["default"],
+            "the answer is not a list of recording configurations (objects); check --api-base",
+        ),
+    ],
+)
+def test_answers_of_the_wrong_shape_are_errors_never_empty(
+    emu: Emulator, run: Run, write: Write, path: str, answer: Any, message: str
+) -> None:
+    v2 = httpx.Client(base_url=emu.base("v2"), headers=auth(), timeout=10)
+    created = v2.post("/templates", json={"name": "t", "roles": {"host": {}}}).json()["id"]
+    path = path.replace("ID", created)
+    write("templates/t.yaml", "name: t\nroles:\n  host: {}\nrecordings: []\n")
+
+    def rule(seen: Seen, history: list[Seen]) -> Any:
+        return (200, answer) if seen.path == path else None
+
+    with Proxy(emu.url, rule) as proxy:
+        environ = {**emu.env(), "HMS_API_BASE": proxy.url + "/v2"}
+        result = run("plan", "--api", "v2", "--retries", "0", env=environ)
+    shown = path.split("?")[0]
+    assert (result.code, result.out) == (1, "")
+    assert result.err == f"hmsync: GET {proxy.url}{shown}: 200 {message}\n"
