@@ -23,7 +23,7 @@ from typing import Any
 from .api import Client
 from .diff import diff_template, settings_by_update_call
 from .errors import ApiError, ConflictError, Interrupted
-from .model import APPLY_ORDER, Action, Outcome, Plan, TemplatePlan
+from .model import APPLY_ORDER, Action, Change, Outcome, Plan, TemplatePlan
 from .normalize import (
     CREDENTIALS,
     WRITE_ONLY,
@@ -106,6 +106,30 @@ class _TemplateRun:
         self.template_id = template.template_id
         self.remaining = apply_order(template.actions)
         self.notes: list[str] = []
+        self.real = self._real_values(live)
+
+    def _real_values(self, live: Json | None) -> dict[tuple[str, str | None], dict[str, Change]]:
+        """The plan's changes with the values it conceals (those from ${HMSYNC_*} variables)
+        in clear, by action and path: a write sends the value, never "(sensitive value)"."""
+        if live is None or not self.plan.hidden:
+            return {}
+        plan = self.plan
+        actions = diff_template(
+            self.desired,
+            live,
+            plan.secret_salt,
+            plan.write_credentials,
+            frozenset(),
+            plan.ignored,
+            plan.api,
+        )
+        return {(a.kind, a.role): {c.path: c for c in a.changes} for a in actions}
+
+    def _changes(self, action: Action) -> tuple[Change, ...]:
+        """What a write of action applies: the plan's changes, concealed values in clear.
+        (Credentials are never written from a change: see _with_credentials.)"""
+        real = self.real.get((action.kind, action.role), {})
+        return tuple(real.get(c.path, c) if c.sensitive else c for c in action.changes)
 
     def run(self, action: Action) -> None:
         try:
@@ -141,30 +165,32 @@ class _TemplateRun:
         tid = str(self.template_id)
         if action.kind == "update_role":
             role = str(action.role)
-            self.client.upsert_role(tid, role, _role_body(roles.get(role), action))
+            self.client.upsert_role(tid, role, _role_body(roles.get(role), self._changes(action)))
         elif action.kind == "create_role":
             role = str(action.role)
             body = complete_role((self.desired.get("roles") or {})[role], self.api)
             self.client.upsert_role(tid, role, body)
         elif action.kind == "rename_role":
             old, new = str(action.old_name), str(action.role)
-            body = {**_role_body(roles.get(old), action), "name": new}
+            body = {**_role_body(roles.get(old), self._changes(action)), "name": new}
             self.client.upsert_role(tid, old, body)
         elif action.kind == "update_settings" and self.api == "v2":
             # v2's Update Settings takes the whole object: live with the plan's changes.
-            settings = patched(self.live.get("settings"), action.changes)
+            settings = patched(self.live.get("settings"), self._changes(action))
             self.client.update_settings(tid, self._with_credentials(settings, tid))
         elif action.kind == "update_settings":
             if settings_by_update_call(action.changes, self.live.get("settings")):
-                self.client.update_settings(tid, patched(self.live.get("settings"), action.changes))
+                settings = patched(self.live.get("settings"), self._changes(action))
+                self.client.update_settings(tid, settings)
             else:
                 self._modify(tid, action)
         elif action.kind == "update_destinations":
-            body = patched(self.live.get("destinations"), action.changes)
+            body = patched(self.live.get("destinations"), self._changes(action))
             self.client.update_destinations(tid, body)
         elif action.kind == "update_recordings":
             live = {"recordings": self.live.get("recordings") or []}
-            self.client.update_recordings(tid, patched(live, action.changes)["recordings"])
+            changes = self._changes(action)
+            self.client.update_recordings(tid, patched(live, changes)["recordings"])
         elif action.kind in ("set_default", "update_plugins"):
             self._modify(tid, action)
         elif action.kind == "delete_role":
@@ -186,7 +212,8 @@ class _TemplateRun:
                 "to it; plan again",
             )
         prefix = "settings." if action.kind != "update_settings" else ""
-        settings = patched(fresh.get("settings"), action.changes, prefix)
+        changes = self._changes(action)
+        settings = patched(fresh.get("settings"), changes, prefix)
         body: Json = {
             "name": fresh["name"],
             "roles": fresh.get("roles") or {},
@@ -196,7 +223,7 @@ class _TemplateRun:
             # Update Template overwrites all fields: every part as read, plugins as planned.
             for key in ("destinations", "plugins"):
                 if key in fresh or key in self.desired:
-                    body[key] = patched(fresh.get(key), action.changes, key + ".")
+                    body[key] = patched(fresh.get(key), changes, key + ".")
         elif action.kind == "set_default":
             body["default"] = self.desired["default"]
         elif "default" in fresh:
@@ -265,10 +292,10 @@ def _without_write_only(action: Action) -> Action:
     return replace(action, changes=tuple(c for c in action.changes if c.old != WRITE_ONLY))
 
 
-def _role_body(live_role: Any, action: Action) -> Json:
+def _role_body(live_role: Any, changes: tuple[Change, ...]) -> Json:
     """The live role as read, its `name` left out (a name in the body renames), with the
     action's changes applied and nothing else."""
-    body = patched(live_role, action.changes)
+    body = patched(live_role, changes)
     body.pop("name", None)
     return body
 

@@ -68,6 +68,23 @@ def settings_file(stem: str, live: Any, api: str = "v1") -> tuple[Json, list[str
     return out, variables
 
 
+def rtmp_placeholders(stem: str, destinations: Any) -> list[str]:
+    """RTMP URLs as placeholders, in place: a URL holds its stream key (`.../live2/<key>`), a
+    secret that must not land in a repository. The variables they need, in order."""
+    rtmp = destinations.get("rtmpDestinations") if isinstance(destinations, dict) else None
+    variables: list[str] = []
+    taken: set[str] = set()
+    for name, destination in (rtmp or {}).items():
+        urls = destination.get("rtmpUrls") if isinstance(destination, dict) else None
+        if not isinstance(urls, list) or not urls:
+            continue
+        base = env_stem(str(name), taken).removeprefix("HMSYNC_")
+        names = [f"{stem}_RTMP_{base}_URL_{i}" for i in range(1, len(urls) + 1)]
+        destination["rtmpUrls"] = ["${" + n + "}" for n in names]
+        variables += names
+    return variables
+
+
 def template_file(
     live: Json, taken: set[str] | None = None, ignore: tuple[str, ...] = (), api: str = "v1"
 ) -> tuple[Json, list[str]]:
@@ -80,9 +97,8 @@ def template_file(
     data: Json = {"name": name}
     if live.get("default") is True and api == "v1":
         data["default"] = True
-    settings, variables = settings_file(
-        env_stem(name, set() if taken is None else taken), live.get("settings"), api
-    )
+    stem = env_stem(name, set() if taken is None else taken)
+    settings, variables = settings_file(stem, live.get("settings"), api)
     if settings:
         data["settings"] = settings
     roles = live.get("roles") or {}
@@ -92,6 +108,7 @@ def template_file(
         for key in ("destinations", "recordings", "plugins"):
             if key in parts:
                 data[key] = escaped(parts[key])
+        variables += rtmp_placeholders(stem, data.get("destinations"))
     for role_name, role in data["roles"].items():
         for path in ignored_paths(ignore, role_name):
             remove_path(role, path)

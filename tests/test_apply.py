@@ -524,3 +524,23 @@ def test_a_saved_plan_without_changes_says_so(emu: Emulator, run: Run, write: Wr
     assert writes(emu) == 0
     as_json = json.loads(run("apply", "plan.json", "--format", "json", env=env(emu)).out)
     assert as_json["result"] == "applied" and as_json["summary"]["done"] == 0
+
+
+def test_a_value_from_a_variable_is_written_as_itself_and_shown_concealed(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    # Found with v2's RTMP URLs: a change shows "(sensitive value)", and must not write it.
+    write(
+        "templates/t.yaml",
+        "name: t\nsettings:\n  recording:\n    upload: {type: s3, location: b, prefix: "
+        '"${HMSYNC_PREFIX}"}\nroles:\n  host: {priority: 1}\n',
+    )
+    assert (
+        run("apply", "--auto-approve", env={**emu.env(), "HMSYNC_PREFIX": "first-prefix"}).code == 0
+    )
+    second = run("apply", "--auto-approve", env={**emu.env(), "HMSYNC_PREFIX": "second-prefix"})
+    assert second.code == 0, second.out
+    assert "~ recording.upload.prefix: (sensitive value) -> (sensitive value)" in second.out
+    assert "second-prefix" not in second.out + second.err
+    [template] = emu.store.dump()
+    assert template["settings"]["recording"]["upload"]["prefix"] == "second-prefix"

@@ -21,6 +21,7 @@ V2_EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "v2" / "temp
 SECRETS = {
     "HMSYNC_LIVE_EVENT_STORAGE_KEY": "GOOG1EXAMPLEKEY",
     "HMSYNC_LIVE_EVENT_STORAGE_SECRET": "gs-secret-value-123",
+    "HMSYNC_YOUTUBE_STREAM_KEY": "yt-stream-key-0001",
 }
 PROJECT = """\
 api: v2
@@ -28,7 +29,6 @@ environments:
   prod:
     access_key_env: HMS_ACCESS_KEY
     secret_env: HMS_SECRET
-    vars: {YOUTUBE_STREAM: live-key-1}
 """
 NO_CHANGES = "No changes. Live templates match the files."
 READINGS: list[dict[str, Any]] = [
@@ -71,7 +71,7 @@ def _second_version(path: Path) -> None:
     text = path.read_text()
     for old, new in [
         ("maxBitrate: 350, maxFramerate: 30", "maxBitrate: 300, maxFramerate: 30"),
-        ("live2/${vars.YOUTUBE_STREAM}", "live2/${vars.YOUTUBE_STREAM}-b"),
+        ("live2/${HMSYNC_YOUTUBE_STREAM_KEY}", "live2/${HMSYNC_YOUTUBE_STREAM_KEY}-b"),
         (
             "        - {width: 854, height: 480, videoBitrate: 800, audioBitrate: 64}\n",
             "        - {width: 854, height: 480, videoBitrate: 800, audioBitrate: 64}\n"
@@ -126,8 +126,16 @@ def test_the_whole_v2_cycle_converges_under_each_reading(
     assert run("drift", "--env", "prod", env=environ).code == 0
     exported = run("export", "--env", "prod", "--out", "exported", env=environ)
     assert exported.code == 0, exported.err
+    exported_text = (tmp_path / "exported" / "live-event.yaml").read_text()
+    assert SECRETS["HMSYNC_YOUTUBE_STREAM_KEY"] not in exported_text  # a stream key
+    assert "rtmpUrls: ['${HMSYNC_LIVE_EVENT_RTMP_YOUTUBE_URL_1}']" in exported_text
+    url = "rtmp://a.rtmp.youtube.com/live2/" + SECRETS["HMSYNC_YOUTUBE_STREAM_KEY"] + "-b"
+    environ["HMSYNC_LIVE_EVENT_RTMP_YOUTUBE_URL_1"] = url
     round_trip = run("plan", "--env", "prod", "exported", "--detailed-exitcode", env=environ)
     assert (round_trip.code, round_trip.out.splitlines()[-1]) == (0, NO_CHANGES), round_trip.out
+    assert "~ rtmpDestinations.youtube.rtmpUrls[0]: (sensitive value) -> (sensitive value)" in (
+        planned.out
+    )
     for output in (first, planned, applied, again, exported, round_trip):
         for secret in SECRETS.values():
             assert secret not in output.out + output.err
@@ -270,9 +278,13 @@ def test_export_of_the_docs_example_templates_round_trips(
     credentials = examples["create-template-via-api"][0]["request"]["settings"]["recording"][
         "upload"
     ]["credentials"]
+    stem = "HMSYNC_NEW_TEMPLATE_1663329820"
     environ |= {
-        "HMSYNC_NEW_TEMPLATE_1663329820_STORAGE_KEY": credentials["key"],
-        "HMSYNC_NEW_TEMPLATE_1663329820_STORAGE_SECRET": credentials["secretKey"],
+        f"{stem}_STORAGE_KEY": credentials["key"],
+        f"{stem}_STORAGE_SECRET": credentials["secretKey"],
+        f"{stem}_RTMP_DESTINATION_NAME_URL_1": "url",
+        f"{stem}_RTMP_DESTINATION_NAME_URL_2": "ashdas",
+        f"{stem}_RTMP_DESTINATION_NAME_URL_3": "ddsfsdf",
     }
     assert run("validate", "--api", "v2", env=environ).code == 0
     again = run("plan", "--api", "v2", "--detailed-exitcode", env=environ)

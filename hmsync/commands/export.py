@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     print(f"Exported {len(written)} template(s) to {out}/.")
     if variables:
         print(
-            "Recording credentials are written as placeholders; set these variables (to the "
+            f"{_what(variables)} written as placeholders; set these variables (to the "
             f"values you use today) before plan or apply: {', '.join(variables)}"
         )
     schema_file = SCHEMA_FILES[ctx.api]
@@ -53,6 +53,12 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         command = "hmsync schema" + (" --api v2" if ctx.api == "v2" else "")
         print(f"For editor completion: mkdir -p schemas && {command} > {schema_file}")
     return Exit.OK
+
+
+def _what(variables: list[str]) -> str:
+    if any("_RTMP_" in v for v in variables):
+        return "Recording credentials and RTMP URLs (they hold stream keys) are"
+    return "Recording credentials are"
 
 
 def write_templates(
