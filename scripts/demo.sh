@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job, end to end, against a local emulator: validate -> plan -> apply -> plan.
+# The main job, end to end, against a local emulator: validate -> plan -> apply -> plan,
+# drift and export on the v1 API, then a template of every v2 object on the v2 API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,5 +64,15 @@ trap 'kill $emulator 2>/dev/null; wait $emulator 2>/dev/null; rm -rf "$log" demo
 run hmsync export --out "$out"
 echo "--- $out/webinar.yaml"
 cat "$out/webinar.yaml"
+
+say "9. The v2 API, from the same emulator: a live event with simulcast, destinations, recordings and plugins"
+export HMS_API_BASE="${HMS_API_BASE%/policy/v1}/v2"
+# Demo values, not real ones: a storage key and secret, and a YouTube stream key.
+export HMSYNC_LIVE_EVENT_STORAGE_KEY="${HMSYNC_LIVE_EVENT_STORAGE_KEY:-GOOGDEMOKEY0000}"
+export HMSYNC_LIVE_EVENT_STORAGE_SECRET="${HMSYNC_LIVE_EVENT_STORAGE_SECRET:-demo-gs-secret-not-real}"
+export HMSYNC_YOUTUBE_STREAM_KEY="${HMSYNC_YOUTUBE_STREAM_KEY:-demo-stream-key-not-real}"
+run hmsync --api v2 validate examples/v2/templates
+run hmsync --api v2 apply examples/v2/templates --auto-approve
+run hmsync --api v2 plan examples/v2/templates --detailed-exitcode
 
 say "Done. The emulator stops now; against 100ms, set HMS_ACCESS_KEY and HMS_SECRET instead."

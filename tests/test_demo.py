@@ -33,5 +33,9 @@ def test_the_demo_runs_end_to_end() -> None:
     assert out.rstrip().endswith(
         "== Done. The emulator stops now; against 100ms, set HMS_ACCESS_KEY and HMS_SECRET instead."
     )
-    assert "demo-secret-not-real" not in out + proc.stderr
+    assert "1 file checked: no problems." in out  # the v2 example
+    assert "Plan: 1 template to create." in out
+    assert out.count("No changes. Live templates match the files.\n") == 2
+    for secret in ("demo-secret-not-real", "demo-gs-secret-not-real", "demo-stream-key-not-real"):
+        assert secret not in out + proc.stderr
     assert not (ROOT / "demo-plan.json").exists()

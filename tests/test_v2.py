@@ -331,3 +331,48 @@ def test_answers_of_the_wrong_shape_are_errors_never_empty(
     shown = path.split("?")[0]
     assert (result.code, result.out) == (1, "")
     assert result.err == f"hmsync: GET {proxy.url}{shown}: 200 {message}\n"
+
+
+def test_init_and_schema_give_the_v2_schema(run: Run, tmp_path: Path) -> None:
+    assert run("init").code == 0
+    written = json.loads((tmp_path / "schemas" / "template.v2.schema.json").read_text())
+    assert written["title"] == "hmsync template (v2 API)"
+    printed = run("schema", "--api", "v2")
+    assert json.loads(printed.out) == written
+    (tmp_path / "hmsync.yaml").write_text("api: v2\n")  # a v2 project's schema by default
+    assert json.loads(run("schema").out) == written
+
+
+def test_the_action_plans_a_v2_project(emu: Emulator, tmp_path: Path) -> None:
+    """The action's own script, as GitHub runs it, on a v2 project: hmsync.yaml says v2."""
+    import subprocess
+
+    from .test_workflows import ACTION, BIN, load
+
+    [step] = [s for s in load(ACTION)["runs"]["steps"] if s.get("id") == "run"]
+    shutil.copytree(V2_EXAMPLES, tmp_path / "templates")
+    (tmp_path / "hmsync.yaml").write_text("api: v2\n")
+    outputs = tmp_path / "out"
+    environ = {
+        "PATH": f"{BIN}:/usr/bin:/bin",
+        "COMMAND": "plan",
+        "PATHS": "",
+        "ARGS": "--detailed-exitcode",
+        "ALLOW_DELETE": "",
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        **v2_env(emu),
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        env=environ,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "exit-code=2" in outputs.read_text(), done.stderr
+    report = (tmp_path / "hmsync-report.txt").read_text()
+    assert report.rstrip().endswith("Plan: 1 template to create.")
+    assert "+ destinations.rtmpDestinations.youtube.rtmpUrls: (sensitive value)" in report

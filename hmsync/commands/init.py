@@ -44,6 +44,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         files[config.PROJECT_FILE] = scaffold.PROJECT
         envs = []
     files["schemas/template.schema.json"] = schema.schema_text()
+    files["schemas/template.v2.schema.json"] = schema.schema_text("v2")
     files["schemas/project.schema.json"] = config.schema_text()
     for name, make in scaffold.WORKFLOWS.items():
         files[f".github/workflows/{name}"] = make(envs, action)
