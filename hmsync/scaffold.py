@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from .config import Environment
 
-PLACEHOLDER = "OWNER/hmsync@0000000000000000000000000000000000000000 # v0.2.0"
+PLACEHOLDER = "OWNER/hmsync@0000000000000000000000000000000000000000 # v0.3.0"
 CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
 UPLOAD = "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0"
 
