@@ -326,8 +326,8 @@ def test_role_rules_of_v2(v2: httpx.Client, emu: Emulator) -> None:
     role = {"priority": 6, "maxPeerCount": -2, "permissions": {"pollRead": "yes"}}
     assert problems(v2.post(f"/templates/{created}/roles/r", json=role)) == [
         "body.priority: must be between 1 and 5, got 6",
-        "body.maxPeerCount: must be at least -1, got -2",
         "body.permissions.pollRead: must be a boolean",
+        "body.maxPeerCount: must be at least -1, got -2",
     ]
 
 

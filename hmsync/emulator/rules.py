@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9 ._:-]+$")
@@ -115,7 +117,35 @@ def _fields(obj: dict[str, Any], rules: dict[str, Rule], path: str) -> list[str]
     return problems
 
 
-def check_role(role: Any, path: str) -> list[str]:
+Check = Callable[[dict[str, Any], str], list[str]]
+
+
+def _none(obj: dict[str, Any], path: str) -> list[str]:
+    return []
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the API versions' rules for the same objects; v1's by default.
+    The *_more checks add a version's own fields to an object that passed the shared ones."""
+
+    max_priority: int = 10
+    permissions: tuple[str, ...] = PERMISSIONS
+    tracks: tuple[str, ...] = TRACKS
+    storage: tuple[str, ...] = ("s3",)
+    secret: tuple[str, ...] = ("secret",)  # the secret's names, the documented one first
+    default_flag: bool = True  # v1's `default` on a template
+    recording_may_be_null: bool = False  # v2 answers (and takes) `recording: null`
+    role_more: Check = _none
+    publish_more: Check = _none
+    settings_more: Check = _none
+    template_more: Check = _none
+
+
+V1 = Dialect()
+
+
+def check_role(role: Any, path: str, dialect: Dialect = V1) -> list[str]:
     problems: list[str] = []
     body = _object(role, path, problems)
     if body is None:
@@ -123,35 +153,35 @@ def check_role(role: Any, path: str) -> list[str]:
     if "name" in body and not isinstance(body["name"], str):
         problems.append(f"{path}.name: must be a string")
     if "priority" in body:
-        problems += _check(body["priority"], (int, 1, 10, None), f"{path}.priority")
+        rule: Rule = (int, 1, dialect.max_priority, None)
+        problems += _check(body["priority"], rule, f"{path}.priority")
     if "publishParams" in body:
         publish = _object(body["publishParams"], f"{path}.publishParams", problems)
         if publish is not None:
-            problems += _publish(publish, f"{path}.publishParams")
+            problems += _publish(publish, f"{path}.publishParams", dialect)
     if "subscribeParams" in body:
         subscribe = _object(body["subscribeParams"], f"{path}.subscribeParams", problems)
         if subscribe is not None:
             problems += _subscribe(subscribe, f"{path}.subscribeParams")
     if "permissions" in body:
         permissions = _object(body["permissions"], f"{path}.permissions", problems)
-        for key in PERMISSIONS:
-            if permissions is not None and not isinstance(permissions.get(key, False), bool):
-                problems.append(f"{path}.permissions.{key}: must be a boolean")
-    return problems
+        if permissions is not None:
+            problems += booleans(permissions, dialect.permissions, f"{path}.permissions")
+    return problems + dialect.role_more(body, path)
 
 
-def _publish(publish: dict[str, Any], path: str) -> list[str]:
+def _publish(publish: dict[str, Any], path: str, dialect: Dialect) -> list[str]:
     problems: list[str] = []
     if "allowed" in publish:
         allowed = publish["allowed"]
-        if not isinstance(allowed, list) or any(t not in TRACKS for t in allowed):
-            problems.append(f"{path}.allowed: must be a subarray of [audio, video, screen]")
+        if not isinstance(allowed, list) or any(t not in dialect.tracks for t in allowed):
+            problems.append(f"{path}.allowed: must be a subarray of [{', '.join(dialect.tracks)}]")
     for track, rules in TRACK_RULES.items():
         if track in publish:
             params = _object(publish[track], f"{path}.{track}", problems)
             if params is not None:
                 problems += _fields(params, rules, f"{path}.{track}")
-    return problems
+    return problems + dialect.publish_more(publish, path)
 
 
 def _subscribe(subscribe: dict[str, Any], path: str) -> list[str]:
@@ -173,33 +203,34 @@ def _subscribe(subscribe: dict[str, Any], path: str) -> list[str]:
     return problems
 
 
-def check_settings(settings: Any, path: str = "settings") -> list[str]:
+def check_settings(settings: Any, path: str = "settings", dialect: Dialect = V1) -> list[str]:
     problems: list[str] = []
     body = _object(settings, path, problems)
     if body is None:
         return problems
     if "region" in body:
         problems += _check(body["region"], (str, None, None, REGIONS), f"{path}.region")
-    if "recording" not in body:
-        return problems
-    recording = _object(body["recording"], f"{path}.recording", problems)
+    more = dialect.settings_more(body, path)
+    recording = body.get("recording")
+    if "recording" not in body or (recording is None and dialect.recording_may_be_null):
+        return problems + more
+    recording = _object(recording, f"{path}.recording", problems)
     if recording is None:
-        return problems
-    if "enabled" in recording and not isinstance(recording["enabled"], bool):
-        problems.append(f"{path}.recording.enabled: must be a boolean")
+        return problems + more
+    problems += booleans(recording, ("enabled",), f"{path}.recording")
     if "upload" in recording:
         upload = _object(recording["upload"], f"{path}.recording.upload", problems)
         if upload is not None:
-            problems += _upload(upload, f"{path}.recording.upload")
-    return problems
+            problems += _upload(upload, f"{path}.recording.upload", dialect)
+    return problems + more
 
 
-def _upload(upload: dict[str, Any], path: str) -> list[str]:
+def _upload(upload: dict[str, Any], path: str, dialect: Dialect) -> list[str]:
     problems: list[str] = []
     if "type" not in upload:
         problems.append(f"{path}.type: is required")
     else:
-        problems += _check(upload["type"], (str, None, None, ("s3",)), f"{path}.type")
+        problems += _check(upload["type"], (str, None, None, dialect.storage), f"{path}.type")
     for key in ("location", "prefix"):
         if key not in upload:
             problems.append(f"{path}.{key}: is required")
@@ -211,13 +242,17 @@ def _upload(upload: dict[str, Any], path: str) -> list[str]:
             problems.append(f"{path}.options.region: must be a string")
     if "credentials" in upload:
         credentials = _object(upload["credentials"], f"{path}.credentials", problems)
-        for key in ("key", "secret"):
-            if credentials is not None and not isinstance(credentials.get(key), str):
-                problems.append(f"{path}.credentials.{key}: is required and must be a string")
+        if credentials is not None:
+            # The key, and the secret by any of its names (v2 answers say `secret` too, and an
+            # answer written back must be a valid request).
+            secret = next((credentials[k] for k in dialect.secret if k in credentials), None)
+            for key, value in (("key", credentials.get("key")), (dialect.secret[0], secret)):
+                if not isinstance(value, str):
+                    problems.append(f"{path}.credentials.{key}: is required and must be a string")
     return problems
 
 
-def check_template(body: Any, require_whole: bool) -> list[str]:
+def check_template(body: Any, require_whole: bool, dialect: Dialect = V1) -> list[str]:
     """A create (require_whole False) or modify (True: roles and settings required) body."""
     problems: list[str] = []
     if not isinstance(body, dict):
@@ -229,7 +264,7 @@ def check_template(body: Any, require_whole: bool) -> list[str]:
                 "name: accepted characters are a-z, A-Z, 0-9, space, hyphen -, dot ., "
                 "underscore _ and colon :"
             )
-    if "default" in body and not isinstance(body["default"], bool):
+    if dialect.default_flag and "default" in body and not isinstance(body["default"], bool):
         problems.append("default: must be a boolean")
     for key in ("roles", "settings"):
         if require_whole and key not in body:
@@ -237,10 +272,10 @@ def check_template(body: Any, require_whole: bool) -> list[str]:
     if "roles" in body:
         roles = _object(body["roles"], "roles", problems)
         for role_name, role in (roles or {}).items():
-            problems += check_role(role, f"roles.{role_name}")
+            problems += check_role(role, f"roles.{role_name}", dialect)
     if "settings" in body:
-        problems += check_settings(body["settings"])
-    return problems
+        problems += check_settings(body["settings"], "settings", dialect)
+    return problems + dialect.template_more(body, "")
 
 
 def booleans(obj: dict[str, Any], keys: tuple[str, ...] | list[str], path: str) -> list[str]:

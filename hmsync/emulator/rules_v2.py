@@ -10,18 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .rules import (
-    DEGRADATION_RULES,
-    NAME_RE,
-    REGIONS,
-    TRACK_RULES,
-    Rule,
-    _check,
-    _fields,
-    _object,
-    booleans,
-    strings,
-)
+from . import rules
+from .rules import Dialect, Rule, _check, _fields, _object, booleans
 from .rules_destinations import check_destinations, check_plugins, has_storage
 
 PERMISSIONS = (
@@ -83,51 +73,6 @@ def fill_role(role: dict[str, Any], name: str) -> dict[str, Any]:
     return {"name": name, **{k: v for k, v in filled.items() if k != "name"}}
 
 
-def check_role(role: Any, path: str) -> list[str]:
-    problems: list[str] = []
-    body = _object(role, path, problems)
-    if body is None:
-        return problems
-    if "name" in body and not isinstance(body["name"], str):
-        problems.append(f"{path}.name: must be a string")
-    if "priority" in body:
-        problems += _check(body["priority"], (int, 1, 5, None), f"{path}.priority")
-    if "maxPeerCount" in body:
-        problems += _check(body["maxPeerCount"], (int, -1, None, None), f"{path}.maxPeerCount")
-    if "publishParams" in body:
-        publish = _object(body["publishParams"], f"{path}.publishParams", problems)
-        if publish is not None:
-            problems += _publish(publish, f"{path}.publishParams")
-    if "subscribeParams" in body:
-        subscribe = _object(body["subscribeParams"], f"{path}.subscribeParams", problems)
-        if subscribe is not None:
-            problems += _subscribe(subscribe, f"{path}.subscribeParams")
-    if "permissions" in body:
-        permissions = _object(body["permissions"], f"{path}.permissions", problems)
-        if permissions is not None:
-            problems += booleans(permissions, PERMISSIONS, f"{path}.permissions")
-    return problems
-
-
-def _publish(publish: dict[str, Any], path: str) -> list[str]:
-    problems: list[str] = []
-    if "allowed" in publish:
-        allowed = publish["allowed"]
-        if not isinstance(allowed, list) or any(t not in ALLOWED for t in allowed):
-            problems.append(f"{path}.allowed: must be a subarray of [{', '.join(ALLOWED)}]")
-    for track, rules in TRACK_RULES.items():
-        if track in publish:
-            params = _object(publish[track], f"{path}.{track}", problems)
-            if params is not None:
-                problems += _fields(params, rules, f"{path}.{track}")
-    if "simulcast" in publish:
-        simulcast = _object(publish["simulcast"], f"{path}.simulcast", problems)
-        for kind in ("video", "screen"):
-            if simulcast is not None and kind in simulcast:
-                problems += _simulcast(simulcast[kind], f"{path}.simulcast.{kind}")
-    return problems
-
-
 def _simulcast(value: Any, path: str) -> list[str]:
     problems: list[str] = []
     obj = _object(value, path, problems)
@@ -176,45 +121,29 @@ def _simulcast(value: Any, path: str) -> list[str]:
     return problems
 
 
-def _subscribe(subscribe: dict[str, Any], path: str) -> list[str]:
+def _role_more(role: dict[str, Any], path: str) -> list[str]:
+    if "maxPeerCount" not in role:
+        return []
+    return _check(role["maxPeerCount"], (int, -1, None, None), f"{path}.maxPeerCount")
+
+
+def _publish_more(publish: dict[str, Any], path: str) -> list[str]:
     problems: list[str] = []
-    if "maxSubsBitRate" in subscribe:
-        problems += _check(
-            subscribe["maxSubsBitRate"], (int, 0, None, None), f"{path}.maxSubsBitRate"
-        )
-    if "subscribeToRoles" in subscribe:
-        problems += strings(subscribe["subscribeToRoles"], f"{path}.subscribeToRoles")
-    if "subscribeDegradation" in subscribe:
-        degradation = _object(
-            subscribe["subscribeDegradation"], f"{path}.subscribeDegradation", problems
-        )
-        if degradation is not None:
-            problems += _fields(degradation, DEGRADATION_RULES, f"{path}.subscribeDegradation")
+    if "simulcast" in publish:
+        simulcast = _object(publish["simulcast"], f"{path}.simulcast", problems)
+        for kind in ("video", "screen"):
+            if simulcast is not None and kind in simulcast:
+                problems += _simulcast(simulcast[kind], f"{path}.simulcast.{kind}")
     return problems
 
 
-def check_settings(settings: Any, path: str = "settings") -> list[str]:
+def _settings_more(settings: dict[str, Any], path: str) -> list[str]:
     problems: list[str] = []
-    body = _object(settings, path, problems)
-    if body is None:
-        return problems
-    if "region" in body:
-        problems += _check(body["region"], (str, None, None, REGIONS), f"{path}.region")
-    recording = body.get("recording")
-    if recording is not None:  # `null` is what a template without storage answers, and takes
-        recording = _object(recording, f"{path}.recording", problems)
-    if recording is not None:
-        problems += booleans(recording, ("enabled",), f"{path}.recording")
-        if "upload" in recording:
-            upload = _object(recording["upload"], f"{path}.recording.upload", problems)
-            if upload is not None:
-                problems += _upload(upload, f"{path}.recording.upload")
-    if "roomState" in body:
-        room = _object(body["roomState"], f"{path}.roomState", problems)
+    if "roomState" in settings:
+        room = _object(settings["roomState"], f"{path}.roomState", problems)
         if room is not None:
-            problems += booleans(
-                room, ("sendPeerList", "enabled", "stopRoomStateOnJoin"), f"{path}.roomState"
-            )
+            flags = ("sendPeerList", "enabled", "stopRoomStateOnJoin")
+            problems += booleans(room, flags, f"{path}.roomState")
             if "messageInterval" in room:
                 interval = room["messageInterval"]
                 found = _check(interval, (int, 5, 3600, None), f"{path}.roomState.messageInterval")
@@ -224,57 +153,38 @@ def check_settings(settings: Any, path: str = "settings") -> list[str]:
     return problems
 
 
-def _upload(upload: dict[str, Any], path: str) -> list[str]:
+def _template_more(body: dict[str, Any], path: str) -> list[str]:
     problems: list[str] = []
-    if "type" not in upload:
-        problems.append(f"{path}.type: is required")
-    else:
-        problems += _check(upload["type"], (str, None, None, STORAGE_TYPES), f"{path}.type")
-    for key in ("location", "prefix"):
-        if key not in upload:
-            problems.append(f"{path}.{key}: is required")
-        elif not isinstance(upload[key], str):
-            problems.append(f"{path}.{key}: must be a string")
-    if "options" in upload:
-        options = _object(upload["options"], f"{path}.options", problems)
-        if options is not None and not isinstance(options.get("region", ""), str):
-            problems.append(f"{path}.options.region: must be a string")
-    if "credentials" in upload:
-        credentials = _object(upload["credentials"], f"{path}.credentials", problems)
-        if credentials is not None:
-            if not isinstance(credentials.get("key"), str):
-                problems.append(f"{path}.credentials.key: is required and must be a string")
-            # DECISION: `secretKey` is the documented name; `secret` (what one answer shows)
-            # is taken too, so that an answer written back is a valid request.
-            secret = credentials.get("secretKey", credentials.get("secret"))
-            if not isinstance(secret, str):
-                problems.append(f"{path}.credentials.secretKey: is required and must be a string")
-    return problems
-
-
-def check_template(body: Any, require_whole: bool) -> list[str]:
-    """A create (require_whole False) or update (True: roles and settings required) body."""
-    problems: list[str] = []
-    if not isinstance(body, dict):
-        return ["body: must be a JSON object"]
-    if "name" in body:
-        name = body["name"]
-        if not isinstance(name, str) or not NAME_RE.match(name):
-            problems.append(
-                "name: accepted characters are a-z, A-Z, 0-9, space, hyphen -, dot ., "
-                "underscore _ and colon :"
-            )
-    for key in ("roles", "settings"):
-        if require_whole and key not in body:
-            problems.append(f"{key}: is required")
-    if "roles" in body:
-        roles = _object(body["roles"], "roles", problems)
-        for role_name, role in (roles or {}).items():
-            problems += check_role(role, f"roles.{role_name}")
-    if "settings" in body:
-        problems += check_settings(body["settings"])
     if "destinations" in body:
         problems += check_destinations(body["destinations"], has_storage(body.get("settings")))
     if "plugins" in body:
         problems += check_plugins(body["plugins"])
     return problems
+
+
+V2 = Dialect(
+    max_priority=5,
+    permissions=PERMISSIONS,
+    tracks=ALLOWED,
+    storage=STORAGE_TYPES,
+    secret=("secretKey", "secret"),
+    default_flag=False,  # gone from v2's pages: a v2 body's `default` is ignored
+    recording_may_be_null=True,
+    role_more=_role_more,
+    publish_more=_publish_more,
+    settings_more=_settings_more,
+    template_more=_template_more,
+)
+
+
+def check_role(role: Any, path: str) -> list[str]:
+    return rules.check_role(role, path, V2)
+
+
+def check_settings(settings: Any, path: str = "settings") -> list[str]:
+    return rules.check_settings(settings, path, V2)
+
+
+def check_template(body: Any, require_whole: bool) -> list[str]:
+    """A create (require_whole False) or update (True: roles and settings required) body."""
+    return rules.check_template(body, require_whole, V2)

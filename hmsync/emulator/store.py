@@ -207,21 +207,34 @@ class Store:
 
     # -- API operations ---------------------------------------------------------------------
 
+    def anew(self, body: dict[str, Any], kept: tuple[str, ...]) -> tuple[dict[str, Any], bool]:
+        """The template a create makes, and whether it is new: a new one, or (create is an
+        upsert by name) the one of that name made anew under its _id, keeping only `kept`,
+        what the API's create cannot say. Call under the lock."""
+        existing = self.by_name(body["name"]) if "name" in body else None
+        if existing is None:
+            template_id = self.new_id()
+            name = body.get("name") or f"template-{template_id[-6:]}"
+            template: dict[str, Any] = {"_id": template_id, "name": name}
+        else:
+            template = {"_id": existing["_id"], "name": existing["name"]}
+            template.update({k: existing[k] for k in kept if k in existing})
+        template["customer"] = self.customer
+        self.templates[template["_id"]] = template
+        return template, existing is None
+
+    def renamed(self, template: dict[str, Any], body: dict[str, Any]) -> None:
+        """An update's `name` (the stored one if none), refused if another template has it."""
+        name = body.get("name", template["name"])
+        other = self.by_name(name)
+        if other is not None and other is not template:
+            raise ApiError(400, "overwrite error", [f"template {name} already exists"])
+        template["name"] = name
+
     def create_template(self, body: Any) -> dict[str, Any]:
         self.problems(rules.check_template(body, require_whole=False))
         with self.lock:
-            existing = self.by_name(body["name"]) if "name" in body else None
-            if existing is None:
-                template_id = self.new_id()
-                name = body.get("name") or f"template-{template_id[-6:]}"
-                template: dict[str, Any] = {"_id": template_id, "name": name}
-            else:
-                # Create with an existing name overwrites that template, keeping its _id and
-                # what v1 cannot see.
-                template = {"_id": existing["_id"], "name": existing["name"]}
-                template.update({k: existing[k] for k in V2_ONLY if k in existing})
-            template["customer"] = self.customer
-            self.templates[template["_id"]] = template
+            template, created = self.anew(body, V2_ONLY)  # v1 cannot see the v2 parts
             if "default" in body:
                 self._set_default(template, body["default"])
             # An overwrite by name makes the template anew: every role is a new one.
@@ -230,18 +243,14 @@ class Store:
             }
             if "settings" in body:
                 template["settings"] = copy_json(body["settings"])
-            self.saved(template, created=existing is None)
+            self.saved(template, created=created)
             return self._answer(template)
 
     def modify_template(self, template_id: str, body: Any) -> dict[str, Any]:
         self.problems(rules.check_template(body, require_whole=True))
         with self.lock:
             template = self.get(template_id)
-            name = body.get("name", template["name"])
-            other = self.by_name(name)
-            if other is not None and other is not template:
-                raise ApiError(400, "overwrite error", [f"template {name} already exists"])
-            template["name"] = name
+            self.renamed(template, body)
             if "default" in body:
                 self._set_default(template, body["default"])
             # Modify replaces the roles and the settings whole (seed): a role it does not send

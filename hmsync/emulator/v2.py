@@ -189,19 +189,8 @@ class V2:
         store = self.store
         store.problems(rules_v2.check_template(body, require_whole=False))
         with store.lock:
-            existing = store.by_name(body["name"]) if "name" in body else None
-            if existing is None:
-                template_id = store.new_id()
-                name = body.get("name") or f"template-{template_id[-6:]}"
-                template: dict[str, Any] = {"_id": template_id, "name": name}
-            else:
-                # An upsert by name (documented): the template is made anew under its id. What
-                # a create cannot say (recordings, v1's default flag) stays.
-                template = {"_id": existing["_id"], "name": existing["name"]}
-                template.update(
-                    {k: existing[k] for k in ("default", "recordings") if k in existing}
-                )
-            template["customer"] = store.customer
+            # What a create cannot say (recordings, v1's default flag) stays.
+            template, created = store.anew(body, ("default", "recordings"))
             template["roles"] = {
                 n: store.role(r, n, None, rules_v2.fill_role)
                 for n, r in body.get("roles", {}).items()
@@ -210,8 +199,7 @@ class V2:
             template["destinations"] = self._destinations(body.get("destinations", {}))
             if "plugins" in body:
                 template["plugins"] = copy_json(body["plugins"])
-            store.templates[template["_id"]] = template
-            store.saved(template, created=existing is None)
+            store.saved(template, created=created)
             return self._template(template)
 
     def update_template(self, template_id: str, body: Any) -> dict[str, Any]:
@@ -219,11 +207,7 @@ class V2:
         store.problems(rules_v2.check_template(body, require_whole=True))
         with store.lock:
             template = store.get(template_id)
-            name = body.get("name", template["name"])
-            other = store.by_name(name)
-            if other is not None and other is not template:
-                raise ApiError(400, "overwrite error", [f"template {name} already exists"])
-            template["name"] = name
+            store.renamed(template, body)
             # "This method overwrites all fields": roles and settings whole; what each role
             # sent becomes is the reading's, as in v1.
             stored = template.get("roles", {})
