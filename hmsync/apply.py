@@ -165,14 +165,16 @@ class _TemplateRun:
         tid = str(self.template_id)
         if action.kind == "update_role":
             role = str(action.role)
-            self.client.upsert_role(tid, role, _role_body(roles.get(role), self._changes(action)))
+            self.client.upsert_role(
+                tid, role, _role_body(roles.get(role), action, self._changes(action))
+            )
         elif action.kind == "create_role":
             role = str(action.role)
             body = complete_role((self.desired.get("roles") or {})[role], self.api)
             self.client.upsert_role(tid, role, body)
         elif action.kind == "rename_role":
             old, new = str(action.old_name), str(action.role)
-            body = {**_role_body(roles.get(old), self._changes(action)), "name": new}
+            body = {**_role_body(roles.get(old), action, self._changes(action)), "name": new}
             self.client.upsert_role(tid, old, body)
         elif action.kind == "update_settings" and self.api == "v2":
             # v2's Update Settings takes the whole object: live with the plan's changes.
@@ -292,10 +294,10 @@ def _without_write_only(action: Action) -> Action:
     return replace(action, changes=tuple(c for c in action.changes if c.old != WRITE_ONLY))
 
 
-def _role_body(live_role: Any, changes: tuple[Change, ...]) -> Json:
+def _role_body(live_role: Any, action: Action, changes: tuple[Change, ...] | None = None) -> Json:
     """The live role as read, its `name` left out (a name in the body renames), with the
     action's changes applied and nothing else."""
-    body = patched(live_role, changes)
+    body = patched(live_role, action.changes if changes is None else changes)
     body.pop("name", None)
     return body
 
