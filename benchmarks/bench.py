@@ -48,7 +48,7 @@ class EmulatorProcess:
         )
         assert self.proc.stdout is not None
         first = self.proc.stdout.readline()
-        self.url = first.rsplit(" ", 1)[1].strip().removesuffix("/v2")
+        self.url = first.rsplit(" ", 1)[1].strip().removesuffix("/policy/v1")
         self.api = self.url + "/policy/v1"
         self.control = httpx.Client(base_url=self.url + "/_emulator", timeout=120)
 

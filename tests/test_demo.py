@@ -36,6 +36,7 @@ def test_the_demo_runs_end_to_end() -> None:
     assert "1 file checked: no problems." in out  # the v2 example
     assert "Plan: 1 template to create." in out
     assert out.count("No changes. Live templates match the files.\n") == 2
-    for secret in ("demo-secret-not-real", "demo-gs-secret-not-real", "demo-stream-key-not-real"):
+    assert "demo-secret-not-real" not in out + proc.stderr
+    for secret in ("demo-gs-secret-not-real", "demo-stream-key-not-real"):
         assert secret not in out + proc.stderr
     assert not (ROOT / "demo-plan.json").exists()

@@ -497,3 +497,33 @@ def test_v2_state_survives_a_restart(tmp_path: Any) -> None:
         assert ok(client.get(f"/templates/{created['id']}/recordings")) == [
             {"name": "r", "role": "host"}
         ]
+
+
+def test_the_command_serves_v2_and_says_where(tmp_path: Any) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "hmsync", "emulator", "--port", "0", "--api", "v2"]
+    proc = subprocess.Popen(
+        [*command, "--state", str(tmp_path / "s.json")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(6)]
+        base = lines[0].rsplit(" ", 1)[1].strip()
+        url = base.removesuffix("/v2")
+        assert lines[0] == f"hmsync emulator: 100ms v2 API on {url}/v2\n"
+        assert lines[1] == f"  export HMS_API_BASE={url}/v2\n"
+        assert lines[5] == f"  the v1 API too, over the same templates: {url}/policy/v1\n"
+        answer = httpx.post(base + "/templates", json={"name": "cli"}, headers=auth(), timeout=10)
+        assert answer.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    saved = json.loads((tmp_path / "s.json").read_text())
+    [times] = saved["times"].values()  # the times v2 answers show survive a restart
+    assert set(times) == {"createdAt", "updatedAt"}

@@ -139,14 +139,14 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         ) from None
     # The default secret is a published development value; one given with --secret is not shown.
     secret = "(as given with --secret)" if args.secret else DEFAULT_SECRET
-    print(
-        f"hmsync emulator: 100ms API v1 on {emulator.base('v1')}, v2 on {emulator.base('v2')}",
-        flush=True,
-    )
+    other = "v2" if args.api == "v1" else "v1"
+    title = "100ms policy API" if args.api == "v1" else "100ms v2 API"
+    print(f"hmsync emulator: {title} on {emulator.api_base}", flush=True)
     print(f"  export HMS_API_BASE={emulator.api_base}")
     print(f"  export HMS_ACCESS_KEY={access_key}")
     print(f"  export HMS_SECRET={secret}")
     print(f"  control endpoint: {emulator.url}/_emulator/ (reset, templates, faults, calls)")
+    print(f"  the {other} API too, over the same templates: {emulator.base(other)}")
     if args.host not in LOOPBACK:
         print(f"  warning: listening on {args.host}, beyond loopback", file=sys.stderr)
     print("Press Ctrl-C to stop.", flush=True)

@@ -191,7 +191,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         if verdict == "error":
             raise ApiError(status, "Internal error", ["injected fault"])
-        self._authorize()
+        self._authorize(api)
         if api == "v1":
             status, answer = _v1(self.server.store, route, params, query, body)
         else:
@@ -202,7 +202,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._send(status, answer)
 
-    def _authorize(self) -> None:
+    def _authorize(self, api: str) -> None:
         header = self.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             raise _token_error("an Authorization: Bearer <management token> header is required")
@@ -228,7 +228,8 @@ class Handler(BaseHTTPRequestHandler):
         if claims["version"] != 2:
             raise _token_error("version must be 2")
         if claims["access_key"] != self.server.access_key:
-            raise _token_error("not found")  # the make-api-calls page's own example
+            # v2: the make-api-calls page's own example; v1's docs give no detail.
+            raise _token_error("not found" if api == "v2" else "unknown access key")
 
     # -- the control endpoint ---------------------------------------------------------------
 
