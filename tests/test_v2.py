@@ -376,3 +376,25 @@ def test_the_action_plans_a_v2_project(emu: Emulator, tmp_path: Path) -> None:
     report = (tmp_path / "hmsync-report.txt").read_text()
     assert report.rstrip().endswith("Plan: 1 template to create.")
     assert "+ destinations.rtmpDestinations.youtube.rtmpUrls: (sensitive value)" in report
+
+
+def test_a_create_answer_without_an_id_stops_before_the_recordings(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    write("templates/t.yaml", "name: t\nroles:\n  host: {}\nrecordings: [{name: r, role: host}]\n")
+
+    def rule(seen: Seen, history: list[Seen]) -> Any:
+        if (seen.method, seen.path) == ("POST", "/v2/templates"):
+            return 200, {"name": "t", "roles": {}}
+        return None
+
+    with Proxy(emu.url, rule) as proxy:
+        environ = {**emu.env(), "HMS_API_BASE": proxy.url + "/v2"}
+        result = run("apply", "--api", "v2", "--auto-approve", "--retries", "0", env=environ)
+        recordings = [s for s in proxy.history if s.path.endswith("/recordings")]
+    assert result.code == 3, result.out + result.err
+    assert (
+        f"POST {proxy.url}/v2/templates: 200 the answer is not a template (it has no 'id' string)"
+        in result.out
+    )
+    assert recordings == []

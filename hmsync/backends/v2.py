@@ -90,16 +90,7 @@ class V2Client(Client):
         """One template by path, with its recordings (a call of their own)."""
         path = self._template(template_id)
         answer = self._call("GET", path)
-        problem = template_problem(answer, "id")
-        if problem:
-            raise ApiError(
-                "GET",
-                self._url(path),
-                200,
-                f"the answer is not a template (it{problem}); expected "
-                '{"id": "...", "name": "...", "roles": {...}, "settings": {...}}',
-                hint="check --api-base",
-            )
+        self._check_template(answer, "GET", path)
         template = self.internal(answer)
         template["recordings"] = self.get_recordings(template_id)
         return template
@@ -131,7 +122,22 @@ class V2Client(Client):
                 template["recordings"] = recordings
 
     def create_template(self, body: Json) -> Json:
-        return self.internal(self._call("POST", "/templates", json=_request(body)))
+        """Create (an upsert by name); its answer's `id` is where the recordings go next."""
+        answer = self._call("POST", "/templates", json=_request(body))
+        self._check_template(answer, "POST", "/templates")
+        return self.internal(answer)
+
+    def _check_template(self, answer: Json, method: str, path: str) -> None:
+        problem = template_problem(answer, "id")
+        if problem:
+            raise ApiError(
+                method,
+                self._url(path),
+                200,
+                f"the answer is not a template (it{problem}); expected "
+                '{"id": "...", "name": "...", "roles": {...}, "settings": {...}}',
+                hint="check --api-base",
+            )
 
     def modify_template(self, template_id: str, body: Json) -> Json:
         """Update Template: the whole template (roles and settings required)."""
