@@ -134,8 +134,10 @@ def _hls_layers(doc: Document, base: Path, layers: Any) -> Iterator[Problem]:
             continue
         low, high = sorted((width, height))
         if not 144 <= low <= 1080 or not 192 <= high <= 1920:
-            yield _problem(
-                doc,
-                (*base, i),
-                f"{width}x{height}: the smaller side must be 144-1080 and the larger 192-1920",
+            # A documented range: a warning, written only with --allow-out-of-range (as v1's).
+            path = (*base, i)
+            message = (
+                f"{width}x{height} is outside the documented sizes (the smaller side 144-1080, "
+                "the larger 192-1920); the API may refuse it"
             )
+            yield Problem(doc.where(path), dotted(path), message, "warning", "range")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hmsync.emulator import Emulator
 from hmsync.schema import FAST_KEYWORDS, _validator, is_valid, schema
 
 from .conftest import Run, Write
@@ -77,13 +78,30 @@ def test_v2_rules_are_located_problems(run: Run, write: Write) -> None:
         "templates/t.yaml:11:21: roles.host.publishParams.simulcast.video.layers[1].rid: 'f' must come after 'h' (order f, h, q)",
         "templates/t.yaml:11:47: roles.host.publishParams.simulcast.video.layers[1].scaleResolutionDownBy: must be greater than the previous layer's (2)",
         "templates/t.yaml:15:13: destinations.hlsDestinations.hls.name: 'other' differs from its key 'hls'; hmsync knows a destination by its name, so they must match",
-        "templates/t.yaml:16:16: destinations.hlsDestinations.hls.layers[0]: 100x2000: the smaller side must be 144-1080 and the larger 192-1920",
-        "templates/t.yaml:16:24: warning: destinations.hlsDestinations.hls.layers[0].width: 100 is outside the documented range 144-1920; the API may refuse it",
-        "templates/t.yaml:16:37: warning: destinations.hlsDestinations.hls.layers[0].height: 2000 is outside the documented range 144-1920; the API may refuse it",
+        "templates/t.yaml:16:16: warning: destinations.hlsDestinations.hls.layers[0]: 100x2000 is outside the documented sizes (the smaller side 144-1080, the larger 192-1920); the API may refuse it",
         "templates/t.yaml:17:36: destinations.hlsDestinations.hls.recording.enableZipUpload: needs your own storage (settings.recording.upload); with 100ms's storage the API refuses it",
         "templates/t.yaml:19:26: warning: destinations.transcriptions.tx.role: role 'nobody' is not defined in this template; it has no effect",
         "templates/t.yaml:19:66: destinations.transcriptions.tx.translation: translation works only in caption mode; add caption to modes",
         "templates/t.yaml:20:30: recordings[0].role: role 'ghost' is not defined in this template; the API refuses it",
         "templates/t.yaml:22:39: warning: plugins.whiteboard.permissions.reader[0]: role 'viewer' is not defined in this template; it has no effect",
-        "1 file checked: 9 errors, 4 warnings.",
+        "1 file checked: 8 errors, 3 warnings.",
     ]
+
+
+def test_an_hls_layer_outside_the_documented_sizes_is_written_only_on_purpose(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    write(
+        "templates/t.yaml",
+        "name: t\ndestinations:\n  hlsDestinations:\n    h: {name: h, layers: [{width: 100, "
+        "height: 2000}]}\n",
+    )
+    environ = {**emu.env(), "HMS_API_BASE": emu.base("v2")}
+    refused = run("plan", "--api", "v2", env=environ)
+    assert (refused.code, refused.err.splitlines()[0]) == (
+        1,
+        "hmsync: the plan would write 1 value outside the documented ranges; fix them, or pass "
+        "--allow-out-of-range to write them anyway",
+    )
+    allowed = run("apply", "--api", "v2", "--auto-approve", "--allow-out-of-range", env=environ)
+    assert allowed.code == 0, allowed.out + allowed.err
