@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import httpx
 
+from .answers import json_answer, page_of_templates
 from .auth import CREDENTIAL_HELP, ManagementAuth, TokenSource, credentials_from_env
 from .errors import ApiError, InputError
 
@@ -152,7 +153,9 @@ class Client:
             params = {**filters, "limit": str(self.page_limit)}
             if start:
                 params["start"] = start
-            data, last = _page(self._call("GET", "/templates", params=params), url, self.api)
+            data, last = page_of_templates(
+                self._call("GET", "/templates", params=params), url, self.api
+            )
             for template in data:
                 template = self.internal(template)
                 templates.setdefault(template["_id"], template)
@@ -297,7 +300,7 @@ class Client:
             else:
                 log.debug("%s %s: %d (attempt %d)", method, url, response.status_code, attempt)
                 if response.status_code < 300:
-                    return _json(response, method, url, shape)
+                    return json_answer(response, method, url, shape)
                 failure = _error(response, method, url, attempt)
                 retried = READ_RETRY_STATUSES if method == "GET" else RETRY_STATUSES
                 if response.status_code not in retried:
@@ -341,64 +344,6 @@ def _network_reason(exc: Exception) -> str:
     if isinstance(exc, httpx.ConnectError):
         return "cannot connect"
     return "connection lost"
-
-
-def _json(response: httpx.Response, method: str, url: str, shape: type = dict) -> Any:
-    if response.status_code == 204 or not response.content:
-        return shape()
-    try:
-        body = response.json()
-    except ValueError:
-        raise ApiError(method, url, response.status_code, "the answer is not JSON") from None
-    if not isinstance(body, shape):
-        what = "a JSON object" if shape is dict else "a JSON array"
-        raise ApiError(method, url, response.status_code, f"the answer is not {what}")
-    return body
-
-
-def _page(body: Json, url: str, api: str = "v1") -> tuple[list[Json], str]:
-    """A page of templates, checked for its documented shape: anything else is an error, never
-    an empty account (an empty account read wrongly would turn every file into a create)."""
-    identity = "_id" if api == "v1" else "id"
-
-    def wrong(what: str) -> ApiError:
-        return ApiError(
-            "GET",
-            url,
-            200,
-            f"the answer is not a page of templates ({what}); expected "
-            '{"limit": N, "data": [template, ...], "last": "<id>"}',
-            hint="check --api-base",
-        )
-
-    data = body.get("data")
-    if not isinstance(data, list):
-        raise wrong("no 'data' list")
-    for i, template in enumerate(data):
-        problem = template_problem(template, identity)
-        if problem:
-            raise wrong(f"data[{i}]{problem}")
-    last = body.get("last")
-    if last is not None and not isinstance(last, str):
-        raise wrong("'last' is not a string")
-    return data, last or ""
-
-
-def template_problem(template: Any, identity: str = "_id") -> str:
-    """What is wrong with the shape of a template as answered ("" if nothing), for messages
-    that start with where it was: `data[3] has no 'name' string`."""
-    if not isinstance(template, dict):
-        return " is not an object"
-    for key in (identity, "name"):
-        if not isinstance(template.get(key), str) or not template[key]:
-            return f" has no {key!r} string"
-    for key in ("roles", "settings", "destinations", "plugins"):
-        if template.get(key) is not None and not isinstance(template[key], dict):
-            return f".{key} is not an object"
-    for role_name, role in (template.get("roles") or {}).items():
-        if not isinstance(role, dict):
-            return f".roles.{role_name} is not an object"
-    return ""
 
 
 def _error(response: httpx.Response, method: str, url: str, attempt: int) -> ApiError:

@@ -26,24 +26,29 @@ nothing the plan does not show can change, whatever the server does with fields 
 
 from __future__ import annotations
 
-import copy
 import hashlib
-import hmac
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from .model import ABSENT, Change
-from .problems import split_path
+# Re-exported, so that `normalize` stays the one name for what is compared and written.
+from .concealment import SENSITIVE as SENSITIVE
+from .concealment import WRITE_ONLY as WRITE_ONLY
+from .concealment import SecretFn as SecretFn
+from .concealment import conceal as conceal
+from .concealment import credentials_readable as credentials_readable
+from .concealment import masked as masked
+from .concealment import secret_hasher as secret_hasher
+from .model import ABSENT
+from .paths import FieldPath as FieldPath
+from .paths import get_path as get_path
+from .paths import patched as patched
+from .paths import remove_path as remove_path
 from .schema import schema
 
 Json = dict[str, Any]
-FieldPath = tuple[str | int, ...]
-SENSITIVE = "(sensitive value)"
-WRITE_ONLY = "(write-only)"
-SECRET_PREFIX = "hmac-sha256:"
 SET_FIELDS = frozenset(
     {
         "allowed",
@@ -68,7 +73,6 @@ MAP, LIST = "map:", "list:"  # _CHILDREN markers: a map of named objects, a list
 REMOVED_WHEN_LEFT_OUT = frozenset({"upload"})
 OPTIONAL_OBJECTS = UNMANAGED_WHEN_LEFT_OUT | REMOVED_WHEN_LEFT_OUT
 CREDENTIALS: FieldPath = ("recording", "upload", "credentials")  # within settings
-SecretFn = Callable[[str], str]
 
 # Which schema object each known nested field is.
 _CHILDREN: dict[str, dict[str, str]] = {
@@ -132,14 +136,6 @@ _CHILDREN: dict[str, dict[str, str]] = {
 }
 
 
-def masked(value: Any, sensitive: bool) -> Any:
-    """What may be shown of a value: a sensitive scalar only as SENSITIVE. Objects were
-    concealed inside when the change was made (see `conceal`); ABSENT stays absent."""
-    if sensitive and value is not ABSENT and not isinstance(value, dict):
-        return SENSITIVE
-    return value
-
-
 def _definition(name: str) -> Json:
     """A schema object by name: `roleObject` in the v1 schema, `v2.roleObject` in the v2 one."""
     api, _, plain = name.rpartition(".")
@@ -170,46 +166,6 @@ def defaults(definition: str) -> Json:
 def _properties(definition: str) -> Json:
     props: Json = _definition(definition)["properties"]
     return props
-
-
-def secret_hasher(salt: str) -> SecretFn:
-    """A keyed hash: equal secrets compare equal, and the plan file holds no secret in clear."""
-
-    def hash_secret(value: str) -> str:
-        digest = hmac.new(salt.encode(), str(value).encode(), hashlib.sha256).hexdigest()
-        return SECRET_PREFIX + digest
-
-    return hash_secret
-
-
-def conceal(value: Any, hidden: frozenset[str] = frozenset()) -> tuple[Any, bool]:
-    """value with every keyed hash, and every string holding a hidden value (one that came from
-    an ${HMSYNC_*} variable), replaced by SENSITIVE; and whether there was one."""
-    if isinstance(value, str):
-        # A short value (`us`) is hidden only where it is the whole string.
-        if value.startswith(SECRET_PREFIX) or any(
-            value == h or (len(h) >= 6 and h in value) for h in hidden
-        ):
-            return SENSITIVE, True
-        return value, value == WRITE_ONLY
-    if isinstance(value, dict | list):
-        items = value.items() if isinstance(value, dict) else enumerate(value)
-        out: Any = {} if isinstance(value, dict) else [None] * len(value)
-        found = False
-        for k, v in items:
-            out[k], hit = conceal(v, hidden)
-            found = found or hit
-        return out, found
-    return value, False
-
-
-def credentials_readable(credentials: Any) -> bool:
-    """Whether credentials read from the API are the real values: both present, and neither
-    masked (`****`, `AKIA****1234`). Otherwise reads do not tell them, and they are write-only."""
-    if not isinstance(credentials, dict):
-        return False
-    values = [credentials.get("key"), credentials.get("secret")]
-    return all(isinstance(v, str) and v.strip("*") and "***" not in v for v in values)
 
 
 def _obj(value: Any) -> Json:
@@ -455,67 +411,6 @@ def role_views(live: Any, file: Any, api: str = "v1") -> tuple[Json, Json]:
 
 def settings_views(live: Any, file: Any, ctx: ViewContext, api: str = "v1") -> tuple[Json, Json]:
     return views(live, file, _named("settings", api), ctx)
-
-
-# -- what a write sends ------------------------------------------------------------------------
-
-
-def get_path(obj: Any, path: FieldPath) -> Any:
-    """The value at path in nested mappings (and lists, by index), or ABSENT."""
-    node: Any = obj
-    for part in path:
-        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-            continue
-        if not (isinstance(node, dict) and isinstance(part, str) and part in node):
-            return ABSENT
-        node = node[part]
-    return node
-
-
-def _set_path(obj: Any, path: FieldPath, value: Any) -> None:
-    node = obj
-    for i, part in enumerate(path[:-1]):
-        if isinstance(part, int):
-            node = node[part]  # a change into a list item: the item is there (equal lengths)
-            continue
-        if not isinstance(node.get(part), dict | list):
-            node[part] = [] if isinstance(path[i + 1], int) else {}
-        node = node[part]
-    last = path[-1]
-    current = node[last] if isinstance(last, int) else node.get(last)
-    if isinstance(value, dict) and isinstance(current, dict):
-        # Set the object's fields one by one: fields it has and the view omits stay.
-        for key, item in value.items():
-            _set_path(current, (key,), item)
-    elif isinstance(value, list) and isinstance(current, list) and len(value) == len(current):
-        for index, item in enumerate(value):  # the same, item by item
-            _set_path(current, (index,), item)
-    else:
-        node[last] = copy.deepcopy(value)
-
-
-def remove_path(obj: Json, path: FieldPath) -> None:
-    """Remove the field at path, if it is there."""
-    parent = get_path(obj, path[:-1])
-    if isinstance(parent, dict):
-        parent.pop(path[-1], None)
-
-
-def patched(live: Any, changes: Iterable[Change], prefix: str = "") -> Json:
-    """The live object exactly as read, with the plan's changes applied and nothing else.
-
-    prefix: only changes under it apply (`settings.` for a set_default's settings)."""
-    out: Json = copy.deepcopy(_obj(live))
-    for change in changes:
-        if not change.path.startswith(prefix):
-            continue
-        path = split_path(change.path[len(prefix) :])
-        if change.new is ABSENT:
-            remove_path(out, path)
-        else:
-            _set_path(out, path, change.new)
-    return out
 
 
 def fingerprint(value: Any) -> str:

@@ -17,7 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
-from ..api import Client, Json, template_problem
+from ..answers import template_problem
+from ..api import Client, Json
 from ..errors import ApiError
 
 # What the internal form keeps of a v2 template; the rest (customerId, times, the deprecated

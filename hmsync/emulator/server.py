@@ -13,28 +13,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 
-from . import v2
+from . import v1, v2
 from .faults import FaultInjector, Faults
 from .readings import Readings
 from .store import ApiError, Store
 
-API_PREFIX = "/policy/v1"
+API_PREFIX = v1.PREFIX
 CONTROL_PREFIX = "/_emulator"
 DEFAULT_ACCESS_KEY = "emulator-access-key"
 DEFAULT_SECRET = "emulator-secret-for-local-use-only"
 TOKEN_CLAIMS = ["access_key", "type", "version", "iat", "nbf", "exp", "jti"]
-WRITE_ROUTES = (
-    "create_template",
-    "modify_template",
-    "upsert_role",
-    "delete_role",
-    "update_settings",
-    *v2.WRITE_ROUTES,
-)
+WRITE_ROUTES = (*v1.WRITE_ROUTES, *v2.WRITE_ROUTES)
 PREFIXES = {"v1": API_PREFIX, "v2": v2.PREFIX}
 MAX_BODY = 10 * 1024 * 1024
 
@@ -173,7 +166,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _api(self, method: str, path: str, query: dict[str, str], api: str) -> None:
         if api == "v1":
-            route, params = _route(method, path, "id" in query)
+            route, params = v1.route(method, path, "id" in query)
         else:
             route, params = v2.route(method, path)
         self.server.count(route)
@@ -193,7 +186,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(status, "Internal error", ["injected fault"])
         self._authorize(api)
         if api == "v1":
-            status, answer = _v1(self.server.store, route, params, query, body)
+            status, answer = v1.handle(self.server.store, route, params, query, body)
         else:
             status, answer = self.server.v2.handle(route, params, query, body)
         rate = self.server.store.readings.lost_answer_rate
@@ -293,50 +286,8 @@ def _unstorable(i: int, template: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _v1(
-    store: Store, route: str, params: list[str], query: dict[str, str], body: Any
-) -> tuple[int, Any]:
-    """Carry out one policy v1 call: its status and answer."""
-    if route == "get_templates":
-        return 200, store.list_templates(query)
-    if route == "create_template":
-        return 200, store.create_template(body)
-    if route == "modify_template":
-        return 200, store.modify_template(query["id"], body)
-    if route == "upsert_role":
-        return 200, store.upsert_role(params[0], params[1], body)
-    if route == "get_role":
-        return 200, store.get_role(params[0], params[1])
-    if route == "delete_role":
-        store.delete_role(params[0], params[1])
-        return 204, None
-    if route == "update_settings":
-        return 200, store.update_settings(params[0], body)
-    return 200, store.get_settings(params[0])
-
-
 def _token_error(detail: str) -> ApiError:
     return ApiError(401, "Token validation error", [detail])
-
-
-def _route(method: str, path: str, has_id: bool) -> tuple[str, list[str]]:
-    """The route name and path parameters of an API request, or a 404/405 ApiError."""
-    parts = [unquote(p) for p in path.strip("/").split("/")]
-    if parts == ["templates"]:
-        if method == "GET":
-            return "get_templates", []
-        if method == "POST":
-            return ("modify_template" if has_id else "create_template"), []
-    elif len(parts) == 4 and parts[0] == "templates" and parts[2] == "roles":
-        names = {"GET": "get_role", "POST": "upsert_role", "DELETE": "delete_role"}
-        if method in names:
-            return names[method], [parts[1], parts[3]]
-    elif len(parts) == 3 and parts[0] == "templates" and parts[2] == "settings":
-        if method in ("GET", "POST"):
-            return ("get_settings" if method == "GET" else "update_settings"), [parts[1]]
-    else:
-        raise ApiError(404, "Not Found", [f"no route for {method} {API_PREFIX}{path}"])
-    raise ApiError(405, "Method Not Allowed", [f"{method} is not allowed on {API_PREFIX}{path}"])
 
 
 class Emulator:

@@ -1,0 +1,70 @@
+"""What a 100ms answer must look like before hmsync uses it: JSON of the expected kind, a page
+of templates, a template. Anything else is an error naming the URL, never "empty"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from .errors import ApiError
+
+Json = dict[str, Any]
+
+
+def json_answer(response: httpx.Response, method: str, url: str, shape: type = dict) -> Any:
+    if response.status_code == 204 or not response.content:
+        return shape()
+    try:
+        body = response.json()
+    except ValueError:
+        raise ApiError(method, url, response.status_code, "the answer is not JSON") from None
+    if not isinstance(body, shape):
+        what = "a JSON object" if shape is dict else "a JSON array"
+        raise ApiError(method, url, response.status_code, f"the answer is not {what}")
+    return body
+
+
+def page_of_templates(body: Json, url: str, api: str = "v1") -> tuple[list[Json], str]:
+    """A page of templates, checked for its documented shape: anything else is an error, never
+    an empty account (an empty account read wrongly would turn every file into a create)."""
+    identity = "_id" if api == "v1" else "id"
+
+    def wrong(what: str) -> ApiError:
+        return ApiError(
+            "GET",
+            url,
+            200,
+            f"the answer is not a page of templates ({what}); expected "
+            '{"limit": N, "data": [template, ...], "last": "<id>"}',
+            hint="check --api-base",
+        )
+
+    data = body.get("data")
+    if not isinstance(data, list):
+        raise wrong("no 'data' list")
+    for i, template in enumerate(data):
+        problem = template_problem(template, identity)
+        if problem:
+            raise wrong(f"data[{i}]{problem}")
+    last = body.get("last")
+    if last is not None and not isinstance(last, str):
+        raise wrong("'last' is not a string")
+    return data, last or ""
+
+
+def template_problem(template: Any, identity: str = "_id") -> str:
+    """What is wrong with the shape of a template as answered ("" if nothing), for messages
+    that start with where it was: `data[3] has no 'name' string`."""
+    if not isinstance(template, dict):
+        return " is not an object"
+    for key in (identity, "name"):
+        if not isinstance(template.get(key), str) or not template[key]:
+            return f" has no {key!r} string"
+    for key in ("roles", "settings", "destinations", "plugins"):
+        if template.get(key) is not None and not isinstance(template[key], dict):
+            return f".{key} is not an object"
+    for role_name, role in (template.get("roles") or {}).items():
+        if not isinstance(role, dict):
+            return f".roles.{role_name} is not an object"
+    return ""
