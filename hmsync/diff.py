@@ -28,6 +28,7 @@ from .normalize import (
     remove_path,
     role_views,
     secret_hasher,
+    server_role,
     settings_views,
     views,
 )
@@ -203,7 +204,7 @@ def diff_template(
                 )
             )
     for role_name in live_roles:
-        if role_name not in claimed:
+        if role_name not in claimed and not server_role(role_name):
             actions.append(Action("delete_role", name, role_name))
     ctx = ViewContext(secret, write_credentials)
     settings_live, settings_desired = settings_views(

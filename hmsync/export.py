@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from .diff import ignored_paths
-from .normalize import Json, file_form, get_path, remove_path
+from .normalize import Json, file_form, get_path, remove_path, server_role
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema={schema}\n"
 MAX_STEM = 100  # file systems refuse names over 255 bytes; a template name can be longer
@@ -101,7 +101,7 @@ def template_file(
     settings, variables = settings_file(stem, live.get("settings"), api)
     if settings:
         data["settings"] = settings
-    roles = live.get("roles") or {}
+    roles = {n: r for n, r in (live.get("roles") or {}).items() if not server_role(n)}
     data["roles"] = {r: escaped(role_file(role, api)) for r, role in roles.items()}
     if api == "v2":
         parts = file_form(live, "v2.template")

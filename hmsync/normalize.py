@@ -68,6 +68,7 @@ UNMANAGED_WHEN_LEFT_OUT = frozenset(
     {"subscribeDegradation", "destinations", "recordings", "plugins", "simulcast"}
 )
 INTERNAL_RECORDER = "__internal_recorder"  # the role of an HLS destination the server made
+SERVER_ROLE_PREFIX = "__internal"
 MAP, LIST = "map:", "list:"  # _CHILDREN markers: a map of named objects, a list of objects
 # Objects a file removes by leaving them out.
 REMOVED_WHEN_LEFT_OUT = frozenset({"upload"})
@@ -206,6 +207,12 @@ def _items(value: Any, marker: str) -> list[tuple[Any, Any]]:
 
 def _collect(pairs: Iterable[tuple[Any, Any]], marker: str) -> Any:
     return dict(pairs) if marker == MAP else [v for _, v in pairs]
+
+
+def server_role(name: str) -> bool:
+    """A role the server made for itself (`__internal_recorder`, which an HLS destination names
+    as its role): left alone unless a file names it, never exported."""
+    return name.startswith(SERVER_ROLE_PREFIX)
 
 
 def server_owned(key: str, item: Any) -> bool:

@@ -395,6 +395,8 @@ def test_readings_of_hls_role_and_update_omitted(v2: httpx.Client, emu: Emulator
     created = template_id(v2, {"name": "t", "destinations": destinations, "plugins": {}})
     stored = ok(v2.get(f"/templates/{created}/destinations"))
     assert stored["hlsDestinations"]["h"]["role"] == "__internal_recorder"
+    recorder = ok(v2.get(f"/templates/{created}/roles/__internal_recorder"))
+    assert recorder["permissions"]["hlsStreaming"] is True
     ok(v2.post(f"/templates/{created}", json={"roles": {}, "settings": {}}))
     kept = ok(v2.get(f"/templates/{created}"))
     assert (kept["destinations"] == stored, kept["plugins"]) == (True, {})

@@ -165,12 +165,16 @@ def _applied(obj: Any, changes: tuple[Change, ...], prefix: str = "") -> Any:
 
 def _comparable(value: Any) -> Any:
     """Sets as sets, `false` as left out (v2's defaults for what answers drop), no names, nor
-    the role the server may give an HLS destination (the hls_role reading)."""
+    the role the server may give an HLS destination, nor that role in the template (the
+    hls_role reading): the server's own, not a write of hmsync's."""
     if isinstance(value, dict):
         return {
             k: _comparable(v)
             for k, v in value.items()
-            if v is not False and k != "name" and v != "__internal_recorder"
+            if v is not False
+            and k != "name"
+            and v != "__internal_recorder"
+            and not str(k).startswith("__internal")
         }
     if isinstance(value, list):
         items = [_comparable(v) for v in value]

@@ -10,6 +10,7 @@ from typing import Any
 
 from hmsync.backends.v2 import V2Client
 from hmsync.diff import diff_template, make_plan
+from hmsync.export import template_file
 from hmsync.model import Change
 from hmsync.normalize import file_form
 from hmsync.render import plan_text
@@ -120,3 +121,25 @@ def test_same_length_ordered_lists_change_item_by_item_and_names_with_dots_are_q
     }
     plan = make_plan([("t.yaml", desired)], [live], SALT, api="v2")
     assert '~ rtmpDestinations["live.eu"].rtmpUrls[1]: "b" -> "c"' in plan_text(plan)
+
+
+def test_a_role_the_server_made_for_itself_is_left_alone() -> None:
+    # The Retrieve Template example's HLS destination names `__internal_recorder` as its role;
+    # a server may keep that role among the template's roles too.
+    live = {
+        "_id": "x",
+        "name": "t",
+        "roles": {"host": {"name": "host"}, "__internal_recorder": {"name": "__internal_recorder"}},
+    }
+    desired = {"name": "t", "roles": {"host": {}}}
+    for api in ("v1", "v2"):
+        assert diff_template(desired, live, SALT, api=api) == []
+    assert list(template_file(live, api="v2")[0]["roles"]) == ["host"]
+    # A file that names it manages it like any other.
+    [action] = diff_template(
+        {"name": "t", "roles": {"host": {}, "__internal_recorder": {"priority": 2}}},
+        live,
+        SALT,
+        api="v2",
+    )
+    assert (action.kind, action.role) == ("update_role", "__internal_recorder")

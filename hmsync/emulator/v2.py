@@ -149,13 +149,17 @@ class V2:
             answer["customer"] = template["customer"]
         return answer
 
-    def _destinations(self, destinations: dict[str, Any]) -> dict[str, Any]:
-        """Destinations from a body as the store keeps them."""
-        stored = copy_json(destinations)
+    def _destinations(self, template: dict[str, Any], destinations: Any) -> dict[str, Any]:
+        """Destinations from a body as the store keeps them. In the hls_role reading, the
+        server gives each HLS destination its recorder's role, and the template that role."""
+        stored: dict[str, Any] = copy_json(destinations)
         hls = stored.get("hlsDestinations")
-        if self.readings.hls_role == "internal-recorder" and isinstance(hls, dict):
+        if self.readings.hls_role == "internal-recorder" and isinstance(hls, dict) and hls:
             for destination in hls.values():
                 destination.setdefault("role", INTERNAL_RECORDER)
+            roles = template.setdefault("roles", {})
+            if INTERNAL_RECORDER not in roles:
+                roles[INTERNAL_RECORDER] = rules_v2.fill_role({}, INTERNAL_RECORDER)
         return stored
 
     # -- templates ---------------------------------------------------------------------------
@@ -196,7 +200,7 @@ class V2:
                 for n, r in body.get("roles", {}).items()
             }
             template["settings"] = {"region": "in", **stored_settings(body.get("settings", {}))}
-            template["destinations"] = self._destinations(body.get("destinations", {}))
+            template["destinations"] = self._destinations(template, body.get("destinations", {}))
             if "plugins" in body:
                 template["plugins"] = copy_json(body["plugins"])
             store.saved(template, created=created)
@@ -220,7 +224,9 @@ class V2:
                 if key in body:
                     given = body[key]
                     template[key] = (
-                        self._destinations(given) if key == "destinations" else copy_json(given)
+                        self._destinations(template, given)
+                        if key == "destinations"
+                        else copy_json(given)
                     )
                 elif self.readings.update_omitted == "clear":
                     template.pop(key, None)
@@ -269,7 +275,7 @@ class V2:
             store.problems(rules_destinations.check_destinations(body, storage, "body"))
             # DECISION: the body is the whole destinations object (as Update Template's is);
             # a destination it leaves out is gone.
-            template["destinations"] = self._destinations(body)
+            template["destinations"] = self._destinations(template, body)
             store.saved(template)
             shown: dict[str, Any] = self._shown(copy_json(template["destinations"]), "destinations")
             return shown
