@@ -251,6 +251,26 @@ def test_a_saved_plan_is_applied_with_the_api_it_was_made_for(
         "hmsync: plan.json was made for the v2 API, not v1; apply it with --api v2, or run "
         "`hmsync plan -o plan.json` again and review the new plan\n",
     )
+    saved = json.loads(Path("plan.json").read_text())
+    assert (saved["api"], list(saved)[2]) == ("v2", "api")
+    assert saved["summary"] == {
+        "create_template": 1,
+        "create_role": 0,
+        "update_role": 0,
+        "rename_role": 0,
+        "update_settings": 0,
+        "update_destinations": 0,
+        "update_recordings": 0,
+        "update_plugins": 0,
+        "delete_role": 0,
+    }
+    Path("tampered.json").write_text(json.dumps({**saved, "api": "v3"}))
+    tampered = run("apply", "tampered.json", "--api", "v2", env=environ)
+    assert (tampered.code, tampered.err) == (
+        1,
+        "hmsync: tampered.json: the plan file has no valid 'api'; make it anew with hmsync "
+        "plan -o\n",
+    )
     assert run("apply", "plan.json", "--api", "v2", env=environ).code == 0
     [template] = emu.store.dump()
     assert template["roles"]["host"]["maxPeerCount"] == 3
