@@ -370,6 +370,19 @@ def _error(response: httpx.Response, method: str, url: str, attempt: int) -> Api
     return ApiError(method, url, status, reason, details, hint)
 
 
+def _check_version(base: str, api: str) -> None:
+    """A base URL of the other API version is a mistake to say before any call: each API
+    answers the other's paths with errors that would not say why."""
+    path = httpx.URL(base).path.rstrip("/")
+    other = "v1" if path.endswith("/policy/v1") else "v2" if path.endswith("/v2") else None
+    if other is not None and other != api:
+        raise InputError(
+            f"the API base {base} is the {other} API's, but this project uses the {api} API; "
+            f"use the {api} base (--api-base, an environment's api_base, or HMS_API_BASE) or "
+            f"--api {other}"
+        )
+
+
 def client_from_env(
     environ: Mapping[str, str],
     api_base: str | None = None,
@@ -385,6 +398,7 @@ def client_from_env(
 
     base = api_base or environ.get("HMS_API_BASE") or DEFAULT_BASES[api]
     check_base_url(base)  # before credentials are even read
+    _check_version(base, api)
     tokens = TokenSource(credentials_from_env(environ))
     retry = RetryPolicy(attempts=retries + 1)
     kind = V2Client if api == "v2" else Client

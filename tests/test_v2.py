@@ -421,3 +421,20 @@ def test_a_create_answer_without_an_id_stops_before_the_recordings(
         in result.out
     )
     assert recordings == []
+
+
+def test_a_base_url_of_the_other_api_is_refused_before_any_call(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    write("templates/t.yaml", "name: t\n")
+    v1_base = {**emu.env(), "HMS_API_BASE": emu.base("v1")}
+    result = run("plan", "--api", "v2", env=v1_base)
+    assert (result.code, result.err) == (
+        1,
+        f"hmsync: the API base {emu.base('v1')} is the v1 API's, but this project uses the v2 "
+        "API; use the v2 base (--api-base, an environment's api_base, or HMS_API_BASE) or "
+        "--api v1\n",
+    )
+    assert emu.calls()["total"] == 0
+    v2_base = {**emu.env(), "HMS_API_BASE": emu.base("v2")}
+    assert run("plan", env=v2_base).code == 1  # v1 (the default) on the v2 base: refused too

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .. import planfile, render
 from ..api import Client, Json
@@ -69,6 +69,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
         raise InputError("--only goes with PATHS; a saved plan is applied whole")
     if saved:
         ctx = context(args)
+        _check_api(saved, ctx)  # before the client, whose base may be for the plan's API
         client = open_client(args, environ, ctx)
     else:
         client, checked, live, ctx = load_and_read(args, environ, args.targets)
@@ -113,6 +114,16 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
     return Exit.INCOMPLETE if failed else Exit.OK
 
 
+def _check_api(path: str, ctx: Context, saved: dict[str, Any] | None = None) -> None:
+    """A saved plan is applied with the API it was made for, or not at all."""
+    made_for = (saved or planfile.read(path))["api"]
+    if made_for != ctx.api:
+        raise RefusedError(
+            f"{path} was made for the {made_for} API, not {ctx.api}; apply it with --api "
+            f"{made_for}, or run `hmsync plan -o {path}` again and review the new plan"
+        )
+
+
 def _saved_plan_path(targets: list[str]) -> str | None:
     if len(targets) == 1 and targets[0].endswith(".json") and Path(targets[0]).is_file():
         return targets[0]
@@ -130,15 +141,11 @@ def _check_saved(
     refused (exit 4) if anything it was made from has changed."""
     saved = planfile.read(path)
     again = f"run `hmsync plan -o {path}` again and review the new plan"
+    _check_api(path, ctx, saved)
     if saved["environment"] != ctx.name:
         raise RefusedError(
             f"{path} was made for environment {saved['environment'] or '(none)'}, not "
             f"{ctx.name or '(none)'}; apply it with --env {saved['environment']}, or {again}"
-        )
-    if saved["api"] != ctx.api:
-        raise RefusedError(
-            f"{path} was made for the {saved['api']} API, not {ctx.api}; apply it with "
-            f"--api {saved['api']}, or {again}"
         )
     if saved["api_base"] != client.base_url:
         raise RefusedError(
