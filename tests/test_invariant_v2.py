@@ -12,6 +12,7 @@ documentation asks ("retrieve the template object, modify it, post it").
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +26,8 @@ from hmsync.diff import make_plan
 from hmsync.emulator import Emulator
 from hmsync.emulator.v2 import without_false
 from hmsync.model import ABSENT, Change, Plan
+from hmsync.planfile import plan_to_dict
+from hmsync.render import plan_text
 
 from .helpers import api
 
@@ -253,3 +256,43 @@ def test_the_property_notices_a_write_the_plan_does_not_show() -> None:
     written["destinations"]["rtmpDestinations"]["yt"]["height"] = 720
     assert _comparable(written) != _comparable(before)
     assert without_false({"a": False, "b": [{"c": False}]}) == {"b": [{}]}
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    live=templates(),
+    keys=st.lists(
+        st.text("abcdefghij0123456789", min_size=8, max_size=12), max_size=3, unique=True
+    ),
+)
+def test_values_from_variables_are_written_as_themselves_and_shown_concealed(
+    emu: Emulator, live: dict[str, Any], keys: list[str]
+) -> None:
+    # Stream keys from ${HMSYNC_*} variables: every output conceals them, every write sends them.
+    emu.store.reset()
+    emu.set_readings(
+        writes="merge", drop_false="recordings", hls_role="none", update_omitted="keep"
+    )
+    urls = [f"rtmp://live.example/app/{key}" for key in keys]
+    desired = copy.deepcopy(live)
+    destinations = desired.setdefault("destinations", {})
+    destinations.setdefault("rtmpDestinations", {})["yt"] = {"name": "yt", "rtmpUrls": urls}
+    with api(emu, parallelism=1) as client:
+        client.create_template({k: v for k, v in live.items() if k != "recordings"})
+        [made] = client.list_templates()
+        if "recordings" in live:
+            client.update_recordings(made["_id"], live["recordings"])
+        before = client.get_template(made["_id"])
+        plan = make_plan([("t.yaml", desired)], [before], SALT, hidden=frozenset(keys), api="v2")
+        shown = plan_text(plan) + json.dumps(plan_to_dict(plan))
+        assert not any(key in shown for key in keys)
+        outcomes = apply_templates(client, plan, {"t": desired}, {"t": before})
+        assert all(o.failed is None for o in outcomes), [str(o.error) for o in outcomes]
+        after = client.get_template(made["_id"])
+    assert after["destinations"]["rtmpDestinations"]["yt"]["rtmpUrls"] == urls
+    again = make_plan([("t.yaml", desired)], [after], SALT, hidden=frozenset(keys), api="v2")
+    assert again.actions == []
