@@ -31,13 +31,11 @@ def page_of_templates(body: Json, url: str, api: str = "v1") -> tuple[list[Json]
     identity = "_id" if api == "v1" else "id"
 
     def wrong(what: str) -> ApiError:
-        return ApiError(
+        return wrong_shape(
             "GET",
             url,
-            200,
             f"the answer is not a page of templates ({what}); expected "
             '{"limit": N, "data": [template, ...], "last": "<id>"}',
-            hint="check --api-base",
         )
 
     data = body.get("data")
@@ -68,3 +66,30 @@ def template_problem(template: Any, identity: str = "_id") -> str:
         if not isinstance(role, dict):
             return f".roles.{role_name} is not an object"
     return ""
+
+
+def checked_template(answer: Json, method: str, url: str) -> Json:
+    """A v2 template answer, checked for its shape."""
+    problem = template_problem(answer, "id")
+    if problem:
+        raise wrong_shape(
+            method,
+            url,
+            f"the answer is not a template (it{problem}); expected "
+            '{"id": "...", "name": "...", "roles": {...}, "settings": {...}}',
+        )
+    return answer
+
+
+def checked_recordings(answer: list[Any], url: str) -> list[Any]:
+    """A v2 recordings answer, checked for its shape: a list of objects."""
+    if not all(isinstance(r, dict) for r in answer):
+        raise wrong_shape(
+            "GET", url, "the answer is not a list of recording configurations (objects)"
+        )
+    return answer
+
+
+def wrong_shape(method: str, url: str, message: str) -> ApiError:
+    """A 200 answer hmsync cannot use: an error, with where to look."""
+    return ApiError(method, url, 200, message, hint="check --api-base")

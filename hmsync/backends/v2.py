@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
-from ..answers import template_problem
+from ..answers import checked_recordings, checked_template
 from ..api import Client, Json
-from ..errors import ApiError
+from ..paths import get_path
 
 # What the internal form keeps of a v2 template; the rest (customerId, times, the deprecated
 # duplicates) is the server's and never compared.
@@ -29,33 +29,26 @@ PAGE_LIMIT = 100  # v2's maximum
 
 def settings_in(settings: Any) -> Any:
     """Settings as answered, in the internal form."""
-    if not isinstance(settings, dict):
-        return settings
-    out = copy.deepcopy(settings)
-    if out.get("recording", {}) is None:
+    out = _secret_named(settings, "secretKey", "secret")
+    if isinstance(out, dict) and out.get("recording", {}) is None:
         del out["recording"]
-    credentials = _credentials(out)
-    if credentials is not None and "secretKey" in credentials:
-        credentials["secret"] = credentials.pop("secretKey")
     return out
 
 
 def settings_out(settings: Any) -> Any:
     """Settings in the internal form, as a v2 request says them."""
+    return _secret_named(settings, "secret", "secretKey")
+
+
+def _secret_named(settings: Any, old: str, new: str) -> Any:
+    """A copy of settings with the credentials' secret called `new`, not `old`."""
     if not isinstance(settings, dict):
         return settings
     out = copy.deepcopy(settings)
-    credentials = _credentials(out)
-    if credentials is not None and "secret" in credentials:
-        credentials["secretKey"] = credentials.pop("secret")
+    credentials = get_path(out, ("recording", "upload", "credentials"))
+    if isinstance(credentials, dict) and old in credentials:
+        credentials[new] = credentials.pop(old)
     return out
-
-
-def _credentials(settings: Json) -> Json | None:
-    recording = settings.get("recording")
-    upload = recording.get("upload") if isinstance(recording, dict) else None
-    found = upload.get("credentials") if isinstance(upload, dict) else None
-    return found if isinstance(found, dict) else None
 
 
 class V2Client(Client):
@@ -77,7 +70,7 @@ class V2Client(Client):
         return out
 
     def template_url(self, template_id: str) -> str:
-        return self._url(f"/templates/{quote(template_id, safe='')}")
+        return self._url(self._template(template_id))
 
     def _template(self, template_id: str) -> str:
         return f"/templates/{quote(template_id, safe='')}"
@@ -90,8 +83,7 @@ class V2Client(Client):
     def get_template(self, template_id: str) -> Json:
         """One template by path, with its recordings (a call of their own)."""
         path = self._template(template_id)
-        answer = self._call("GET", path)
-        self._check_template(answer, "GET", path)
+        answer = checked_template(self._call("GET", path), "GET", self._url(path))
         template = self.internal(answer)
         template["recordings"] = self.get_recordings(template_id)
         return template
@@ -125,20 +117,7 @@ class V2Client(Client):
     def create_template(self, body: Json) -> Json:
         """Create (an upsert by name); its answer's `id` is where the recordings go next."""
         answer = self._call("POST", "/templates", json=_request(body))
-        self._check_template(answer, "POST", "/templates")
-        return self.internal(answer)
-
-    def _check_template(self, answer: Json, method: str, path: str) -> None:
-        problem = template_problem(answer, "id")
-        if problem:
-            raise ApiError(
-                method,
-                self._url(path),
-                200,
-                f"the answer is not a template (it{problem}); expected "
-                '{"id": "...", "name": "...", "roles": {...}, "settings": {...}}',
-                hint="check --api-base",
-            )
+        return self.internal(checked_template(answer, "POST", self._url("/templates")))
 
     def modify_template(self, template_id: str, body: Json) -> Json:
         """Update Template: the whole template (roles and settings required)."""
@@ -150,25 +129,12 @@ class V2Client(Client):
         answer: Json = settings_in(self._call("POST", path, json=settings_out(body)))
         return answer
 
-    def get_settings(self, template_id: str) -> Json:
-        answer: Json = settings_in(self._call("GET", self._template(template_id) + "/settings"))
-        return answer
-
     def update_destinations(self, template_id: str, body: Json) -> Json:
         return self._call("POST", self._template(template_id) + "/destinations", json=body)
 
     def get_recordings(self, template_id: str) -> list[Any]:
         path = self._template(template_id) + "/recordings"
-        recordings = self._call_list("GET", path)
-        if not all(isinstance(r, dict) for r in recordings):
-            raise ApiError(
-                "GET",
-                self._url(path),
-                200,
-                "the answer is not a list of recording configurations (objects)",
-                hint="check --api-base",
-            )
-        return recordings
+        return checked_recordings(self._call_list("GET", path), self._url(path))
 
     def update_recordings(self, template_id: str, body: list[Any]) -> list[Any]:
         path = self._template(template_id) + "/recordings"

@@ -70,12 +70,17 @@ def stored_settings(settings: dict[str, Any]) -> dict[str, Any]:
     stored = copy_json(settings)
     if stored.get("recording", {}) is None:
         del stored["recording"]  # what "no storage of your own" is in v1's form
-    recording = stored.get("recording")
+    return _secret_named(stored, "secretKey", "secret")
+
+
+def _secret_named(settings: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """settings (edited in place) with the credentials' secret called `new`, not `old`."""
+    recording = settings.get("recording")
     upload = recording.get("upload") if isinstance(recording, dict) else None
     credentials = upload.get("credentials") if isinstance(upload, dict) else None
-    if isinstance(credentials, dict) and "secretKey" in credentials:
-        credentials["secret"] = credentials.pop("secretKey")
-    return stored
+    if isinstance(credentials, dict) and old in credentials:
+        credentials[new] = credentials.pop(old)
+    return settings
 
 
 class V2:
@@ -118,15 +123,10 @@ class V2:
         view.setdefault("recording", None)
         view.setdefault("roomState", dict(rules_v2.ROOM_STATE))
         view.setdefault("retry", {})
-        recording = view["recording"]
-        upload = recording.get("upload") if isinstance(recording, dict) else None
-        credentials = upload.get("credentials") if isinstance(upload, dict) else None
         name = self.readings.secret_name
         if name == "documented":  # a template answer says secretKey, a settings answer secret
             name = "secretKey" if where == "template" else "secret"
-        if isinstance(credentials, dict) and "secret" in credentials and name == "secretKey":
-            credentials["secretKey"] = credentials.pop("secret")
-        return shown_settings(view, self.readings)
+        return shown_settings(_secret_named(view, "secret", name), self.readings)
 
     def _template(self, template: dict[str, Any], updated: bool = False) -> dict[str, Any]:
         times = self.store.times.get(template["_id"], {})
