@@ -62,11 +62,9 @@ def apply_order(actions: tuple[Action, ...]) -> list[Action]:
 def create_body(desired: Mapping[str, Any], api: str = "v1") -> Json:
     """A new template: what the file says, documented defaults filled, nothing left to the
     server's own defaults (which the seed shows differ from its documented ones). On v2 also
-    destinations and plugins; recordings are a call of their own (`recordings_body`)."""
+    destinations, plugins and recordings (which the v2 backend sends by a call of their own)."""
     if api == "v2":
-        body = complete(desired, "v2.template")
-        body.pop("recordings", None)
-        return body
+        return complete(desired, "v2.template")
     body = {
         "name": desired["name"],
         "roles": {n: complete_role(r) for n, r in (desired.get("roles") or {}).items()},
@@ -75,16 +73,6 @@ def create_body(desired: Mapping[str, Any], api: str = "v1") -> Json:
     if "default" in desired:
         body["default"] = desired["default"]
     return body
-
-
-def recordings_body(desired: Mapping[str, Any]) -> list[Any] | None:
-    """A new v2 template's recordings, complete, if its file has them."""
-    if "recordings" not in desired:
-        return None
-    recordings: list[Any] = complete({"recordings": desired["recordings"]}, "v2.template").get(
-        "recordings", []
-    )
-    return recordings
 
 
 class _TemplateRun:
@@ -113,16 +101,7 @@ class _TemplateRun:
         in clear, by action and path: a write sends the value, never "(sensitive value)"."""
         if live is None or not self.plan.hidden:
             return {}
-        plan = self.plan
-        actions = diff_template(
-            self.desired,
-            live,
-            plan.secret_salt,
-            plan.write_credentials,
-            frozenset(),
-            plan.ignored,
-            plan.api,
-        )
+        actions = self._diff(live, hidden=frozenset())
         return {(a.kind, a.role): {c.path: c for c in a.changes} for a in actions}
 
     def _changes(self, action: Action) -> tuple[Change, ...]:
@@ -156,11 +135,11 @@ class _TemplateRun:
                     f"template {self.desired['name']!r} exists now, though the plan read none; "
                     "a create would overwrite it, so nothing was written; plan again",
                 )
-            created = self.client.create_template(create_body(self.desired, self.api))
+            body = create_body(self.desired, self.api)
+            created = self.client.create_template(body)
             self.template_id = created.get("_id") if isinstance(created.get("_id"), str) else None
-            recordings = recordings_body(self.desired)
-            if recordings is not None and self.template_id is not None:
-                self.client.update_recordings(self.template_id, recordings)
+            if "recordings" in body and self.template_id is not None:
+                self.client.update_recordings(self.template_id, body["recordings"])
             return
         tid = str(self.template_id)
         if action.kind == "update_role":
@@ -253,13 +232,17 @@ class _TemplateRun:
         return settings
 
     def _still_to_do(self, fresh: Json) -> list[Action]:
+        return self._diff(fresh, self.plan.hidden)
+
+    def _diff(self, live: Json, hidden: frozenset[str]) -> list[Action]:
+        """The file against a read, as the plan compared them; hidden: what to conceal."""
         plan = self.plan
         return diff_template(
             self.desired,
-            fresh,
+            live,
             plan.secret_salt,
             plan.write_credentials,
-            plan.hidden,
+            hidden,
             plan.ignored,
             plan.api,
         )

@@ -240,14 +240,17 @@ def _v2_parts(desired: Mapping[str, Any], live: Json, hidden: frozenset[str]) ->
     for kind, key, definition in V2_PARTS:
         if key not in desired:
             continue
+        lv: Any
+        dv: Any
         if definition.startswith(LIST):
-            lv, dv = list_views(live.get(key), desired[key], definition[len(LIST) :], ViewContext())
-            # Wrapped, so that a change names its item: recordings[0].maxDuration.
-            changes = changes_between({key: lv}, {key: dv}, hidden)
+            lv, dv = list_views(live.get(key), desired[key], definition[len(LIST) :])
         else:
-            changes = changes_between(*views(live.get(key), desired[key], definition), hidden)
-            if kind == "update_plugins":  # Update Template: paths within the whole template
-                changes = tuple(replace(c, path=f"{key}.{c.path}") for c in changes)
+            lv, dv = views(live.get(key), desired[key], definition)
+        # Paths within what the call writes: the destinations object itself; recordings and
+        # plugins from the template (recordings[0].maxDuration; plugins go by Update Template).
+        if kind != "update_destinations":
+            lv, dv = {key: lv}, {key: dv}
+        changes = changes_between(lv, dv, hidden)
         if changes:
             actions.append(Action(kind, name, changes=changes))
     return actions
