@@ -157,13 +157,6 @@ def kind_of(child: str) -> str:
 
 
 @cache
-def defaults(definition: str) -> Json:
-    """The documented defaults of one schema object, read from the schema itself."""
-    props = _definition(definition)["properties"]
-    return {k: v["default"] for k, v in props.items() if "default" in v}
-
-
-@cache
 def _properties(definition: str) -> Json:
     props: Json = _definition(definition)["properties"]
     return props
