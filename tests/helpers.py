@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +84,21 @@ def hmsync(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedPr
         text=True,
         check=False,
     )
+
+
+@contextmanager
+def emulator_process(*args: str) -> Iterator[subprocess.Popen[str]]:
+    """`hmsync emulator --port 0 ARGS` in a process of its own, stopped by SIGTERM at the end
+    (wait for it, then read its returncode)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hmsync", "emulator", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)

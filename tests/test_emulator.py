@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import pytest
 
 from hmsync.emulator import Emulator, Faults, StateFileError
 
-from .helpers import GOLDEN, auth, mint
+from .helpers import GOLDEN, auth, emulator_process, mint
 
 GENERATED = ("_id", "customer")
 
@@ -612,22 +611,7 @@ def test_control_endpoint(emu: Emulator, http: httpx.Client) -> None:
 
 
 def test_cli_serves_until_terminated(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hmsync",
-            "emulator",
-            "--port",
-            "0",
-            "--state",
-            str(tmp_path / "s.json"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with emulator_process("--state", str(tmp_path / "s.json")) as proc:
         assert proc.stdout is not None
         first = proc.stdout.readline()
         base = first.rsplit(" ", 1)[1].strip()
@@ -638,27 +622,15 @@ def test_cli_serves_until_terminated(tmp_path: Path) -> None:
         assert proc.stdout.readline() == "  export HMS_SECRET=emulator-secret-for-local-use-only\n"
         response = httpx.post(base + "/templates", json={"name": "cli"}, headers=auth())
         assert response.status_code == 200
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
     assert proc.returncode == 0
     saved = json.loads((tmp_path / "s.json").read_text())
     assert [t["name"] for t in saved["templates"]] == ["cli"]
 
 
 def test_cli_hides_a_secret_given_on_the_command_line(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hmsync", "emulator", "--port", "0", "--secret", "s3cr3t-value"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with emulator_process("--secret", "s3cr3t-value") as proc:
         assert proc.stdout is not None
         lines = [proc.stdout.readline() for _ in range(6)]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
     assert "  export HMS_SECRET=(as given with --secret)\n" in lines
     assert "s3cr3t" not in "".join(lines)
 

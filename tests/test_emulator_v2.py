@@ -14,7 +14,7 @@ import pytest
 from hmsync.emulator import Emulator
 
 from .golden_v2 import GOLDEN, SEEDS, extract
-from .helpers import auth, mint
+from .helpers import auth, emulator_process, mint
 
 DATA = json.loads(GOLDEN.read_text(encoding="utf-8"))
 EXAMPLES: dict[str, list[dict[str, Any]]] = DATA["examples"]
@@ -502,18 +502,7 @@ def test_v2_state_survives_a_restart(tmp_path: Any) -> None:
 
 
 def test_the_command_serves_v2_and_says_where(tmp_path: Any) -> None:
-    import signal
-    import subprocess
-    import sys
-
-    command = [sys.executable, "-m", "hmsync", "emulator", "--port", "0", "--api", "v2"]
-    proc = subprocess.Popen(
-        [*command, "--state", str(tmp_path / "s.json")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with emulator_process("--api", "v2", "--state", str(tmp_path / "s.json")) as proc:
         assert proc.stdout is not None
         lines = [proc.stdout.readline() for _ in range(6)]
         base = lines[0].rsplit(" ", 1)[1].strip()
@@ -523,9 +512,6 @@ def test_the_command_serves_v2_and_says_where(tmp_path: Any) -> None:
         assert lines[5] == f"  the v1 API too, over the same templates: {url}/policy/v1\n"
         answer = httpx.post(base + "/templates", json={"name": "cli"}, headers=auth(), timeout=10)
         assert answer.status_code == 200
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
     saved = json.loads((tmp_path / "s.json").read_text())
     [times] = saved["times"].values()  # the times v2 answers show survive a restart
     assert set(times) == {"createdAt", "updatedAt"}
