@@ -9,6 +9,7 @@ from typing import Any
 
 from .loader import Document
 from .problems import Path, Problem, dotted, shorten
+from .semantic_v2 import v2_problems
 
 CREDENTIALS_PATH: Path = ("settings", "recording", "upload", "credentials")
 CREDENTIAL_FIELDS = ("key", "secret")
@@ -16,8 +17,6 @@ CREDENTIAL_FIELDS = ("key", "secret")
 
 def semantic_problems(documents: list[Document], api: str = "v1") -> list[Problem]:
     """Checks across files and within a template that JSON Schema cannot express."""
-    from .semantic_v2 import v2_problems  # v2's own rules
-
     problems: list[Problem] = []
     first_name: dict[str, Document] = {}
     first_default: Document | None = None

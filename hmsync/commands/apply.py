@@ -69,13 +69,14 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
         raise InputError("--only goes with PATHS; a saved plan is applied whole")
     if saved:
         ctx = context(args)
-        _check_api(saved, ctx)  # before the client, whose base may be for the plan's API
+        saved_plan = planfile.read(saved)
+        _check_api(saved, saved_plan, ctx)  # before the client, whose base is the API's
         client = open_client(args, environ, ctx)
     else:
         client, checked, live, ctx = load_and_read(args, environ, args.targets)
     with client:
         if saved:
-            plan, documents, live = _check_saved(saved, client, environ, args, ctx)
+            plan, documents, live = _check_saved(saved, saved_plan, client, environ, args, ctx)
         else:
             documents = select(checked.documents, args.only)
             plan = plan_live(
@@ -114,9 +115,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
     return Exit.INCOMPLETE if failed else Exit.OK
 
 
-def _check_api(path: str, ctx: Context, saved: dict[str, Any] | None = None) -> None:
+def _check_api(path: str, saved: dict[str, Any], ctx: Context) -> None:
     """A saved plan is applied with the API it was made for, or not at all."""
-    made_for = (saved or planfile.read(path))["api"]
+    made_for = saved["api"]
     if made_for != ctx.api:
         raise RefusedError(
             f"{path} was made for the {made_for} API, not {ctx.api}; apply it with --api "
@@ -132,16 +133,16 @@ def _saved_plan_path(targets: list[str]) -> str | None:
 
 def _check_saved(
     path: str,
+    saved: dict[str, Any],
     client: Client,
     environ: Mapping[str, str],
     args: argparse.Namespace,
     ctx: Context,
 ) -> tuple[Plan, list[Document], list[Json]]:
-    """The saved plan, made again from the same files and the live templates as they are now;
-    refused (exit 4) if anything it was made from has changed."""
-    saved = planfile.read(path)
+    """The saved plan (read from path, its API checked), made again from the same files and
+    the live templates as they are now; refused (exit 4) if anything it was made from has
+    changed."""
     again = f"run `hmsync plan -o {path}` again and review the new plan"
-    _check_api(path, ctx, saved)
     if saved["environment"] != ctx.name:
         raise RefusedError(
             f"{path} was made for environment {saved['environment'] or '(none)'}, not "
