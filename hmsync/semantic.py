@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 from .loader import Document
+from .paths import get_path
 from .problems import Path, Problem, dotted, shorten
 from .semantic_v2 import v2_problems
 
@@ -101,9 +101,7 @@ def _role_problems(doc: Document) -> Iterator[Problem]:
 
 def _credential_problems(doc: Document) -> Iterator[Problem]:
     base = CREDENTIALS_PATH
-    node: Any = doc.data
-    for part in base:
-        node = node.get(part) if isinstance(node, dict) else None
+    node = get_path(doc.data, base)
     if not isinstance(node, dict):
         return
     for key in CREDENTIAL_FIELDS:

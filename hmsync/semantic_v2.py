@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .loader import Document
+from .paths import get_path
 from .problems import Path, Problem, Severity, dotted, shorten
 
 RIDS = ("f", "h", "q")
@@ -26,7 +27,7 @@ def v2_problems(doc: Document) -> Iterator[Problem]:
     data = doc.data
     roles = _obj(data.get("roles"))
     for name, role in roles.items():
-        simulcast = _obj(_obj(_obj(role).get("publishParams")).get("simulcast"))
+        simulcast = _obj(get_path(role, ("publishParams", "simulcast")))
         for track in ("video", "screen"):
             layers = _obj(simulcast.get(track)).get("layers")
             if isinstance(layers, list):
@@ -43,7 +44,7 @@ def v2_problems(doc: Document) -> Iterator[Problem]:
         )
     plugins = _obj(data.get("plugins"))
     for plugin in ("whiteboard", "transcriptions"):
-        permissions = _obj(_obj(plugins.get(plugin)).get("permissions"))
+        permissions = _obj(get_path(plugins, (plugin, "permissions")))
         for level, names in permissions.items():
             for i, role in enumerate(names if isinstance(names, list) else []):
                 path = ("plugins", plugin, "permissions", level, i)
@@ -103,7 +104,7 @@ def _destination(
             yield from _hls_layers(doc, (*base, key), item.get(key))
         recording = _obj(item.get("recording"))
         yield from _hls_layers(doc, (*base, "recording", "layers"), recording.get("layers"))
-        upload = _obj(_obj(_obj(data.get("settings")).get("recording")).get("upload"))
+        upload = _obj(get_path(data, ("settings", "recording", "upload")))
         if recording.get("enableZipUpload") is True and not upload:
             yield _problem(
                 doc,

@@ -20,6 +20,7 @@ from ..diff import files_digest, make_plan
 from ..errors import InputError
 from ..loader import Document
 from ..model import Plan
+from ..paths import get_path
 from ..problems import Problem, dotted, split_path
 from ..render import safe
 from ..schema import Checked, check_paths
@@ -346,12 +347,7 @@ def hidden_values(documents: list[Document]) -> frozenset[str]:
     out: set[str] = set()
     for doc in documents:
         for path in doc.interpolated:
-            node: Any = doc.data
-            for part in path:
-                if isinstance(node, list) and isinstance(part, int):
-                    node = node[part]
-                elif isinstance(node, dict):
-                    node = node.get(part)
+            node = get_path(doc.data, path)
             if isinstance(node, str) and node:
                 out.add(node)
     return frozenset(out)
