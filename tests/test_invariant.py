@@ -7,7 +7,6 @@ to the emulator's stored state (not to what reads show).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,10 +17,10 @@ from hypothesis import strategies as st
 from hmsync.apply import apply_templates
 from hmsync.diff import make_plan
 from hmsync.emulator import Emulator
-from hmsync.model import ABSENT, Change, Plan
 
 from .conftest import Run, Write
 from .helpers import api, env
+from .plan_applier import expected_after
 from .strategies import roles
 from .strategies import settings as settings_strategy
 
@@ -36,28 +35,6 @@ def emu() -> Iterator[Emulator]:
         yield emulator
 
 
-def _set(obj: dict[str, Any], path: list[str], value: Any) -> None:
-    for part in path[:-1]:
-        if not isinstance(obj.get(part), dict):
-            obj[part] = {}
-        obj = obj[part]
-    if value is ABSENT:
-        obj.pop(path[-1], None)
-    elif isinstance(value, dict) and isinstance(obj.get(path[-1]), dict):
-        for key, item in value.items():
-            _set(obj[path[-1]], [key], item)
-    else:
-        obj[path[-1]] = copy.deepcopy(value)
-
-
-def _applied(obj: dict[str, Any], changes: tuple[Change, ...], prefix: str = "") -> dict[str, Any]:
-    out = copy.deepcopy(obj)
-    for change in changes:
-        if change.path.startswith(prefix) and not change.sensitive:
-            _set(out, change.path[len(prefix) :].split("."), change.new)
-    return out
-
-
 def _comparable(value: Any) -> Any:
     """Sets as sets; a role's own name aside."""
     if isinstance(value, dict):
@@ -68,23 +45,6 @@ def _comparable(value: Any) -> Any:
         except TypeError:
             return value
     return value
-
-
-def _expected(before: dict[str, Any], plan: Plan) -> dict[str, Any]:
-    expected = copy.deepcopy(before)
-    roles_now = expected.setdefault("roles", {})
-    for action in plan.actions:
-        if action.kind == "update_role":
-            roles_now[action.role] = _applied(roles_now[action.role], action.changes)
-        elif action.kind == "rename_role":
-            roles_now[action.role] = _applied(roles_now.pop(action.old_name), action.changes)
-        elif action.kind == "delete_role":
-            roles_now.pop(action.role)
-        elif action.kind == "update_settings":
-            expected["settings"] = _applied(expected.get("settings") or {}, action.changes)
-        elif action.kind == "set_default":
-            expected["default"] = action.changes[0].new
-    return expected
 
 
 @pytest.mark.parametrize("writes", ["merge", "replace", "as-sent"])
@@ -149,7 +109,7 @@ def test_apply_writes_exactly_the_plan(
         outcomes = apply_templates(client, plan, {"t": desired}, {"t": live[0]})
         assert all(o.failed is None for o in outcomes), [str(o.error) for o in outcomes]
         [after] = emu.store.dump()
-    expected = _expected(before, plan)
+    expected = expected_after(before, plan)
     created = {a.role for a in plan.actions if a.kind == "create_role"}
     for name in set(after["roles"]) | set(expected["roles"]):
         if name not in created:

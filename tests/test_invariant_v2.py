@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,11 +24,11 @@ from hmsync.apply import apply_templates
 from hmsync.diff import make_plan
 from hmsync.emulator import Emulator
 from hmsync.emulator.v2 import without_false
-from hmsync.model import ABSENT, Change, Plan
 from hmsync.planfile import plan_to_dict
 from hmsync.render import plan_text
 
 from .helpers import api
+from .plan_applier import expected_after
 
 SALT = "66" * 16
 SETS = ("allowed", "subscribeToRoles", "modes", "admin", "writer", "reader")
@@ -139,33 +138,6 @@ def emu() -> Iterator[Emulator]:
         yield emulator
 
 
-def _parts(path: str) -> list[str | int]:
-    return [int(i) if i else k for k, i in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path)]
-
-
-def _set(obj: Any, path: list[str | int], value: Any) -> None:
-    for part in path[:-1]:
-        if isinstance(part, str) and not isinstance(obj.get(part), dict | list):
-            obj[part] = {}
-        obj = obj[part]
-    last = path[-1]
-    if value is ABSENT:
-        obj.pop(last, None)
-    elif isinstance(value, dict) and isinstance(last, str) and isinstance(obj.get(last), dict):
-        for key, item in value.items():
-            _set(obj[last], [key], item)
-    else:
-        obj[last] = copy.deepcopy(value)
-
-
-def _applied(obj: Any, changes: tuple[Change, ...], prefix: str = "") -> Any:
-    out = copy.deepcopy(obj)
-    for change in changes:
-        if change.path.startswith(prefix) and not change.sensitive:
-            _set(out, _parts(change.path[len(prefix) :]), change.new)
-    return out
-
-
 def _comparable(value: Any) -> Any:
     """Sets as sets, `false` as left out (v2's defaults for what answers drop), no names, nor
     the role the server may give an HLS destination, nor that role in the template (the
@@ -186,28 +158,6 @@ def _comparable(value: Any) -> Any:
         except TypeError:
             return items
     return value
-
-
-def _expected(before: dict[str, Any], plan: Plan) -> dict[str, Any]:
-    expected = copy.deepcopy(before)
-    roles = expected.setdefault("roles", {})
-    for action in plan.actions:
-        if action.kind == "update_role":
-            roles[action.role] = _applied(roles[action.role], action.changes)
-        elif action.kind == "delete_role":
-            roles.pop(action.role)
-        elif action.kind == "update_settings":
-            expected["settings"] = _applied(expected.get("settings") or {}, action.changes)
-        elif action.kind == "update_destinations":
-            expected["destinations"] = _applied(expected.get("destinations") or {}, action.changes)
-        elif action.kind == "update_recordings":
-            wrapped = {"recordings": expected.get("recordings") or []}
-            expected["recordings"] = _applied(wrapped, action.changes)["recordings"]
-        elif action.kind == "update_plugins":
-            expected["plugins"] = _applied(
-                expected.get("plugins") or {}, action.changes, "plugins."
-            )
-    return expected
 
 
 @pytest.mark.parametrize(
@@ -243,7 +193,7 @@ def test_apply_writes_exactly_the_plan_on_v2(
         assert all(o.failed is None for o in outcomes), [str(o.error) for o in outcomes]
         after = client.get_template(made["_id"])
         again = make_plan([("t.yaml", desired)], [after], SALT, api="v2")
-    expected = _expected(before, plan)
+    expected = expected_after(before, plan)
     for key in ("roles", "settings", "destinations", "recordings", "plugins"):
         assert _comparable(after.get(key)) == _comparable(expected.get(key)), key
     assert again.actions == [], "apply then plan must show no changes"
