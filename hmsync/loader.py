@@ -152,7 +152,9 @@ def load_bytes(
     except _Located as exc:
         return None, [exc.problem]
     except yaml.MarkedYAMLError as exc:
-        return None, [_yaml_problem(name, exc)]
+        if "nesting depth" in str(exc.problem):  # libyaml's own limit (PyYAML >= 6.0.4)
+            return None, [_too_deep(name, text)]
+        return None, [_unquoted_reference(name, text, exc) or _yaml_problem(name, exc)]
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as NUL
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -163,12 +165,63 @@ def load_bytes(
         return None, [Problem(Location(name, line, col), "", msg)]
     except yaml.YAMLError as exc:  # errors without a mark
         return None, [Problem(Location(name, 1, 1), "", f"not valid YAML: {shorten(str(exc))}")]
-    except RecursionError:  # the parser's own recursion, before any depth check of ours
-        msg = f"nested deeper than {MAX_DEPTH} levels; a template is never that deep"
-        return None, [Problem(Location(name, 1, 1), "", msg)]
+    except RecursionError:  # the composer's own recursion, before any depth check of ours
+        return None, [_too_deep(name, text)]
     digest = hashlib.sha256(raw).hexdigest()
     document = Document(name, data, text, builder.interpolated, digest, builder.unresolved)
     return document, builder.problems
+
+
+def _too_deep(name: str, text: str) -> Problem:
+    """hmsync's depth message at the first collection nested too deep, on every PyYAML.
+
+    PyYAML's own limits differ by version (a RecursionError, or libyaml's "exceeded maximum
+    nesting depth" at flow level 1000), so on either, the events of the pure-Python parser
+    (a loop, no recursion, no limit) find where MAX_DEPTH was first passed.
+    """
+    depth = 0
+    loc = Location(name, 1, 1)
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                mark = event.start_mark
+                if depth > MAX_DEPTH and mark is not None:
+                    loc = Location(name, mark.line + 1, mark.column + 1)
+                    break
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        pass  # a syntax error past the deep part: the depth is still the first problem
+    return Problem(loc, "", f"nested deeper than {MAX_DEPTH} levels; a template is never that deep")
+
+
+def _unquoted_reference(name: str, text: str, exc: yaml.MarkedYAMLError) -> Problem | None:
+    """`{bitRate: ${vars.x}}`: in a flow collection `{` ends a plain scalar, so the parser
+    stops at the reference's brace. Say what to write instead of the parser's words."""
+    mark = exc.problem_mark
+    context = exc.context or ""
+    if mark is None or "flow" not in context:
+        return None
+    line = text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""
+    dollar = mark.column - 1
+    if dollar < 0 or line[dollar : dollar + 2] != "${":
+        return None
+    start = dollar  # the plain scalar the reference is part of, as the file has it
+    while start > 0 and line[start - 1] not in "[{,":
+        if line[start - 1 : start + 1] == ": ":
+            break
+        start -= 1
+    end = line.find("}", dollar) + 1
+    while end and end < len(line) and line[end] not in ",]}":
+        end += 1
+    if not end:
+        return None
+    value = line[start:end].strip()
+    brackets = "{...}" if "mapping" in context else "[...]"
+    reference = line[dollar : line.find("}", dollar) + 1]
+    msg = f"{reference} inside {brackets} must be quoted: {json.dumps(value)}"
+    return Problem(Location(name, mark.line + 1, dollar + 1), "", msg)
 
 
 def _yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -74,3 +76,15 @@ def shorten(text: str, limit: int = 80) -> str:
     """A value as a message may quote it: one line, at most `limit` characters."""
     text = str(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str | None:
+    """The choice a typo most likely meant: a close spelling, or one the value starts with
+    (`india` -> `in`), or None."""
+    choices = list(choices)
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+    if close:
+        return lowered[close[0]]
+    prefixed = [c for c in choices if len(c) > 1 and value.lower().startswith(c.lower())]
+    return max(prefixed, key=len) if prefixed else None

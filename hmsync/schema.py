@@ -19,7 +19,7 @@ from .semantic import CREDENTIALS_PATH, semantic_problems
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator, ValidationError
-from .problems import Path, Problem, dotted, shorten
+from .problems import Path, Problem, did_you_mean, dotted, shorten
 
 SCHEMA_RESOURCES = {"v1": "schemas/template.schema.json", "v2": "schemas/template.v2.schema.json"}
 APIS = tuple(SCHEMA_RESOURCES)
@@ -159,6 +159,18 @@ def data_errors(data: Any, api: str = "v1") -> list[str]:
     ]
 
 
+def undocumented_values(data: Any, api: str = "v1") -> list[str]:
+    """Strings outside a documented enum in data (not a file): `path: message`. Export
+    writes them as live has them and says so: validate will refuse them until corrected."""
+    if is_valid(data, api):
+        return []
+    return [
+        f"{dotted(tuple(e.absolute_path))}: {_not_documented(str(e.instance), rule['enum'])}"
+        for e in _validator(api).iter_errors(data)
+        if e.validator == "enum" and _fits_type(e) and isinstance(rule := e.schema, dict)
+    ]
+
+
 def schema_problems(doc: Document, api: str = "v1") -> Iterator[Problem]:
     if is_valid(doc.data, api):  # the usual case, ~10x cheaper than collecting errors
         return
@@ -280,6 +292,12 @@ def _translate(doc: Document, error: ValidationError, api: str = "v1") -> Iterat
         )
         return
     hidden = is_secret_path(path) or _from_environment(doc, path)
+    if error.validator == "enum" and _fits_type(error):
+        # A string outside an enum is a typo, not a tuning: an error, with the closest value.
+        assert isinstance(error.schema, dict)  # _fits_type checked
+        message = _not_documented(str(error.instance), error.schema["enum"], hidden)
+        yield Problem(doc.where(path), dotted(path), message, "error", "enum")
+        return
     if error.validator in RANGE_KEYWORDS and _fits_type(error):
         message = _out_of_range(error)
         if hidden:
@@ -319,13 +337,24 @@ def _fits_type(error: ValidationError) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _not_documented(value: str, choices: list[str], hidden: bool = False) -> str:
+    documented = ", ".join(choices)
+    shown = SENSITIVE if hidden else repr(shorten(value, 60))
+    close = None if hidden else did_you_mean(value, choices)
+    if close:
+        advice = f"did you mean {close!r}?"
+    else:
+        advice = f"use {choices[0]!r}" if len(choices) == 1 else "use one of them"
+    return f"{shown} is not a documented value ({documented}); {advice}"
+
+
 def _out_of_range(error: ValidationError) -> str:
     value, rule = error.instance, error.schema
     assert isinstance(rule, dict)  # _fits_type checked
-    if error.validator == "enum":
+    if error.validator == "enum":  # data_errors' caller (export) says these itself
         documented = ", ".join(str(e) for e in rule["enum"])
         shown = shorten(str(value), 60)
-        return f"{shown!r} is not a documented value ({documented}); the API may refuse it"
+        return f"{shown!r} is not a documented value ({documented})"
     low, high = rule.get("minimum"), rule.get("maximum")
     if low is not None and high is not None:
         bounds = f"the documented range {low}-{high}"

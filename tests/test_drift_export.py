@@ -152,6 +152,22 @@ def test_export_then_validate_then_plan_shows_no_changes(
     assert (planned.code, planned.out) == (0, "No changes. Live templates match the files.\n")
 
 
+def test_export_writes_a_live_value_outside_an_enum_and_says_so(
+    emu: Emulator, run: Run, tmp_path: Path
+) -> None:
+    # The server stored it (one reading); the file says what live has, and validate then
+    # asks for the fix instead of plan silently writing a guess.
+    emu.store.load([{"name": "room", "settings": {"region": "mars"}, "roles": {}}])
+    exported = run("export", env=env(emu))
+    assert exported.code == 0
+    assert exported.err == (
+        "warning: templates/room.yaml: settings.region: 'mars' is not a documented value "
+        "(in, us, eu, auto); use one of them (live has it; validate refuses it until corrected)\n"
+    )
+    assert "region: mars" in (tmp_path / "templates" / "room.yaml").read_text()
+    assert run("validate").code == 1
+
+
 def test_export_refuses_to_overwrite_without_force(emu: Emulator, run: Run, write: Write) -> None:
     emu.store.load([{"name": "room", "roles": {}}])
     write("templates/room.yaml", "name: mine\n")

@@ -162,3 +162,32 @@ def test_characters_yaml_does_not_allow_are_located() -> None:
     assert messages("t.yaml", b"name: a\nroles: {}\x00\n") == [
         "t.yaml:2:10: character U+0000 is not allowed in YAML; remove it"
     ]
+
+
+def test_a_reference_inside_flow_brackets_says_to_quote_it() -> None:
+    # In a flow mapping or list `{` ends a plain scalar: the parser's own words name no cause.
+    head = b"name: w\nroles:\n  host:\n    publishParams:\n"
+    cases = {
+        b"      video: {bitRate: ${vars.bitrate}, width: 640}\n": (
+            't.yaml:5:24: ${vars.bitrate} inside {...} must be quoted: "${vars.bitrate}"'
+        ),
+        b"      allowed: [audio, ${HMSYNC_X}]\n": (
+            't.yaml:5:24: ${HMSYNC_X} inside [...] must be quoted: "${HMSYNC_X}"'
+        ),
+        b"      rtmp: {url: rtmp://x/${HMSYNC_K}-live}\n": (
+            't.yaml:5:28: ${HMSYNC_K} inside {...} must be quoted: "rtmp://x/${HMSYNC_K}-live"'
+        ),
+    }
+    for line, expected in cases.items():
+        assert messages("t.yaml", head + line) == [expected]
+    # Other flow syntax errors keep the parser's own message.
+    assert messages("t.yaml", b"a: {b: c d: e}\n") == [
+        "t.yaml:1:11: YAML syntax error: did not find expected ',' or '}' (while parsing a flow mapping)"
+    ]
+
+
+def test_a_quoted_whole_reference_keeps_the_variables_type() -> None:
+    raw = b'name: w\nroles:\n  host:\n    publishParams: {video: {bitRate: "${vars.bitrate}"}}\n'
+    doc, problems = load_bytes("t.yaml", raw, {}, variables={"bitrate": 900})
+    assert problems == [] and doc is not None
+    assert doc.data["roles"]["host"]["publishParams"]["video"]["bitRate"] == 900

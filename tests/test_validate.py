@@ -47,18 +47,18 @@ def test_every_problem_at_once_one_line_each(run: Run, write: Write) -> None:
         "templates/bad.yaml:4:5: roles.host.publishParms: unknown key; did you mean 'publishParams'?",
         "templates/bad.yaml:6:24: warning: roles.host.publishParams.video.bitRate: 5000 is "
         "outside the documented range 30-2000; the API may refuse it",
-        "templates/bad.yaml:6:37: warning: roles.host.publishParams.video.codec: 'h264' is not a "
-        "documented value (vp8); the API may refuse it",
-        "templates/bad.yaml:7:24: warning: roles.host.publishParams.allowed[1]: 'vid' is not a "
-        "documented value (audio, video, screen); the API may refuse it",
+        "templates/bad.yaml:6:37: roles.host.publishParams.video.codec: 'h264' is not a "
+        "documented value (vp8); use 'vp8'",
+        "templates/bad.yaml:7:24: roles.host.publishParams.allowed[1]: 'vid' is not a "
+        "documented value (audio, video, screen); did you mean 'video'?",
         "templates/bad.yaml:8:42: warning: roles.host.subscribeParams.subscribeToRoles[0]: "
-        "role 'ghost' is not defined in this template",
+        "role 'ghost' is not defined in this template; did you mean 'host'?",
         "templates/bad.yaml:9:15: warning: roles.host.priority: 0 is outside the documented "
         "range 1-10; the API may refuse it",
         "templates/bad.yaml:10:18: roles.host.renamedFrom: 'guest' is also defined in this file; "
         "renamedFrom names a role that no longer exists under that name",
-        "templates/bad.yaml:13:11: warning: settings.region: 'mars' is not a documented value "
-        "(in, us, eu, auto); the API may refuse it",
+        "templates/bad.yaml:13:11: settings.region: 'mars' is not a documented value "
+        "(in, us, eu, auto); use one of them",
         "templates/bad.yaml:15:67: settings.recording.upload.credentials.key: (sensitive value) "
         "should be non-empty",
         "templates/bad.yaml:15:67: warning: settings.recording.upload.credentials.key: credential "
@@ -66,7 +66,7 @@ def test_every_problem_at_once_one_line_each(run: Run, write: Write) -> None:
         "templates/bad.yaml:15:79: warning: settings.recording.upload.credentials.secret: "
         "credential written literally; use ${HMSYNC_...} so the secret stays out of the repository",
         "templates/bad.yaml:16:1: foo: unknown key; expected one of: default, name, roles, settings",
-        "1 file checked: 5 errors, 8 warnings.",
+        "1 file checked: 8 errors, 5 warnings.",
     ]
     assert "plain" not in result.out
 
@@ -77,14 +77,14 @@ def test_warnings_alone_pass_and_strict_fails(run: Run, write: Write) -> None:
     assert warned.code == 0
     assert warned.out.splitlines() == [
         "t.yaml:4:42: warning: roles.host.subscribeParams.subscribeToRoles[0]: "
-        "role 'ghost' is not defined in this template",
+        "role 'ghost' is not defined in this template; did you mean 'host'?",
         "1 file checked: 0 errors, 1 warning.",
     ]
     strict = run("validate", "t.yaml", "--strict")
     assert strict.code == 1
     assert strict.out.splitlines()[0] == (
         "t.yaml:4:42: roles.host.subscribeParams.subscribeToRoles[0]: "
-        "role 'ghost' is not defined in this template"
+        "role 'ghost' is not defined in this template; did you mean 'host'?"
     )
 
 
@@ -431,3 +431,42 @@ def test_validate_needs_no_secrets_unless_asked(run: Run, write: Write) -> None:
     assert required.code == 1 and required.out.endswith("1 file checked: 2 errors, 0 warnings.\n")
     planned = run("plan", env={"HMS_MANAGEMENT_TOKEN": "t"})
     assert planned.code == 1 and "environment variable HMSYNC_S3_KEY is not set" in planned.err
+
+
+def test_typos_in_documented_values_are_errors_with_did_you_mean(run: Run, write: Write) -> None:
+    # An enum value is a spelling, not a tuning: an error (so the pre-commit hook stops what
+    # CI would refuse), with the value most likely meant. Ranges stay warnings.
+    write(
+        "templates/t.yaml",
+        "name: w\nsettings: {region: india}\nroles:\n  host:\n    publishParams:\n"
+        "      allowed: [audio, vidoe]\n      video: {codec: h264, bitRate: 5000}\n"
+        "    subscribeParams: {subscribeToRoles: [gest]}\n  guest: {}\n",
+    )
+    result = run("validate")
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        "templates/t.yaml:2:20: settings.region: 'india' is not a documented value "
+        "(in, us, eu, auto); did you mean 'in'?",
+        "templates/t.yaml:6:24: roles.host.publishParams.allowed[1]: 'vidoe' is not a "
+        "documented value (audio, video, screen); did you mean 'video'?",
+        "templates/t.yaml:7:22: roles.host.publishParams.video.codec: 'h264' is not a "
+        "documented value (vp8); use 'vp8'",
+        "templates/t.yaml:7:37: warning: roles.host.publishParams.video.bitRate: 5000 is "
+        "outside the documented range 30-2000; the API may refuse it",
+        "templates/t.yaml:8:42: warning: roles.host.subscribeParams.subscribeToRoles[0]: "
+        "role 'gest' is not defined in this template; did you mean 'guest'?",
+        "1 file checked: 3 errors, 2 warnings.",
+    ]
+
+
+def test_a_v2_typo_in_a_documented_value_is_an_error(run: Run, write: Write) -> None:
+    write(
+        "templates/t.yaml",
+        "name: w\nroles:\n  host:\n    publishParams: {allowed: [audio, screne]}\n",
+    )
+    result = run("validate", "--api", "v2")
+    assert result.code == 1
+    assert result.out.splitlines()[0] == (
+        "templates/t.yaml:4:38: roles.host.publishParams.allowed[1]: 'screne' is not a "
+        "documented value (audio, video, screen, simulcast); did you mean 'screen'?"
+    )

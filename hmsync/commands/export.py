@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import Exit, InputError, RefusedError
 from ..export import dump, file_name, template_file
 from ..normalize import Json
-from ..schema import data_errors
+from ..schema import data_errors, undocumented_values
 from .common import add_api_arguments, add_only, context, open_client
 
 SCHEMA_FILES = {
@@ -110,6 +111,10 @@ def write_templates(
     for path, data, needed in made:
         variables += needed
         write_regular(path, dump(data, schema_path))
+        for value in undocumented_values(data, api):
+            # The server stored it; the file says it as it is, and validate will ask for a fix.
+            print(f"warning: {path}: {value} (live has it; validate refuses it until corrected)",
+                  file=sys.stderr)  # fmt: skip
     return [(path, len(data["roles"])) for path, data, _ in made], variables
 
 
