@@ -1,29 +1,67 @@
-# `make test` and `make demo` do all the set-up on a fresh machine: they create .venv and install.
+# `make test` and `make demo` do all the set-up on a fresh machine: they create .venv and install
+# from the hashed locks in requirements/, so every run sees the same packages (see its README).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+LOCK_FLAGS := --universal --python-version 3.10 --generate-hashes --no-header --quiet
 
-.PHONY: test demo lint bench clean
+.PHONY: test check demo lint bench clean lock test-newest test-floors mutate
 
-$(BIN)/hmsync: pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+# The demo needs hmsync and its runtime dependencies only; the build backend comes from the
+# lock too (no build isolation), so nothing unpinned is fetched.
+$(VENV)/.runtime-installed: requirements/runtime.lock pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet --require-hashes --no-deps -r requirements/runtime.lock
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-lint: $(BIN)/hmsync
+$(VENV)/.test-installed: requirements/test.lock pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet --require-hashes --no-deps -r requirements/test.lock
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	touch $(VENV)/.runtime-installed $@
+
+test: $(VENV)/.test-installed
+	@$(MAKE) --no-print-directory check
+
+# lint and the suite with whatever $(BIN) holds (test-newest and test-floors reuse it)
+check: lint
+	$(BIN)/pytest -q
+
+lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
-	$(BIN)/pytest -q
-
-demo: $(BIN)/hmsync
+demo: $(VENV)/.runtime-installed
 	@PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
-bench: $(BIN)/hmsync
+bench: $(VENV)/.runtime-installed
 	$(BIN)/python benchmarks/bench.py
 
+# Refresh the locks (needs the network): newest releases within pyproject.toml's ranges.
+lock: $(BIN)/python
+	$(PIP) install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in $(LOCK_FLAGS) -o requirements/runtime.lock
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra test $(LOCK_FLAGS) -o requirements/test.lock
+
+# The scheduled CI jobs: the suite against the newest releases, and against the floors.
+test-newest:
+	rm -rf .venv-newest
+	$(PYTHON) -m venv .venv-newest
+	.venv-newest/bin/python -m pip install --quiet --upgrade pip
+	.venv-newest/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
+	.venv-newest/bin/python -m pip freeze --exclude-editable
+	@$(MAKE) --no-print-directory check BIN=.venv-newest/bin
+
+test-floors:
+	rm -rf .venv-floors
+	$(PYTHON) -m venv .venv-floors
+	.venv-floors/bin/python -m pip install --quiet -c requirements/floors.txt -e '.[test]'
+	.venv-floors/bin/python -m pip freeze --exclude-editable
+	@$(MAKE) --no-print-directory check BIN=.venv-floors/bin
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) .venv-newest .venv-floors .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info
