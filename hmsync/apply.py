@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from .api import Client
-from .diff import diff_template, settings_by_update_call
+from .diff import diff_template, settings_by_update_call, without_ignored
 from .errors import ApiError, ConflictError, Interrupted
 from .model import APPLY_ORDER, Action, Change, Outcome, Plan, TemplatePlan
 from .normalize import (
@@ -135,7 +135,7 @@ class _TemplateRun:
                     f"template {self.desired['name']!r} exists now, though the plan read none; "
                     "a create would overwrite it, so nothing was written; plan again",
                 )
-            body = create_body(self.desired, self.api)
+            body = create_body(without_ignored(self.desired, self.plan.ignored), self.api)
             created = self.client.create_template(body)
             self.template_id = created.get("_id") if isinstance(created.get("_id"), str) else None
             if "recordings" in body and self.template_id is not None:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .loader import load_file
-from .problems import Problem, dotted, shorten
+from .loader import Document, load_file
+from .problems import Problem, did_you_mean, dotted, shorten, unknown_key
 
 PROJECT_FILE = "hmsync.yaml"
 SCHEMA_RESOURCE = "schemas/project.schema.json"
@@ -75,11 +75,7 @@ def load(path: Path) -> Project:
     doc, problems = load_file(path, {}, require_env=False)
     problems = [p for p in problems if p.severity == "error"]
     if doc is not None and not problems:
-        problems = [
-            Problem(doc.where(tuple(e.absolute_path)), dotted(tuple(e.absolute_path)),
-                    shorten(e.message, 200))
-            for e in _validator().iter_errors(doc.data)
-        ]  # fmt: skip
+        problems = [p for e in _validator().iter_errors(doc.data) for p in _located(doc, e)]
     if problems or doc is None:
         n = len(problems)
         raise InputError(
@@ -109,6 +105,26 @@ def load(path: Path) -> Project:
         environments,
         data.get("api"),
     )
+
+
+def _located(doc: Document, error: Any) -> list[Problem]:
+    """A schema error of the project file as template files have them: an unknown key at the
+    key, with the key most likely meant."""
+    path = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = sorted(schema.get("properties", {}))
+        return [
+            Problem(doc.where_key((*path, key)), dotted((*path, key)), unknown_key(key, known))
+            for key in sorted(set(error.instance) - set(known))
+        ]
+    if error.validator == "enum" and isinstance(error.instance, str):
+        choices = [str(c) for c in schema.get("enum", ())]
+        close = did_you_mean(error.instance, choices)
+        hint = f"did you mean {close!r}?" if close else f"use one of: {', '.join(choices)}"
+        message = f"{shorten(error.instance, 60)!r} is not allowed here; {hint}"
+        return [Problem(doc.where(path), dotted(path), message)]
+    return [Problem(doc.where(path), dotted(path), shorten(error.message, 200))]
 
 
 def _relative(base: Path, path: str) -> str:

@@ -149,6 +149,22 @@ def ignored_paths(patterns: Iterable[str], role: str | None) -> list[FieldPath]:
     return out
 
 
+def without_ignored(desired: Mapping[str, Any], ignore: Iterable[str]) -> dict[str, Any]:
+    """A template to create, without the fields hmsync.yaml leaves to the dashboard: those
+    are the dashboard's from the first write on, as on every later one."""
+    ignore = tuple(ignore)
+    out = copy.deepcopy(dict(desired))
+    if not ignore:
+        return out
+    for role_name, role in (out.get("roles") or {}).items():
+        for path in ignored_paths(ignore, role_name) if isinstance(role, dict) else ():
+            remove_path(role, path)
+    if isinstance(out.get("settings"), dict):
+        for path in ignored_paths(ignore, None):
+            remove_path(out["settings"], path)
+    return out
+
+
 def _without(live: Json, desired: Json, paths: list[FieldPath]) -> tuple[Json, Json]:
     """Both views without the ignored fields: they are not compared (and, since a write sends
     live plus the plan's changes, they are carried over as live has them)."""
@@ -175,7 +191,7 @@ def diff_template(
     name = str(desired["name"])
     secret = secret_hasher(salt)
     if live is None:
-        view = _file_view(desired, secret)
+        view = _file_view(without_ignored(desired, ignore), secret)
         return [Action("create_template", name, changes=_additions(view, hidden))]
     actions: list[Action] = []
     want_roles: Mapping[str, Any] = desired.get("roles") or {}

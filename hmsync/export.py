@@ -61,8 +61,8 @@ def settings_file(stem: str, live: Any, api: str = "v1") -> tuple[Json, list[str
     upload = get_path(out, ("recording", "upload"))
     if isinstance(upload, dict) and "credentials" in upload:
         # The secret values are never written: placeholders, filled from the environment.
-        kind = "S3" if api == "v1" else "STORAGE"  # v2's storage may be gs, oss or azure
-        names = {k: f"{stem}_{kind}_{k.upper()}" for k in ("key", "secret")}
+        # One scheme on both APIs: storage, since v2's may be gs, oss or azure, not only s3.
+        names = {k: f"{stem}_STORAGE_{k.upper()}" for k in ("key", "secret")}
         upload["credentials"] = {k: "${" + v + "}" for k, v in names.items()}
         variables += names.values()
     return out, variables

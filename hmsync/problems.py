@@ -88,3 +88,10 @@ def did_you_mean(value: str, choices: Iterable[str]) -> str | None:
         return lowered[close[0]]
     prefixed = [c for c in choices if len(c) > 1 and value.lower().startswith(c.lower())]
     return max(prefixed, key=len) if prefixed else None
+
+
+def unknown_key(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key; did you mean {close[0]!r}?"
+    return f"unknown key; expected one of: {', '.join(known)}"

@@ -37,8 +37,9 @@ def _secrets(envs: Sequence[Environment]) -> str:
     names = names or ["HMS_ACCESS_KEY", "HMS_SECRET"]
     lines = [f"      {n}: ${{{{ secrets.{n} }}}}" for n in names]
     lines += [
-        "      # HMSYNC_S3_KEY: ${{ secrets.HMSYNC_S3_KEY }}",
-        "      # HMSYNC_S3_SECRET: ${{ secrets.HMSYNC_S3_SECRET }}",
+        "      # Recording storage credentials, named as hmsync export names them:",
+        "      # HMSYNC_CLASSROOM_STORAGE_KEY: ${{ secrets.HMSYNC_CLASSROOM_STORAGE_KEY }}",
+        "      # HMSYNC_CLASSROOM_STORAGE_SECRET: ${{ secrets.HMSYNC_CLASSROOM_STORAGE_SECRET }}",
     ]
     return "\n".join(lines)
 

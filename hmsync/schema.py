@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import pathlib
@@ -19,7 +18,7 @@ from .semantic import CREDENTIALS_PATH, semantic_problems
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator, ValidationError
-from .problems import Path, Problem, did_you_mean, dotted, shorten
+from .problems import Path, Problem, did_you_mean, dotted, shorten, unknown_key
 
 SCHEMA_RESOURCES = {"v1": "schemas/template.schema.json", "v2": "schemas/template.v2.schema.json"}
 APIS = tuple(SCHEMA_RESOURCES)
@@ -277,7 +276,7 @@ def _translate(doc: Document, error: ValidationError, api: str = "v1") -> Iterat
         properties = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
         known = sorted(properties)
         for key in sorted(set(error.instance) - set(known)):
-            message = _other_api(path, key, api) or _unknown(key, known)
+            message = _other_api(path, key, api) or unknown_key(key, known)
             yield Problem(doc.where_key((*path, key)), dotted((*path, key)), message)
         return
     if error.validator == "propertyNames" or "propertyNames" in error.relative_schema_path:
@@ -410,10 +409,3 @@ def _other_api(path: Path, key: str, api: str) -> str:
         f"{key!r} is {other} only: this project uses the {api} API; set `api: {other}` in "
         f"hmsync.yaml (or --api {other}) to manage it, or remove it"
     )
-
-
-def _unknown(key: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    if close:
-        return f"unknown key; did you mean {close[0]!r}?"
-    return f"unknown key; expected one of: {', '.join(known)}"

@@ -121,14 +121,14 @@ def test_export_then_validate_then_plan_shows_no_changes(
         "wrote exported/webinar.yaml (3 role(s))",
         "Exported 3 template(s) to exported/.",
         "Recording credentials are written as placeholders; set these variables (to the values "
-        "you use today) before plan or apply: HMSYNC_TELEHEALTH_S3_KEY, HMSYNC_TELEHEALTH_S3_SECRET",
+        "you use today) before plan or apply: HMSYNC_TELEHEALTH_STORAGE_KEY, HMSYNC_TELEHEALTH_STORAGE_SECRET",
         "For editor completion: mkdir -p schemas && hmsync schema > schemas/template.schema.json",
     ]
     text = (tmp_path / "exported" / "telehealth.yaml").read_text()
     assert text.startswith(
         "# yaml-language-server: $schema=../schemas/template.schema.json\nname: telehealth\n"
     )
-    assert "key: ${HMSYNC_TELEHEALTH_S3_KEY}" in text
+    assert "key: ${HMSYNC_TELEHEALTH_STORAGE_KEY}" in text
     for secret in EXAMPLE_ENV.values():
         assert secret not in text
     webinar = yaml.safe_load((tmp_path / "exported" / "webinar.yaml").read_text())
@@ -144,8 +144,8 @@ def test_export_then_validate_then_plan_shows_no_changes(
         },
     }
     secrets = {
-        "HMSYNC_TELEHEALTH_S3_KEY": EXAMPLE_ENV["HMSYNC_S3_KEY"],
-        "HMSYNC_TELEHEALTH_S3_SECRET": EXAMPLE_ENV["HMSYNC_S3_SECRET"],
+        "HMSYNC_TELEHEALTH_STORAGE_KEY": EXAMPLE_ENV["HMSYNC_S3_KEY"],
+        "HMSYNC_TELEHEALTH_STORAGE_SECRET": EXAMPLE_ENV["HMSYNC_S3_SECRET"],
     }
     assert run("validate", "exported", env=secrets).code == 0
     planned = run("plan", "exported", "--detailed-exitcode", env={**env(emu), **secrets})
@@ -242,8 +242,8 @@ def test_export_round_trip_of_random_live_templates(
         stem = env_stem(t["name"], stems)
         creds = t.get("settings", {}).get("recording", {}).get("upload", {}).get("credentials")
         if creds:
-            environ[f"{stem}_S3_KEY"] = creds["key"]
-            environ[f"{stem}_S3_SECRET"] = creds["secret"]
+            environ[f"{stem}_STORAGE_KEY"] = creds["key"]
+            environ[f"{stem}_STORAGE_SECRET"] = creds["secret"]
             assert creds["secret"] not in "".join(p.read_text() for p in out.glob("*.yaml"))
     checked = check_paths([str(out)], environ)
     assert checked.errors == []

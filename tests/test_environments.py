@@ -178,8 +178,15 @@ def test_validate_all_envs_and_located_project_errors(
         "hmsync: 1 error in the project file hmsync.yaml; fix them first\n"
     )
     assert broken.err.endswith(
-        "  hmsync.yaml:6:5: environments.staging: Additional properties are not allowed "
-        "('secret_var' was unexpected)\n"
+        "  hmsync.yaml:8:5: environments.staging.secret_var: unknown key; did you mean "
+        "'secret_env'?\n"
+    )
+    # A misspelt top-level key and a value outside the allowed ones, located like a template's.
+    write("hmsync.yaml", "templates: templates\nenviroments:\n  prod: {}\napi: v3\n")
+    assert run("validate").err == (
+        "hmsync: 2 errors in the project file hmsync.yaml; fix them first\n"
+        "  hmsync.yaml:2:1: enviroments: unknown key; did you mean 'environments'?\n"
+        "  hmsync.yaml:4:6: api: 'v3' is not allowed here; use one of: v1, v2\n"
     )
 
 
@@ -252,3 +259,38 @@ def test_an_ignored_field_that_differs_does_not_fail_the_convergence_check(
     )
     [template] = emu.store.dump()
     assert template["roles"]["r"]["permissions"] == {"mute": False}  # left as the dashboard has it
+
+
+def test_an_environments_ignore_holds_for_a_template_it_creates(
+    apps: tuple[Emulator, Emulator], run: Run, write: Write
+) -> None:
+    # Ignored fields are the dashboard's from the first write on: a create neither shows nor
+    # sends them (production ignores settings.recording and roles.*.permissions.mute).
+    staging, production = apps
+    write("hmsync.yaml", project(staging, production))
+    write(
+        "templates/room.yaml",
+        "name: room\nsettings:\n  region: ${vars.region}\n  recording:\n    enabled: true\n"
+        "roles:\n  host:\n    permissions: {mute: true, endRoom: true}\n",
+    )
+    plan = run("plan", "--env", "production", env=ENVIRON)
+    assert plan.code == 0, plan.err
+    assert plan.out == (
+        "+ template room will be created (templates/room.yaml)\n"
+        "    + roles.host.permissions.endRoom: true\n"
+        '    + settings.region: "us"\n'
+        "\n"
+        "Ignored (left to the dashboard by hmsync.yaml): roles.*.permissions.mute, "
+        "settings.recording.\n"
+        "Plan: 1 template to create.\n"
+    )
+    assert run("apply", "--env", "production", "--auto-approve", env=ENVIRON).code == 0
+    created = stored(production)
+    assert created["settings"].get("recording", {}).get("enabled") is not True
+    assert created["roles"]["host"]["permissions"].get("mute") is not True
+    assert created["roles"]["host"]["permissions"]["endRoom"] is True
+    again = run("plan", "--env", "production", env=ENVIRON)
+    assert "No changes." in again.out
+    # Staging ignores only the mute flag: the recording is written there.
+    assert run("apply", "--env", "staging", "--auto-approve", env=ENVIRON).code == 0
+    assert stored(staging)["settings"]["recording"]["enabled"] is True

@@ -236,17 +236,17 @@ def test_8_export_escapes_dollars_and_never_shares_credential_variables(
     assert exported.code == 0
     assert (
         "set these variables (to the values you use today) before plan or apply: "
-        "HMSYNC_REC_A_S3_KEY, HMSYNC_REC_A_S3_SECRET, HMSYNC_REC_A_2_S3_KEY, "
-        "HMSYNC_REC_A_2_S3_SECRET\n"
+        "HMSYNC_REC_A_STORAGE_KEY, HMSYNC_REC_A_STORAGE_SECRET, HMSYNC_REC_A_2_STORAGE_KEY, "
+        "HMSYNC_REC_A_2_STORAGE_SECRET\n"
     ) in exported.out
     assert "prefix: $${HMSYNC_S3_SECRET}" in Path("t/rec-a.yaml").read_text()
     environ = {
         **env(emu),
         "HMSYNC_S3_SECRET": SECRET,
-        "HMSYNC_REC_A_S3_KEY": "K1",
-        "HMSYNC_REC_A_S3_SECRET": "S1",
-        "HMSYNC_REC_A_2_S3_KEY": "K2",
-        "HMSYNC_REC_A_2_S3_SECRET": "S2",
+        "HMSYNC_REC_A_STORAGE_KEY": "K1",
+        "HMSYNC_REC_A_STORAGE_SECRET": "S1",
+        "HMSYNC_REC_A_2_STORAGE_KEY": "K2",
+        "HMSYNC_REC_A_2_STORAGE_SECRET": "S2",
     }
     planned = run("plan", "t", "--detailed-exitcode", env=environ)
     assert (planned.code, planned.out) == (0, "No changes. Live templates match the files.\n")
