@@ -26,6 +26,7 @@ class Command:
     help: str
     options: tuple[Option, ...]
     takes_paths: bool
+    words: tuple[str, ...] = ()  # a positional's choices (completion's shells)
 
 
 def _options(parser: argparse.ArgumentParser) -> tuple[Option, ...]:
@@ -45,8 +46,10 @@ def commands(parser: argparse.ArgumentParser) -> tuple[tuple[Option, ...], tuple
     helps = {c.dest: c.help or "" for c in sub._choices_actions}
     found = []
     for name, command in sub.choices.items():
-        positional = any(not a.option_strings for a in command._actions)
-        found.append(Command(name, helps.get(name, ""), _options(command), positional))
+        positionals = [a for a in command._actions if not a.option_strings]
+        words = tuple(str(c) for a in positionals if a.choices for c in a.choices)
+        takes_paths = bool(positionals) and not words
+        found.append(Command(name, helps.get(name, ""), _options(command), takes_paths, words))
     return _options(parser), tuple(found)
 
 
@@ -67,6 +70,16 @@ def _words(options: tuple[Option, ...]) -> str:
     return " ".join(o.flag for o in options)
 
 
+# The environment names of hmsync.yaml in the working directory, read at TAB time without
+# running hmsync: the keys one level under `environments:` (block style, as init writes it).
+ENV_NAMES = (
+    "awk 'on && /^[^[:space:]#]/ {exit} /^environments:/ {on=1; next} "
+    "on && /^[[:space:]]+[^[:space:]#]/ {match($0, /^[[:space:]]+/); if (!lvl) lvl = RLENGTH; "
+    'if (RLENGTH == lvl) {s = $0; sub(/^[[:space:]]+/, "", s); sub(/:.*/, "", s); print s}}\' '
+    "hmsync.yaml 2>/dev/null"
+)
+
+
 def _bash(top: tuple[Option, ...], cmds: tuple[Command, ...]) -> str:
     valued = " ".join(o.flag for o in top if o.takes_value)
     lines = [
@@ -80,6 +93,9 @@ def _bash(top: tuple[Option, ...], cmds: tuple[Command, ...]) -> str:
         '      *) cmd="${COMP_WORDS[i]}"; break ;;',
         "    esac",
         "  done",
+        '  if [[ "$prev" == --env ]]; then',
+        f'    COMPREPLY=($(compgen -W "$({ENV_NAMES})" -- "$cur")); return',
+        "  fi",
         '  case "$cmd:$prev" in',
     ]
     for cmd in cmds:
@@ -92,19 +108,15 @@ def _bash(top: tuple[Option, ...], cmds: tuple[Command, ...]) -> str:
                 )
     lines += ["  esac", '  case "$cmd" in']
     names = " ".join(c.name for c in cmds)
-    lines.append(
-        f'    "") COMPREPLY=($(compgen -W "{names} {_words(top)} --version --help" -- "$cur")) ;;'
-    )
+    lines.append(f'    "") COMPREPLY=($(compgen -W "{names} {_words(top)} --help" -- "$cur")) ;;')
     for cmd in cmds:
         files = (
             ' [[ "$cur" != -* ]] && COMPREPLY+=($(compgen -f -- "$cur"));'
             if cmd.takes_paths
             else ""
         )
-        lines.append(
-            f'    {cmd.name}) COMPREPLY=($(compgen -W "{_words(cmd.options)} --help" -- "$cur"));'
-            f"{files} ;;"
-        )
+        words = " ".join((*cmd.words, _words(cmd.options), "--help")).strip()
+        lines.append(f'    {cmd.name}) COMPREPLY=($(compgen -W "{words}" -- "$cur"));{files} ;;')
     lines += ["  esac", "}", "complete -o filenames -F _hmsync hmsync", ""]
     return "\n".join(lines)
 
@@ -130,15 +142,18 @@ def _fish(top: tuple[Option, ...], cmds: tuple[Command, ...]) -> str:
         when = f"__fish_seen_subcommand_from {cmd.name}"
         if cmd.takes_paths:
             lines.append(f"complete -c hmsync -n '{when}' -F")
+        if cmd.words:
+            lines.append(f"complete -c hmsync -n '{when}' -xa {_quote(' '.join(cmd.words))}")
         lines += [_fish_option(when, option) for option in cmd.options]
     return "\n".join(lines) + "\n"
 
 
 def _fish_option(when: str, option: Option) -> str:
     flag = f"-l {option.flag[2:]}" if option.flag.startswith("--") else f"-s {option.flag[1:]}"
-    value = (
-        f" -xa {_quote(' '.join(option.choices))}"
-        if option.choices
-        else (" -r" if option.takes_value else "")
-    )
+    if option.flag == "--env":
+        value = f" -xa {_quote('(' + ENV_NAMES + ')')}"
+    elif option.choices:
+        value = f" -xa {_quote(' '.join(option.choices))}"
+    else:
+        value = " -r" if option.takes_value else ""
     return f"complete -c hmsync -n '{when}' {flag}{value} -d {_quote(option.help.strip())}"

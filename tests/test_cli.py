@@ -142,6 +142,20 @@ def test_shell_completion(run: Run, write: Write) -> None:
     assert _complete(bash.out, "hmsync plan --format ") == ["text", "json", "markdown"]
     assert _complete(bash.out, "hmsync --timeout 5 apply --allow-d") == ["--allow-delete"]
     assert _complete(bash.out, "hmsync emulator --writes a") == ["as-sent"]
+    assert _complete(bash.out, "hmsync completion ") == [
+        "bash", "zsh", "fish", "--verbose", "--no-color", "--help"
+    ]  # fmt: skip
+    top = _complete(bash.out, "hmsync --")
+    assert top.count("--version") == 1 and top.count("--help") == 1
+    # Environment names come from hmsync.yaml in the working directory, read at TAB time.
+    assert _complete(bash.out, "hmsync plan --env ") == []
+    write(
+        "hmsync.yaml",
+        "templates: t\nenvironments:\n  staging:\n    vars: {a: 1}\n"
+        "  production: {api: v2}\n# a comment\nignore: []\n",
+    )
+    assert _complete(bash.out, "hmsync plan --env ") == ["staging", "production"]
+    assert _complete(bash.out, "hmsync --env p") == ["production"]
     zsh = run("completion", "zsh").out
     assert zsh.startswith("autoload -U +X compinit && compinit\n") and bash.out in zsh
     fish = run("completion", "fish").out
@@ -150,4 +164,8 @@ def test_shell_completion(run: Run, write: Write) -> None:
         "'text json markdown' -d 'text (default), json, or markdown for pull-request comments'"
     ) in fish
     assert "complete -c hmsync -n '__fish_seen_subcommand_from apply' -F" in fish
+    assert (
+        "complete -c hmsync -n '__fish_seen_subcommand_from completion' -xa 'bash zsh fish'" in fish
+    )
+    assert "-l env -xa '(awk " in fish
     assert run("completion", "tcsh").code == 1
