@@ -1,6 +1,6 @@
 """Carrying a plan out: the only module that writes to the 100ms API.
 
-Two rules hold every write to the plan (README, DECISIONS):
+Two rules hold every write to the plan (docs/decisions.md):
 - A role or settings write sends the object as it was read with exactly the plan's changes
   applied (`normalize.patched`); a creation sends what the file says, defaults filled.
 - A call that replaces a template whole (Modify Template: the default flag, and settings that

@@ -1,6 +1,6 @@
 """What is compared, and what a write sends. Pure: values in, values out.
 
-The rules are the DECISIONS of the README (and api-notes.md):
+The rules are the DECISIONS of docs/decisions.md (and api-notes.md):
 - a field the file sets is compared with live;
 - a field the file leaves out is managed at its documented default, but only where live has
   the field too: a field neither side has is left alone, never written;

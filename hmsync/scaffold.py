@@ -15,7 +15,7 @@ UPLOAD = "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.
 PROJECT = """\
 # yaml-language-server: $schema=schemas/project.schema.json
 # hmsync project file: where the templates are, fields left to the dashboard, and the 100ms
-# apps (environments) they go to. See hmsync's README, "Environments".
+# apps (environments) they go to. See hmsync's docs/environments.md.
 templates: templates
 # ignore:                            # fields left to the dashboard
 #   - roles.*.permissions.mute

@@ -166,6 +166,15 @@ def test_export_writes_a_live_value_outside_an_enum_and_says_so(
     )
     assert "region: mars" in (tmp_path / "templates" / "room.yaml").read_text()
     assert run("validate").code == 1
+    refused = run("plan", env=env(emu))
+    assert refused.code == 1
+    assert refused.err.endswith(
+        "  templates/room.yaml:4:11: settings.region: 'mars' is not a documented value "
+        "(in, us, eu, auto); use one of them\n"
+    )
+    # Let through on purpose, it is what live has: nothing to write.
+    allowed = run("plan", "--allow-out-of-range", env=env(emu))
+    assert (allowed.code, allowed.out) == (0, "No changes. Live templates match the files.\n")
 
 
 def test_export_refuses_to_overwrite_without_force(emu: Emulator, run: Run, write: Write) -> None:

@@ -256,7 +256,7 @@ def test_init_writes_a_project_for_its_environments(run: Run, write: Write, tmp_
     made = run("init", "--force", "--action", "acme/hmsync@" + "1" * 40)
     assert made.code == 0 and made.out.endswith(
         "Initialized hmsync for staging, production. Next: set the secrets in GitHub "
-        'environments (README, "Use in GitHub Actions").\n'
+        "environments (hmsync's docs/github.md).\n"
     )
     flows = tmp_path / ".github" / "workflows"
     apply = load(flows / "hmsync-apply.yml")

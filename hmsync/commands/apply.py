@@ -152,7 +152,8 @@ def _check_saved(
         raise RefusedError(
             f"{path} was made against {saved['api_base']}, not {client.base_url}; {again}"
         )
-    checked = load_valid(saved["files"], environ, ctx)
+    allow = args.allow_out_of_range or saved["allow_out_of_range"]
+    checked = load_valid(saved["files"], environ, ctx, allow)
     if files_digest((d.file, d.digest) for d in checked.documents) != saved["files_digest"]:
         raise RefusedError(f"the template files changed since {path} was made; {again}")
     names = [t["name"] for t in saved["templates"]]

@@ -9,7 +9,7 @@ import secrets
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 from .. import config
@@ -168,13 +168,25 @@ def context(args: argparse.Namespace) -> Context:
 
 
 def load_valid(
-    paths: Sequence[str], environ: Mapping[str, str], ctx: Context | None = None
+    paths: Sequence[str],
+    environ: Mapping[str, str],
+    ctx: Context | None = None,
+    allow_out_of_range: bool = False,
 ) -> Checked:
-    """The files, validated; errors stop here, warnings go to stderr."""
+    """The files, validated; errors stop here, warnings go to stderr.
+
+    allow_out_of_range: a value outside a documented enum (an error otherwise) is let through
+    like a number outside a range: said, and written only where the plan needs it."""
     ctx = ctx or Context()
     checked = check_paths(
         ctx.paths(paths), environ, variables=ctx.variables, overlays=ctx.overlays, api=ctx.api
     )
+    if allow_out_of_range:
+        problems = [
+            replace(p, severity="warning", code="range") if p.code == "enum" else p
+            for p in checked.problems
+        ]
+        checked = replace(checked, problems=problems)
     for problem in checked.warnings:
         if problem.code != "range":  # said only where a plan would write the value
             print(problem, file=sys.stderr)
@@ -235,7 +247,8 @@ def load_and_read(
         with ThreadPoolExecutor(max_workers=1) as pool:
             listing = pool.submit(client.list_templates)
             try:
-                checked = load_valid(paths, environ, ctx)
+                allow = bool(getattr(args, "allow_out_of_range", False))
+                checked = load_valid(paths, environ, ctx, allow)
             except InputError:
                 listing.cancel()
                 raise

@@ -60,9 +60,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         print(f"wrote {path}")
     where = f" for {', '.join(e.name for e in envs)}" if envs else ""
     print(
-        f"Initialized hmsync{where}. Next: set the secrets in GitHub environments (README, "
-        '"Use in GitHub Actions")'
-        + ("" if args.action else ", and replace OWNER and the commit")
-        + "."
+        f"Initialized hmsync{where}. Next: set the secrets in GitHub environments (hmsync's "
+        "docs/github.md)" + ("" if args.action else ", and replace OWNER and the commit") + "."
     )
     return Exit.OK
