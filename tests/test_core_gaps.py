@@ -1,0 +1,119 @@
+"""Issue 28: the seven planted bugs that passed the whole suite, each pinned by a test that fails
+on the bug and passes on the code as it is."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hmsync import planfile
+from hmsync.api import Client
+from hmsync.apply import _TemplateRun
+from hmsync.diff import diff_template, make_plan
+from hmsync.emulator import Emulator
+from hmsync.errors import InputError
+from hmsync.model import Change
+from hmsync.normalize import list_views
+from hmsync.redact import SENSITIVE, redact, secret_values
+
+from .conftest import Run, Write
+from .helpers import env
+
+
+def test_1_a_live_template_without_default_and_a_file_saying_false_plan_nothing() -> None:
+    live = {"_id": "t1", "name": "t", "roles": {}, "settings": {}}
+    assert diff_template({"name": "t", "default": False}, live, "salt") == []
+    set_true = diff_template({"name": "t", "default": True}, live, "salt")
+    assert [(a.kind, a.changes) for a in set_true] == [
+        ("set_default", (Change("default", False, True),))
+    ]
+
+
+def test_2_a_file_that_drops_the_last_item_of_an_ordered_list_differs_from_live() -> None:
+    layers = [
+        {"rid": "f", "scaleResolutionDownBy": 1, "maxBitrate": 700},
+        {"rid": "h", "scaleResolutionDownBy": 2, "maxBitrate": 350},
+    ]
+    live_view, file_view = list_views(layers, layers[:1], "v2.simulcastLayer")
+    assert len(live_view) == 2 and len(file_view) == 1 and live_view[:1] == file_view
+    # And one more on the file's side is seen too.
+    live_view, file_view = list_views(layers[:1], layers, "v2.simulcastLayer")
+    assert len(live_view) == 1 and len(file_view) == 2
+
+
+def test_3_a_modify_template_keeps_a_live_default_the_file_is_silent_on(
+    emu: Emulator, run: Run, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # v1's Modify Template replaces the template: a body without `default: true` would
+    # (on a server that reads it so) clear the flag the file never mentioned.
+    emu.store.load([{"name": "room", "default": True, "settings": {"region": "in"}}])
+    sent: list[dict[str, Any]] = []
+    original = Client.modify_template
+
+    def spy(self: Client, template_id: str, body: dict[str, Any]) -> Any:
+        sent.append(json.loads(json.dumps(body)))
+        return original(self, template_id, body)
+
+    monkeypatch.setattr(Client, "modify_template", spy)
+    write(
+        "templates/room.yaml", "name: room\nsettings:\n  region: in\n  recording: {enabled: true}\n"
+    )
+    assert run("apply", "--auto-approve", env=env(emu)).code == 0
+    assert len(sent) == 1 and sent[0]["default"] is True
+
+
+class _Reads:
+    """A client whose writes fail and whose reads show a given state."""
+
+    base_url = "http://127.0.0.1:9/policy/v1"
+
+    def __init__(self, fresh: dict[str, Any]) -> None:
+        self.fresh = fresh
+
+    def get_template(self, template_id: str) -> dict[str, Any]:
+        return self.fresh
+
+
+def test_4_a_rename_that_landed_without_its_field_changes_did_not_take_effect() -> None:
+    live = {"_id": "t1", "name": "t", "roles": {"pupil": {"priority": 1}}, "settings": {}}
+    desired = {"name": "t", "roles": {"student": {"renamedFrom": "pupil", "priority": 3}}}
+    plan = make_plan([("t.yaml", desired)], [live], "salt")
+    [template] = plan.templates
+    [rename] = template.actions
+    assert rename.kind == "rename_role"
+    renamed_only = {**live, "roles": {"student": {"priority": 1}}}
+    run = _TemplateRun(_Reads(renamed_only), plan, template, desired, live)  # type: ignore[arg-type]
+    assert run._landed(rename) is False  # the rename landed, the priority is still due
+    done = {**live, "roles": {"student": {"priority": 3}}}
+    run = _TemplateRun(_Reads(done), plan, template, desired, live)  # type: ignore[arg-type]
+    assert run._landed(rename) is True
+
+
+def test_5_a_saved_plan_masks_the_old_value_of_a_sensitive_change_too() -> None:
+    change = Change("rtmpUrls[0]", "rtmp://x/old-stream-key", "rtmp://x/new-stream-key", True)
+    assert planfile.change_to_dict(change) == {
+        "path": "rtmpUrls[0]",
+        "old": SENSITIVE,
+        "new": SENSITIVE,
+        "sensitive": True,
+    }
+
+
+def test_6_a_plan_file_of_another_format_version_is_refused(tmp_path: Path) -> None:
+    for version in (2, 0, "1", True):
+        path = tmp_path / "plan.json"
+        path.write_text(json.dumps({"format_version": version}))
+        with pytest.raises(InputError) as refused:
+            planfile.read(str(path))
+        assert refused.value.message == (
+            f"{path}: not a plan file of format_version 1; make one with hmsync plan -o"
+        )
+
+
+def test_7_a_secret_that_holds_another_is_replaced_whole() -> None:
+    values = secret_values({"HMSYNC_A": "abcd", "HMSYNC_B": "abcdSECRETTAIL", "HOME": "/root"})
+    assert values == ["abcdSECRETTAIL", "abcd"]
+    assert redact("x abcdSECRETTAIL y abcd", values) == f"x {SENSITIVE} y {SENSITIVE}"
