@@ -79,7 +79,7 @@ def test_v2_rules_are_located_problems(run: Run, write: Write) -> None:
         "templates/t.yaml:17:36: destinations.hlsDestinations.hls.recording.enableZipUpload: needs your own storage (settings.recording.upload); with 100ms's storage the API refuses it",
         "templates/t.yaml:19:26: warning: destinations.transcriptions.tx.role: role 'nobody' is not defined in this template; it has no effect",
         "templates/t.yaml:19:66: destinations.transcriptions.tx.translation: translation works only in caption mode; add caption to modes",
-        "templates/t.yaml:20:30: recordings[0].role: role 'ghost' is not defined in this template; the API refuses it",
+        "templates/t.yaml:20:30: recordings[0].role: role 'ghost' is not defined in this template; the API refuses it; did you mean 'host'?",
         "templates/t.yaml:22:39: warning: plugins.whiteboard.permissions.reader[0]: role 'viewer' is not defined in this template; it has no effect",
         "1 file checked: 8 errors, 3 warnings.",
     ]
