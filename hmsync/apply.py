@@ -13,6 +13,7 @@ whose goal the read shows met (its answer was lost, say) is done.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -21,9 +22,10 @@ from dataclasses import replace
 from typing import Any
 
 from .api import Client
+from .concealment import masked
 from .diff import diff_template, settings_by_update_call, without_ignored
 from .errors import ApiError, ConflictError, Interrupted
-from .model import APPLY_ORDER, Action, Change, Outcome, Plan, TemplatePlan
+from .model import ABSENT, APPLY_ORDER, Action, Change, Outcome, Plan, TemplatePlan
 from .normalize import (
     CREDENTIALS,
     WRITE_ONLY,
@@ -95,6 +97,7 @@ class _TemplateRun:
         self.remaining = apply_order(template.actions)
         self.notes: list[str] = []
         self.real = self._real_values(live)
+        self.fresh = False  # whether self.live is a read taken during this apply
 
     def _real_values(self, live: Json | None) -> dict[tuple[str, str | None], dict[str, Change]]:
         """The plan's changes with the values it conceals (those from ${HMSYNC_*} variables)
@@ -111,6 +114,10 @@ class _TemplateRun:
         return tuple(real.get(c.path, c) if c.sensitive else c for c in action.changes)
 
     def run(self, action: Action) -> None:
+        if not self.fresh and action.kind != "create_template" and self.template_id:
+            self._three_way()
+            if action not in self.remaining:
+                return  # someone else made this very change meanwhile: done
         try:
             self._write(action)
         except ConflictError:
@@ -123,6 +130,50 @@ class _TemplateRun:
                 "but a read shows the write took effect"
             )
         self.remaining.remove(action)
+
+    def _three_way(self) -> None:
+        """A read of the template right before its first write, so every write is built on it
+        (what others changed elsewhere is carried over, never set back). A change the plan
+        makes that is already there is dropped; a field the plan changes that someone else
+        changed meanwhile stops the template, named field by field (nothing written to it)."""
+        fresh = self.client.get_template(str(self.template_id))
+        now = {(_group(a), a.role, c.path): c for a in self._still_to_do(fresh) for c in a.changes}
+        conflicts: list[str] = []
+        remaining: list[Action] = []
+        for action in self.remaining:
+            kept = []
+            for change in action.changes:
+                current = now.get((_group(action), action.role, change.path))
+                if current is None:
+                    continue  # live already holds the planned value
+                if current.old != change.old:
+                    conflicts.append(_conflict(action, change, current))
+                kept.append(change)
+            roles = fresh.get("roles") or {}
+            if action.kind == "rename_role" and action.old_name not in roles:
+                if action.role not in roles:
+                    conflicts.append(
+                        f"{action.template}: roles.{action.old_name}: planned to be renamed "
+                        f"{action.role}, but it is gone now"
+                    )
+                # Renamed by someone else meanwhile: what is left is an update.
+                action = replace(action, kind="update_role", old_name=None)
+                if kept:
+                    remaining.append(replace(action, changes=tuple(kept)))
+            elif kept or not action.changes or action.kind == "rename_role":
+                remaining.append(replace(action, changes=tuple(kept)) if kept else action)
+        if conflicts:  # exit 3, as any template that stops: the others go on
+            raise ApiError(
+                "GET",
+                self.client.template_url(str(self.template_id)),
+                None,
+                "someone else changed what this plan changes, since it was planned; nothing "
+                "was written to this template, so their change stands; plan again",
+                tuple(conflicts),
+            )
+        self.remaining = [a for a in remaining if a.kind != "create_template"]
+        self.live, self.fresh = fresh, True
+        self.real = self._real_values(fresh)
 
     def _write(self, action: Action) -> None:
         roles = self.live.get("roles") or {}
@@ -269,6 +320,25 @@ class _TemplateRun:
             a.kind in kinds and (a.role == action.role or action.role is None)
             for a in self._still_to_do(fresh)
         )
+
+
+def _group(action: Action) -> str:
+    """Where an action's changes live: a role's (by name), or the template's own part."""
+    return "role" if action.kind in ("create_role", "update_role", "rename_role") else action.kind
+
+
+def _conflict(action: Action, change: Change, current: Change) -> str:
+    where = f"roles.{action.role}." if action.role else ""
+    if action.kind == "update_settings":
+        where = "settings."
+
+    def shown(value: Any) -> str:
+        return "(absent)" if value is ABSENT else json.dumps(masked(value, change.sensitive))
+
+    return (
+        f"{action.template}: {where}{change.path}: planned {shown(change.old)} -> "
+        f"{shown(change.new)}, but it is {shown(current.old)} now"
+    )
 
 
 def _without_write_only(action: Action) -> Action:

@@ -1,0 +1,116 @@
+"""Issue 22: a shared account. A second writer placed exactly inside apply's window (after the
+plan read live, before the template's first write) is carried over or stops the template as a
+conflict, never set back."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from hmsync import apply as apply_module
+from hmsync.emulator import Emulator
+from hmsync.emulator.readings import Readings
+
+from .conftest import Run, Write
+from .helpers import api, env
+
+ROOM = "name: room\nroles:\n  host:\n    publishParams:\n      video: {bitRate: 900}\n"
+
+
+@pytest.fixture(
+    params=[(api, writes) for api in ("v1", "v2") for writes in ("merge", "replace", "as-sent")],
+    ids=lambda p: f"{p[0]}-{p[1]}",
+)
+def shared(request: pytest.FixtureRequest) -> Any:
+    api_version, writes = request.param
+    with Emulator(api=api_version, readings=Readings(writes=writes)) as emulator:
+        yield emulator
+
+
+def _seed(emu: Emulator, run: Run, write: Write) -> None:
+    write("templates/room.yaml", ROOM.replace("900", "300"))
+    args = ["--api", emu.api]
+    assert run("apply", *args, "--auto-approve", env=env(emu)).code == 0
+    write("templates/room.yaml", ROOM)
+
+
+def _inside_window(
+    monkeypatch: pytest.MonkeyPatch, emu: Emulator, edit: Callable[[dict[str, Any]], None]
+) -> None:
+    """The dashboard edits the host role right after the plan read it, before apply writes."""
+    original = apply_module._TemplateRun.__init__
+
+    def hooked(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        with api(emu) as client:
+            [listed] = client.list_templates()
+            tid = str(listed.get("_id") or listed.get("id"))
+            role = copy.deepcopy(client.get_template(tid)["roles"]["host"])
+            role.pop("name", None)
+            edit(role)
+            client.upsert_role(tid, "host", role)
+
+    monkeypatch.setattr(apply_module._TemplateRun, "__init__", hooked)
+
+
+def _host(emu: Emulator) -> dict[str, Any]:
+    with api(emu) as client:
+        [listed] = client.list_templates()
+        role: dict[str, Any] = client.get_template(str(listed.get("_id") or listed.get("id")))[
+            "roles"
+        ]["host"]
+        return role
+
+
+def test_a_field_someone_else_changed_meanwhile_is_carried_over(
+    shared: Emulator, run: Run, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed(shared, run, write)
+
+    def dashboard(role: dict[str, Any]) -> None:
+        role.setdefault("subscribeParams", {})["maxSubsBitRate"] = 1234
+
+    _inside_window(monkeypatch, shared, dashboard)
+    done = run("apply", "--api", shared.api, "--auto-approve", env=env(shared))
+    assert done.code == 0, done.out + done.err
+    host = _host(shared)
+    assert host["publishParams"]["video"]["bitRate"] == 900
+    assert host["subscribeParams"]["maxSubsBitRate"] == 1234  # not set back
+
+
+def test_the_same_field_changed_meanwhile_stops_the_template_as_a_conflict(
+    shared: Emulator, run: Run, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed(shared, run, write)
+
+    def dashboard(role: dict[str, Any]) -> None:
+        role["publishParams"]["video"]["bitRate"] = 500
+
+    _inside_window(monkeypatch, shared, dashboard)
+    stopped = run("apply", "--api", shared.api, "--auto-approve", env=env(shared))
+    assert stopped.code == 3
+    assert (
+        "room: roles.host.publishParams.video.bitRate: planned 300 -> 900, but it is 500 now"
+    ) in stopped.out
+    assert "someone else changed what this plan changes, since it was planned" in stopped.out
+    assert _host(shared)["publishParams"]["video"]["bitRate"] == 500  # theirs stands
+
+
+def test_a_planned_change_someone_else_already_made_is_done(
+    shared: Emulator, run: Run, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed(shared, run, write)
+
+    def dashboard(role: dict[str, Any]) -> None:
+        role["publishParams"]["video"]["bitRate"] = 900
+        role.setdefault("subscribeParams", {})["maxSubsBitRate"] = 1500
+
+    _inside_window(monkeypatch, shared, dashboard)
+    done = run("apply", "--api", shared.api, "--auto-approve", env=env(shared))
+    assert done.code == 0, done.out + done.err
+    host = _host(shared)
+    assert host["publishParams"]["video"]["bitRate"] == 900
+    assert host["subscribeParams"]["maxSubsBitRate"] == 1500
