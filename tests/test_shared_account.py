@@ -65,16 +65,28 @@ def _host(emu: Emulator) -> dict[str, Any]:
         return role
 
 
-def test_a_field_someone_else_changed_meanwhile_is_carried_over(
-    shared: Emulator, run: Run, write: Write, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _seed(shared, run, write)
+Apply = Callable[[Callable[[dict[str, Any]], None]], Any]
 
+
+@pytest.fixture
+def apply_with(shared: Emulator, run: Run, write: Write, monkeypatch: pytest.MonkeyPatch) -> Apply:
+    """Live host at bitRate 300, the file at 900; the dashboard's edit inside apply's window."""
+
+    def _apply(edit: Callable[[dict[str, Any]], None]) -> Any:
+        _seed(shared, run, write)
+        _inside_window(monkeypatch, shared, edit)
+        return run("apply", "--api", shared.api, "--auto-approve", env=env(shared))
+
+    return _apply
+
+
+def test_a_field_someone_else_changed_meanwhile_is_carried_over(
+    shared: Emulator, apply_with: Apply
+) -> None:
     def dashboard(role: dict[str, Any]) -> None:
         role.setdefault("subscribeParams", {})["maxSubsBitRate"] = 1234
 
-    _inside_window(monkeypatch, shared, dashboard)
-    done = run("apply", "--api", shared.api, "--auto-approve", env=env(shared))
+    done = apply_with(dashboard)
     assert done.code == 0, done.out + done.err
     host = _host(shared)
     assert host["publishParams"]["video"]["bitRate"] == 900
@@ -82,15 +94,12 @@ def test_a_field_someone_else_changed_meanwhile_is_carried_over(
 
 
 def test_the_same_field_changed_meanwhile_stops_the_template_as_a_conflict(
-    shared: Emulator, run: Run, write: Write, monkeypatch: pytest.MonkeyPatch
+    shared: Emulator, apply_with: Apply
 ) -> None:
-    _seed(shared, run, write)
-
     def dashboard(role: dict[str, Any]) -> None:
         role["publishParams"]["video"]["bitRate"] = 500
 
-    _inside_window(monkeypatch, shared, dashboard)
-    stopped = run("apply", "--api", shared.api, "--auto-approve", env=env(shared))
+    stopped = apply_with(dashboard)
     assert stopped.code == 3
     assert (
         "room: roles.host.publishParams.video.bitRate: planned 300 -> 900, but it is 500 now"
@@ -100,16 +109,13 @@ def test_the_same_field_changed_meanwhile_stops_the_template_as_a_conflict(
 
 
 def test_a_planned_change_someone_else_already_made_is_done(
-    shared: Emulator, run: Run, write: Write, monkeypatch: pytest.MonkeyPatch
+    shared: Emulator, apply_with: Apply
 ) -> None:
-    _seed(shared, run, write)
-
     def dashboard(role: dict[str, Any]) -> None:
         role["publishParams"]["video"]["bitRate"] = 900
         role.setdefault("subscribeParams", {})["maxSubsBitRate"] = 1500
 
-    _inside_window(monkeypatch, shared, dashboard)
-    done = run("apply", "--api", shared.api, "--auto-approve", env=env(shared))
+    done = apply_with(dashboard)
     assert done.code == 0, done.out + done.err
     host = _host(shared)
     assert host["publishParams"]["video"]["bitRate"] == 900
