@@ -116,20 +116,39 @@ class _TemplateRun:
     def run(self, action: Action) -> None:
         if not self.fresh and action.kind != "create_template" and self.template_id:
             self._three_way()
-            if action not in self.remaining:
-                return  # someone else made this very change meanwhile: done
-        try:
-            self._write(action)
-        except ConflictError:
-            raise  # refused before any write: nothing can have landed
-        except ApiError as exc:
-            if not self._landed(action):
-                raise
-            self.notes.append(
-                f"{action_title(action)}: the call failed ({exc.reason}), "
-                "but a read shows the write took effect"
-            )
-        self.remaining.remove(action)
+        current = self._current(action)
+        if current is None:
+            return  # someone else made this very change meanwhile: done
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                self._write(current)
+                break
+            except ConflictError:
+                raise  # refused before any write: nothing can have landed
+            except ApiError as exc:
+                if self._landed(current):
+                    self.notes.append(
+                        f"{action_title(current)}: the call failed ({exc.reason}), "
+                        "but a read shows the write took effect"
+                    )
+                    break
+                # A 500 may be passing; the read just showed the goal not met, so the same
+                # write again is safe (every write is idempotent).
+                if exc.status != 500 or attempt == WRITE_ATTEMPTS:
+                    raise
+                time.sleep(WRITE_BACKOFF * 2 ** (attempt - 1))
+        self.remaining.remove(current)
+
+    def _current(self, action: Action) -> Action | None:
+        """The plan's action as the fresh read left it (changes already made dropped, a
+        rename someone else made now an update), or None when nothing of it is left."""
+        if action in self.remaining:
+            return action
+        for candidate in self.remaining:
+            same_role = candidate.role == action.role and _group(candidate) == _group(action)
+            if same_role and (candidate.role is not None or candidate.kind == action.kind):
+                return candidate
+        return None
 
     def _three_way(self) -> None:
         """A read of the template right before its first write, so every write is built on it
@@ -320,6 +339,10 @@ class _TemplateRun:
             a.kind in kinds and (a.role == action.role or action.role is None)
             for a in self._still_to_do(fresh)
         )
+
+
+WRITE_ATTEMPTS = 3  # a write answered 500 and shown not done by a read: tried again
+WRITE_BACKOFF = 0.5  # seconds before the second try; doubled for the third
 
 
 def _group(action: Action) -> str:

@@ -120,3 +120,44 @@ def test_a_planned_change_someone_else_already_made_is_done(
     host = _host(shared)
     assert host["publishParams"]["video"]["bitRate"] == 900
     assert host["subscribeParams"]["maxSubsBitRate"] == 1500
+
+
+def test_a_change_partly_made_by_someone_else_still_writes_the_rest(
+    shared: Emulator, run: Run, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed(shared, run, write)
+    write("templates/room.yaml", ROOM.replace("bitRate: 900", "bitRate: 900, frameRate: 20"))
+
+    def dashboard(role: dict[str, Any]) -> None:
+        role["publishParams"]["video"]["bitRate"] = 900
+
+    _inside_window(monkeypatch, shared, dashboard)
+    done = run("apply", "--api", shared.api, "--auto-approve", env=env(shared))
+    assert done.code == 0, done.out + done.err
+    video = _host(shared)["publishParams"]["video"]
+    assert (video["bitRate"], video["frameRate"]) == (900, 20)
+
+
+@pytest.mark.parametrize("failures, code", [(1, 0), (2, 0), (3, 3)])
+def test_a_write_answered_500_is_tried_again_after_a_read_shows_it_not_done(
+    emu: Emulator, run: Run, write: Write, monkeypatch: pytest.MonkeyPatch, failures: int, code: int
+) -> None:
+    from hmsync.api import Client
+    from hmsync.errors import ApiError
+
+    _seed(emu, run, write)
+    monkeypatch.setattr(apply_module, "WRITE_BACKOFF", 0.0)
+    original = Client.upsert_role
+    calls = []
+
+    def flaky(self: Client, template_id: str, role: str, body: dict[str, Any]) -> Any:
+        calls.append(role)
+        if len(calls) <= failures:  # the server failed before storing anything
+            raise ApiError("POST", self.template_url(template_id), 500, "Internal server error")
+        return original(self, template_id, role, body)
+
+    monkeypatch.setattr(Client, "upsert_role", flaky)
+    result = run("apply", "--auto-approve", env=env(emu))
+    assert result.code == code, result.out + result.err
+    assert len(calls) == min(failures + 1, 3)  # three tries at most
+    assert (_host(emu)["publishParams"]["video"]["bitRate"] == 900) == (code == 0)
