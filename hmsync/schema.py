@@ -304,7 +304,16 @@ def _translate(doc: Document, error: ValidationError, api: str = "v1") -> Iterat
             message = message.replace(repr(shown), SENSITIVE).replace(shown, SENSITIVE)
         yield Problem(doc.where(path), dotted(path), message, "warning", "range")
         return
-    if error.validator == "pattern" and path == ("name",):
+    if error.validator == "minLength":
+        # Worded here: jsonschema's own words changed between releases ("is too short").
+        shown = SENSITIVE if hidden else repr(shorten(str(error.instance), 60))
+        limit = error.validator_value
+        message = (
+            f"{shown} should be non-empty"
+            if limit == 1
+            else f"{shown} is shorter than {limit} characters"
+        )
+    elif error.validator == "pattern" and path == ("name",):
         message = f"{error.instance!r} has characters the API does not accept; use {NAME_CHARS}"
     elif error.validator == "required":
         message = f"missing required key {error.message.split(chr(39))[1]!r}"
