@@ -188,9 +188,9 @@ class Client:
             "no such template",
         )
 
-    def find_template(self, name: str, snapshot: bool = False) -> Json | None:
+    def find_template(self, name: str) -> Json | None:
         """The template of that name, or None: a create must not overwrite one the list missed.
-        (snapshot is the v2 backend's; the name filter makes every v1 check fresh and cheap.)"""
+        Called right before each create; the name filter makes it one cheap call."""
         found = [t for t in self.list_templates(name=name) if t["name"] == name]
         return found[0] if found else None
 

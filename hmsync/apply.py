@@ -197,7 +197,7 @@ class _TemplateRun:
     def _write(self, action: Action) -> None:
         roles = self.live.get("roles") or {}
         if action.kind == "create_template":
-            if self.client.find_template(str(self.desired["name"]), snapshot=True) is not None:
+            if self.client.find_template(str(self.desired["name"])) is not None:
                 raise ConflictError(
                     "GET",
                     self.client.base_url + "/templates",

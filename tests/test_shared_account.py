@@ -161,3 +161,36 @@ def test_a_write_answered_500_is_tried_again_after_a_read_shows_it_not_done(
     assert result.code == code, result.out + result.err
     assert len(calls) == min(failures + 1, 3)  # three tries at most
     assert (_host(emu)["publishParams"]["video"]["bitRate"] == 900) == (code == 0)
+
+
+@pytest.mark.parametrize("api_version", ["v1", "v2"])
+def test_a_template_created_between_two_of_applys_creates_is_never_overwritten(
+    api_version: str, run: Run, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hmsync.api import Client
+    from hmsync.backends.v2 import V2Client
+
+    kind = V2Client if api_version == "v2" else Client
+    original = kind.create_template
+    raced: list[str] = []
+
+    def create_then_race(self: Client, body: dict[str, Any]) -> Any:
+        answer = original(self, body)
+        if not raced:  # the dashboard creates new2 right after apply's first create
+            raced.append(body["name"])
+            with api(emu) as dashboard:
+                original(dashboard, {"name": "new2", "roles": {"theirs": {}}})
+        return answer
+
+    with Emulator(api=api_version) as emu:
+        monkeypatch.setattr(kind, "create_template", create_then_race)
+        write("templates/new1.yaml", "name: new1\nroles:\n  host: {}\n")
+        write("templates/new2.yaml", "name: new2\nroles:\n  host: {}\n")
+        args = ["--api", api_version, "--parallelism", "1", "--auto-approve"]
+        result = run("apply", *args, env=env(emu))
+        assert raced == ["new1"]
+        assert result.code == 4, result.out + result.err
+        assert "template 'new2' exists now, though the plan read none" in result.out
+        with api(emu) as client:
+            new2 = next(t for t in client.list_templates() if t["name"] == "new2")
+            assert set(client.get_template(str(new2["_id"]))["roles"]) == {"theirs"}

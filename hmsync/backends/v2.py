@@ -12,7 +12,6 @@ What differs from v1, and how this maps it into hmsync's internal form:
 from __future__ import annotations
 
 import copy
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
@@ -57,11 +56,6 @@ class V2Client(Client):
     api = "v2"
     page_limit = PAGE_LIMIT
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._snapshot: dict[str, Json] | None = None
-        self._snapshot_lock = threading.Lock()
-
     def internal(self, template: Json) -> Json:
         out = {k: template[k] for k in KEPT if k in template}
         out["_id"] = template.get("id") or template.get("_id")
@@ -88,18 +82,13 @@ class V2Client(Client):
         template["recordings"] = self.get_recordings(template_id)
         return template
 
-    def find_template(self, name: str, snapshot: bool = False) -> Json | None:
+    def find_template(self, name: str) -> Json | None:
         """The template of that name, or None. v2's list has no name filter: every page.
 
-        snapshot: the check before a create. With no name filter, a listing per create would
-        make N creates cost N*N/100 calls; so one listing, taken at the first such check (right
-        before the first write), serves every create of this client (DECISION, README)."""
-        if not snapshot:
-            return next((t for t in self.list_templates() if t["name"] == name), None)
-        with self._snapshot_lock:
-            if self._snapshot is None:
-                self._snapshot = {str(t["name"]): t for t in self.list_templates()}
-            return self._snapshot.get(name)
+        Called right before each create (a create with a taken name overwrites): so a
+        create costs ceil(N/100) reads more, and the window in which a template of that
+        name can appear unseen is this listing and the create, not the whole apply."""
+        return next((t for t in self.list_templates() if t["name"] == name), None)
 
     def read_parts(self, live: list[Json], names: set[str]) -> None:
         """The recordings of the named templates, read in parallel."""
