@@ -416,6 +416,7 @@ def apply_templates(
                 break
             finally:
                 outcome.notes = runner.notes
+                outcome.base = runner.live if runner.fresh else None
             outcome.done.append(action)
             with lock:
                 written.append(action)

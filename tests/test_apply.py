@@ -352,8 +352,10 @@ def test_json_report(emu: Emulator, run: Run, write: Write) -> None:
         "not_attempted": 0,
         "not_converged": 0,
         "unverified": 0,
+        "changed_meanwhile": 0,
     }
     assert report["templates"][0]["done"][0]["kind"] == "create_template"
+    assert report["templates"][0]["changed_meanwhile"] == []
 
 
 def test_a_value_that_does_not_read_back_is_reported_as_not_converged(

@@ -194,3 +194,41 @@ def test_a_template_created_between_two_of_applys_creates_is_never_overwritten(
         with api(emu) as client:
             new2 = next(t for t in client.list_templates() if t["name"] == "new2")
             assert set(client.get_template(str(new2["_id"]))["roles"]) == {"theirs"}
+
+
+def test_a_change_made_while_apply_writes_is_reported_field_by_field(
+    shared: Emulator, run: Run, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After apply's fresh read: the dashboard edits a field of the written role right after
+    # hmsync's write, and the priority of a role the plan does not touch. Both are kept as
+    # they left them, and said (exit 3), never silently kept as if hmsync had made them.
+    from hmsync.api import Client
+    from hmsync.backends.v2 import V2Client
+
+    write("templates/room.yaml", ROOM.replace("900", "300") + "  guest: {priority: 2}\n")
+    assert run("apply", "--api", shared.api, "--auto-approve", env=env(shared)).code == 0
+    write("templates/room.yaml", ROOM + "  guest: {}\n")  # its priority is left to others
+    kind = V2Client if shared.api == "v2" else Client
+    original = kind.upsert_role
+
+    def write_then_dashboard(self: Client, template_id: str, role: str, body: Any) -> Any:
+        answer = original(self, template_id, role, body)
+        with api(shared) as client:
+            for name, edit in (("host", ("subscribeParams", "maxSubsBitRate", 1234)),
+                               ("guest", (None, "priority", 4))):  # fmt: skip
+                current = copy.deepcopy(client.get_template(template_id)["roles"][name])
+                current.pop("name", None)
+                part, key, value = edit
+                (current.setdefault(part, {}) if part else current)[key] = value
+                original(client, template_id, name, current)
+        return answer
+
+    monkeypatch.setattr(kind, "upsert_role", write_then_dashboard)
+    result = run("apply", "--api", shared.api, "--auto-approve", env=env(shared))
+    assert result.code == 3, result.out + result.err
+    moved = [line.strip() for line in result.out.splitlines() if "someone else" in line]
+    assert moved[0].startswith("MOVED   room: someone else changed it while apply wrote")
+    assert moved[1] == "roles.guest.priority: 2 -> 4, changed by someone else meanwhile"
+    assert moved[2].startswith("roles.host.subscribeParams.maxSubsBitRate: ")
+    assert moved[2].endswith(" -> 1234, changed by someone else meanwhile")
+    assert result.out.rstrip().endswith("2 field(s) changed by someone else meanwhile.")

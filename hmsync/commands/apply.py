@@ -14,6 +14,7 @@ from ..apply import apply_templates
 from ..diff import files_digest, make_plan
 from ..errors import ApiError, ConflictError, Exit, InputError, RefusedError
 from ..loader import Document
+from ..meanwhile import moved_meanwhile
 from ..model import Action, Outcome, Plan
 from ..normalize import fingerprint
 from .common import (
@@ -111,7 +112,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
         sys.stdout.write(("" if saved else "\n") + render.apply_text(outcomes))
     if any(isinstance(o.error, ConflictError) for o in outcomes):
         return Exit.REFUSED
-    failed = any(o.failed or o.not_converged or o.unverified for o in outcomes)
+    failed = any(o.failed or o.not_converged or o.unverified or o.meanwhile for o in outcomes)
     return Exit.INCOMPLETE if failed else Exit.OK
 
 
@@ -287,3 +288,8 @@ def _check_convergence(
     )
     for template in again.templates:
         finished[template.name].not_converged = list(template.actions)
+    planned = {t.name: t.actions for t in plan.templates}
+    after = {str(t.get("name")): t for t in live}
+    for name, outcome in finished.items():
+        if outcome.base is not None and name in after:
+            outcome.meanwhile = moved_meanwhile(outcome.base, after[name], planned[name])

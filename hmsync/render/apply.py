@@ -15,7 +15,7 @@ def apply_text(outcomes: list[Outcome]) -> str:
     lines: list[str] = []
     for o in sorted(outcomes, key=lambda o: o.template):
         notes = [f"          note: {n}" for n in o.notes]
-        if o.failed is None and not o.not_converged and not o.unverified:
+        if o.failed is None and not o.not_converged and not o.unverified and not o.meanwhile:
             lines.append(f"ok      {o.template}: {len(o.done)} action(s) done")
             lines += [f"          done: {action_title(a)}" for a in o.done]
             lines += notes
@@ -40,11 +40,22 @@ def apply_text(outcomes: list[Outcome]) -> str:
             for action in o.not_converged:
                 lines.append(f"          {action_title(action)}")
                 lines += [f"              {change_line(c)}" for c in action.changes]
+        if o.meanwhile:
+            lines.append(
+                f"MOVED   {o.template}: someone else changed it while apply wrote; kept as they "
+                "left it (check it is wanted, or plan again):"
+            )
+            lines += [f"          {line}" for line in o.meanwhile]
     counts = apply_counts(outcomes)
     lines.append(
         f"Apply: {counts['done']} action(s) done, {counts['failed']} failed, "
         f"{counts['not_attempted']} not attempted, {counts['not_converged']} not converged."
         + (f" {counts['unverified']} not verified." if counts["unverified"] else "")
+        + (
+            f" {counts['changed_meanwhile']} field(s) changed by someone else meanwhile."
+            if counts["changed_meanwhile"]
+            else ""
+        )
     )
     return lines_safe(lines)
 
@@ -56,12 +67,18 @@ def apply_counts(outcomes: list[Outcome]) -> dict[str, int]:
         "not_attempted": sum(len(o.not_attempted) for o in outcomes),
         "not_converged": sum(len(o.not_converged) for o in outcomes),
         "unverified": sum(len(o.done) for o in outcomes if o.unverified),
+        "changed_meanwhile": sum(len(o.meanwhile) for o in outcomes),
     }
 
 
 def apply_json(outcomes: list[Outcome]) -> str:
     counts = apply_counts(outcomes)
-    complete = not (counts["failed"] or counts["not_converged"] or counts["unverified"])
+    complete = not (
+        counts["failed"]
+        or counts["not_converged"]
+        or counts["unverified"]
+        or counts["changed_meanwhile"]
+    )
     result = "applied" if complete else "incomplete"
     body = {
         "format_version": 1,
@@ -87,6 +104,7 @@ def apply_json(outcomes: list[Outcome]) -> str:
                 },
                 "not_attempted": [action_to_dict(a) for a in o.not_attempted],
                 "not_converged": [action_to_dict(a) for a in o.not_converged],
+                "changed_meanwhile": list(o.meanwhile),
                 "unverified": o.unverified or None,
                 "notes": list(o.notes),
             }
