@@ -232,3 +232,35 @@ def test_a_change_made_while_apply_writes_is_reported_field_by_field(
     assert moved[2].startswith("roles.host.subscribeParams.maxSubsBitRate: ")
     assert moved[2].endswith(" -> 1234, changed by someone else meanwhile")
     assert result.out.rstrip().endswith("2 field(s) changed by someone else meanwhile.")
+
+
+def test_the_emulator_places_a_second_writer_at_an_exact_point(run: Run, write: Write) -> None:
+    # The control endpoint: right before the first write to template b, the dashboard edits
+    # template a, which apply has already written. The read-back says so, field by field.
+    import httpx
+
+    with Emulator() as emu:
+        write("templates/a.yaml", "name: a\nroles:\n  host: {priority: 1}\n")
+        write("templates/b.yaml", "name: b\nroles:\n  host: {priority: 1}\n")
+        assert run("apply", "--auto-approve", env=env(emu)).code == 0
+        write("templates/a.yaml", "name: a\nroles:\n  host: {priority: 2}\n  guest: {}\n")
+        write("templates/b.yaml", "name: b\nroles:\n  host: {priority: 2}\n")
+        control = emu.url + "/_emulator/interleave"
+        edit = {
+            "before_write": "b",
+            "template": "a",
+            "set": {"roles.host.subscribeParams.maxSubsBitRate": 777},
+        }
+        assert httpx.post(control, json=edit, timeout=5).json() == edit
+        assert httpx.get(control, timeout=5).json()["pending"] == [edit]
+        bad = httpx.post(control, json={"before_write": "b"}, timeout=5)
+        assert (bad.status_code, bad.json()["details"]) == (
+            400,
+            ["give one of after_request and before_write, and one edit"],
+        )
+        result = run("apply", "--auto-approve", "--parallelism", "1", env=env(emu))
+        assert httpx.get(control, timeout=5).json()["pending"] == []
+    assert result.code == 3, result.out + result.err
+    assert "MOVED   a: someone else changed it while apply wrote" in result.out
+    assert " -> 777, changed by someone else meanwhile" in result.out
+    assert "DIFFERS" not in result.out  # a field the file leaves alone: not a convergence fault

@@ -19,6 +19,7 @@ import jwt
 
 from . import v1, v2
 from .faults import FaultInjector, Faults
+from .interleave import Interleaving, Interleavings
 from .readings import Readings
 from .store import ApiError, Store
 
@@ -55,6 +56,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self.initial_faults = faults
         self.seed = seed
         self.injector = FaultInjector(faults, seed)
+        self.interleavings = Interleavings()
         self.calls: Counter[str] = Counter()
         self.calls_lock = threading.Lock()
         self.log = log
@@ -175,6 +177,9 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(faults.latency_ms / 1000)
         verdict, status = self.server.injector.decide()
         body = self._body()  # read first, so a dropped connection drops after the request
+        self.server.interleavings.before(
+            self.server.store, self._writes_to(route, params, query, body)
+        )
         if verdict == "drop":
             self.close_connection = True
             return
@@ -194,6 +199,19 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # carried out, but the client never hears of it
             return
         self._send(status, answer)
+
+    def _writes_to(
+        self, route: str, params: list[str], query: dict[str, str], body: Any
+    ) -> str | None:
+        """The name of the template a write goes to (a create: the name in its body)."""
+        if route not in WRITE_ROUTES:
+            return None
+        template_id = query.get("id") if route == "modify_template" else None
+        template_id = template_id or (params[0] if params else None)
+        if template_id is not None:
+            template = self.server.store.templates.get(template_id)
+            return str(template["name"]) if template else None
+        return str(body.get("name")) if isinstance(body, dict) else None
 
     def _authorize(self, api: str) -> None:
         header = self.headers.get("Authorization", "")
@@ -240,7 +258,21 @@ class Handler(BaseHTTPRequestHandler):
             server.store.reset()
             server.reset_calls()
             server.injector = FaultInjector(server.initial_faults, server.seed)
+            server.interleavings.clear()
             self._send(200, {"reset": True})
+        elif (method, path) == ("POST", "/interleave"):
+            try:
+                interleaving = Interleaving.from_dict(self._body())
+            except (ValueError, TypeError) as exc:
+                raise ApiError(400, "Invalid body", [str(exc)]) from None
+            server.interleavings.add(interleaving)
+            self._send(200, interleaving.as_dict())
+        elif (method, path) == ("GET", "/interleave"):
+            pending = [i.as_dict() for i in server.interleavings.pending]
+            self._send(200, {"pending": pending, "requests": server.interleavings.requests})
+        elif (method, path) == ("DELETE", "/interleave"):
+            server.interleavings.clear()
+            self._send(204)
         elif (method, path) == ("GET", "/templates"):
             self._send(200, {"templates": server.store.dump()})
         elif (method, path) == ("POST", "/templates"):
@@ -341,6 +373,10 @@ class Emulator:
 
     def set_readings(self, **options: Any) -> None:
         self.store.readings = Readings.from_dict(options, self.store.readings)
+
+    def interleave(self, **options: Any) -> None:
+        """A second writer's edit at an exact point of the next run (see interleave.py)."""
+        self.server.interleavings.add(Interleaving.from_dict(options))
 
     def calls(self) -> dict[str, Any]:
         return self.server.call_counts()
