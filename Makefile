@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 LOCK_FLAGS := --universal --python-version 3.10 --generate-hashes --no-header --quiet
 
-.PHONY: test check demo lint bench clean lock test-newest test-floors mutate
+.PHONY: test check demo lint bench faults clean lock test-newest test-floors mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ demo: $(VENV)/.runtime-installed
 
 bench: $(VENV)/.runtime-installed
 	$(BIN)/python benchmarks/bench.py
+
+# Issue 22's fault matrix: one apply per seed under 500s, 429s and lost answers, v1 and v2.
+faults: $(VENV)/.runtime-installed
+	$(BIN)/python -m hmsync.faultmatrix 20
 
 # Refresh the locks (needs the network): newest releases within pyproject.toml's ranges.
 lock: $(BIN)/python

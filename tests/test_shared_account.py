@@ -264,3 +264,11 @@ def test_the_emulator_places_a_second_writer_at_an_exact_point(run: Run, write: 
     assert "MOVED   a: someone else changed it while apply wrote" in result.out
     assert " -> 777, changed by someone else meanwhile" in result.out
     assert "DIFFERS" not in result.out  # a field the file leaves alone: not a convergence fault
+
+
+def test_one_apply_converges_under_500s_429s_and_lost_answers() -> None:
+    # `make faults` runs 20 seeds per API; a few here keep the suite quick.
+    from hmsync.faultmatrix import matrix, report
+
+    results = matrix(range(1, 4))
+    assert report(results).splitlines()[1:] == ["  v1: 3/3 converged", "  v2: 3/3 converged"]
