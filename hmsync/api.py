@@ -154,7 +154,7 @@ class Client:
             if start:
                 params["start"] = start
             data, last = page_of_templates(
-                self._call("GET", "/templates", params=params), url, self.api
+                self._call("GET", "/templates", params=params), url, self.api, start is not None
             )
             for template in data:
                 template = self.internal(template)

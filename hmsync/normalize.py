@@ -263,6 +263,9 @@ def file_form(value: Any, definition: str) -> Json:
     for key, prop in _properties(definition).items():
         item = _given(_obj(value), key)
         child = _CHILDREN.get(definition, {}).get(key)
+        if item is ABSENT and prop.get("default") is True and isinstance(value, dict):
+            out[key] = False  # an absent flag reads as false (see views), so say so
+            continue
         if item is ABSENT or key in HINTS:
             continue
         marker, sub = _each(child or "")
@@ -335,11 +338,20 @@ def views(
             dv[key] = _as_set(key, f)
             if v is not ABSENT:
                 lv[key] = _as_set(key, v)
+            elif isinstance(f, list):
+                lv[key] = []  # answers may leave out empty lists (Go's omitempty)
+            elif prop.get("type") == "boolean":
+                # Answers may leave out false values (Go's omitempty; no v2 example shows a
+                # false permission), so an absent flag reads as false, whatever its default:
+                # a default-true flag the file leaves out is then written once, explicitly.
+                lv[key] = False
             elif is_v2(definition) and "default" in prop:
                 lv[key] = prop["default"]  # v2 answers leave out what is at its default
         elif "default" in prop and v is not ABSENT:
             dv[key] = prop["default"]
             lv[key] = _as_set(key, v)
+        elif prop.get("default") is True and prop.get("type") == "boolean":
+            dv[key], lv[key] = True, False  # absent reads as false (see above): managed at true
     return lv, dv
 
 

@@ -723,6 +723,11 @@ def test_readings_through_the_control_endpoint_and_the_command_line(emu: Emulato
         "drop_false": "recordings",
         "hls_role": "none",
         "update_omitted": "keep",
+        "omit_empty": "kept",
+        "last_page": "empty-last",
+        "fill": "per-api",
+        "v2_region": "filled",
+        "enum": "store",
         "lost_answer_rate": 0.0,
     }
     changed = control.post("/readings", json={"credentials": "masked"})

@@ -73,9 +73,11 @@ def test_a_field_neither_side_has_is_left_alone() -> None:
 
 
 def test_a_field_the_file_sets_and_live_lacks_is_a_change_from_not_set() -> None:
+    # A flag is the exception: answers may leave out false values (Go's omitempty).
     assert role_changes({"permissions": {}}, {"permissions": {"mute": True}}) == [
-        Change("permissions.mute", ABSENT, True)
+        Change("permissions.mute", False, True)
     ]
+    assert role_changes({"permissions": {}}, {"permissions": {"mute": False}}) == []
     assert role_changes({"publishParams": {"video": {}}}, {"priority": 2}) == [
         Change("priority", ABSENT, 2)
     ]
@@ -171,9 +173,8 @@ def test_a_priority_change_writes_no_subscribe_degradation_the_plan_does_not_sho
 
 
 def test_permissions_default_to_false() -> None:
-    assert role_changes({"permissions": {}}, {"permissions": {"mute": False}}) == [
-        Change("permissions.mute", ABSENT, False)
-    ]
+    # Absent reads as false (answers may leave false values out): nothing to write.
+    assert role_changes({"permissions": {}}, {"permissions": {"mute": False}}) == []
     assert role_changes({"permissions": {"mute": True}}, {}) == [
         Change("permissions.mute", True, False)
     ]

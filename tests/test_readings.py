@@ -27,6 +27,13 @@ READINGS: list[dict[str, Any]] = [
     {"out_of_range": "refuse"},
     {"update_settings": "whole"},
     {"lost_answer_rate": 0.5},
+    {"omit_empty": "omitted"},
+    {"last_page": "next-empty"},
+    {"last_page": "next-null"},
+    {"last_page": "next-missing"},
+    {"fill": "v1"},
+    {"fill": "v2"},
+    {"enum": "refuse"},
     {
         "credentials": "masked",
         "writes": "replace",

@@ -272,3 +272,19 @@ def test_one_apply_converges_under_500s_429s_and_lost_answers() -> None:
 
     results = matrix(range(1, 4))
     assert report(results).splitlines()[1:] == ["  v1: 3/3 converged", "  v2: 3/3 converged"]
+
+
+@pytest.mark.parametrize("last_page", ["empty-last", "next-empty", "next-null", "next-missing"])
+@pytest.mark.parametrize("api_version, page", [("v1", 20), ("v2", 100)])
+def test_an_account_that_fills_its_last_page_exactly_is_read_whole(
+    api_version: str, page: int, last_page: str
+) -> None:
+    # A full last page may name its last id, and the page after it be [], null or no data.
+    with Emulator(api=api_version, readings=Readings(last_page=last_page)) as emu:
+        emu.store.load([{"name": f"t{i:03}", "roles": {}} for i in range(2 * page)])
+        with api(emu) as client:
+            names = {t["name"] for t in client.list_templates()}
+        calls = emu.calls()["routes"]
+    assert len(names) == 2 * page
+    listed = calls.get("get_templates", 0) + calls.get("v2_list_templates", 0)
+    assert listed == (2 if last_page == "empty-last" else 3)

@@ -80,14 +80,38 @@ def test_masked_credentials_are_write_only_on_v2() -> None:
     assert plan.actions == [] and plan.templates[0].write_only
 
 
-def test_a_v1_written_role_read_through_v2_is_at_the_v2_defaults() -> None:
-    # No maxPeerCount and none of the three true-by-default permissions: absent is default.
-    live = {"_id": "x", "name": "t", "roles": {"r": {"name": "r", "permissions": {}}}}
+def test_a_role_read_without_its_flags_reads_them_false() -> None:
+    # Answers may leave out false values (Go's omitempty: no v2 example shows a false
+    # permission), so an absent flag is false, whatever its default; an absent list is empty.
+    role = {"name": "r", "permissions": {"mute": True}, "publishParams": {}}
+    live = {"_id": "x", "name": "t", "roles": {"r": role}}
     desired = {
         "name": "t",
-        "roles": {"r": {"maxPeerCount": 0, "permissions": {"rtmpStreaming": True}}},
+        "roles": {
+            "r": {
+                "maxPeerCount": 0,
+                "permissions": {
+                    "mute": True,
+                    "endRoom": False,
+                    "rtmpStreaming": False,
+                    "hlsStreaming": False,
+                    "browserRecording": False,
+                },
+                "publishParams": {"allowed": []},
+            }
+        },
     }
     assert diff_template(desired, live, SALT, api="v2") == []
+    # A default-true flag the file leaves out is written once, explicitly (a v1-written
+    # role read through v2 has none of the three).
+    [update] = diff_template(
+        {"name": "t", "roles": {"r": {"permissions": {"mute": True}}}}, live, SALT, api="v2"
+    )
+    assert update.changes == (
+        Change("permissions.browserRecording", False, True),
+        Change("permissions.hlsStreaming", False, True),
+        Change("permissions.rtmpStreaming", False, True),
+    )
 
 
 def test_set_like_lists_show_what_is_added_and_removed() -> None:

@@ -29,6 +29,12 @@ READING_HELP = {
     "drop_false": "v2: which answers drop false booleans: recordings (as the example), all, none",
     "hls_role": "v2: whether stored HLS destinations gain role __internal_recorder",
     "update_omitted": "v2: destinations and plugins left out of Update Template: kept, or cleared",
+    "omit_empty": "answers leave out empty lists and false values (Go's omitempty), or keep them",
+    "last_page": "a full page that ends the list: last is empty, or the last id and the next "
+    "page has data [], null, or no data",
+    "fill": "an empty role's filling: each API its own way, or one way (v1's or v2's) for both",
+    "v2_region": "v2: a template that never set a region is answered in, or without a region",
+    "enum": "a string outside a documented enum: stored as sent, or refused with 400",
 }
 
 

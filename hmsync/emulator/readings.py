@@ -6,7 +6,9 @@ The default of each is what the seed's own examples show (see the README, DECISI
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
 
 CHOICES: dict[str, tuple[str, ...]] = {
     # Recording credentials in every answer: as stored, masked, or left out.
@@ -38,6 +40,21 @@ CHOICES: dict[str, tuple[str, ...]] = {
     # v2: `destinations` and `plugins` left out of an Update Template body: kept, or cleared
     # ("this method overwrites all fields").
     "update_omitted": ("keep", "clear"),
+    # Answers leave out empty lists and `false` values (Go's omitempty: the v2 pages' viewer
+    # role has no `allowed`, and no example shows a false permission), or keep them.
+    "omit_empty": ("kept", "omitted"),
+    # A page that ends the list exactly: `last` is "" (the list ends there), or `last` is its
+    # last id (make-api-calls.md) and the next page holds `data: []`, `data: null` or no `data`
+    # (the official Node SDK stops on a missing `data`).
+    "last_page": ("empty-last", "next-empty", "next-null", "next-missing"),
+    # How an empty role is filled: each API its own way over the one store (v1 as the seed's
+    # example, v2 as its pages), or one way for both, as a single real backend would.
+    "fill": ("per-api", "v1", "v2"),
+    # v2: a template that never set a region: answered `in`, or without a region.
+    "v2_region": ("filled", "absent"),
+    # A string outside a documented enum (`region: mars`): stored as sent, or refused with 400
+    # (while numbers outside a range follow out_of_range).
+    "enum": ("store", "refuse"),
 }
 MASK = "****"
 
@@ -54,6 +71,11 @@ class Readings:
     drop_false: str = "recordings"
     hls_role: str = "none"
     update_omitted: str = "keep"
+    omit_empty: str = "kept"
+    last_page: str = "empty-last"
+    fill: str = "per-api"
+    v2_region: str = "filled"
+    enum: str = "store"
     lost_answer_rate: float = 0.0  # share of writes carried out whose answer is then lost
 
     def as_dict(self) -> dict[str, Any]:
@@ -82,7 +104,42 @@ def shown(template: dict[str, Any], readings: Readings) -> dict[str, Any]:
     settings = template.get("settings")
     if isinstance(settings, dict):
         shown_settings(settings, readings)
-    return template
+    return omitted_empty(template, readings)
+
+
+def omitted_empty(value: T, readings: Readings) -> T:
+    """value without empty lists and `false` values, in the omit_empty reading."""
+    if readings.omit_empty != "omitted":
+        return value
+    return cast(T, _without_empty(value))
+
+
+def _without_empty(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_empty(v) for k, v in value.items() if v is not False and v != []}
+    if isinstance(value, list):
+        return [_without_empty(v) for v in value]
+    return value
+
+
+def page_answer(
+    page: list[Any], more: bool, limit: int, key: str, continued: bool, readings: Readings
+) -> dict[str, Any]:
+    """A page of the list, its end said as the last_page reading says it.
+
+    continued: the request named a `start` (a page after another)."""
+    if page and (more or len(page) < limit):
+        last = page[-1][key]
+    elif page and readings.last_page != "empty-last":
+        last = page[-1][key]  # a full page that ends the list: the next one is empty
+    else:
+        last = ""
+    answer: dict[str, Any] = {"limit": limit, "data": page, "last": last}
+    if not page and continued and readings.last_page == "next-null":
+        answer["data"] = None
+    elif not page and continued and readings.last_page == "next-missing":
+        del answer["data"]
+    return answer
 
 
 def shown_settings(settings: dict[str, Any], readings: Readings) -> dict[str, Any]:

@@ -69,6 +69,10 @@ def is_range_problem(problem: str) -> bool:
     return any(phrase in problem for phrase in RANGE_PHRASES)
 
 
+def is_enum_problem(problem: str) -> bool:
+    return "must be one of" in problem
+
+
 def fill_role(role: dict[str, Any], name: str) -> dict[str, Any]:
     """The role as the server stores it: the example's values wherever the body is silent."""
     filled = _fill(role, EXAMPLE_ROLE)

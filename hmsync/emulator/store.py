@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import rules
-from .readings import Readings, merged, shown, shown_settings
+from . import rules, rules_v2
+from .readings import Readings, merged, omitted_empty, page_answer, shown, shown_settings
 
 T = TypeVar("T")
 ID_BASE = 0x615E61B0BA65E77A89BA0000  # looks like the seed's ObjectIds; grows by one per template
@@ -155,8 +155,15 @@ class Store:
         self._persist()
 
     def problems(self, problems: list[str]) -> None:
+        """A 400 for what this reading refuses. out_of_range=store stores numbers outside a
+        range, and strings outside an enum unless enum=refuse."""
         if self.readings.out_of_range == "store":
-            problems = [p for p in problems if not rules.is_range_problem(p)]
+            problems = [
+                p
+                for p in problems
+                if not rules.is_range_problem(p)
+                or (rules.is_enum_problem(p) and self.readings.enum == "refuse")
+            ]
         if problems:
             raise _bad_body(problems)
 
@@ -169,6 +176,8 @@ class Store:
     ) -> dict[str, Any]:
         """A role as this reading stores a write of body over stored (None: a new role);
         fill is the API version's filling of what a new role leaves out."""
+        if self.readings.fill != "per-api":  # one backend, one way of filling for both APIs
+            fill = rules.fill_role if self.readings.fill == "v1" else rules_v2.fill_role
         if self.readings.writes == "as-sent":
             return {**copy_json(body), "name": name}
         if self.readings.writes == "merge" and isinstance(stored, dict):
@@ -290,11 +299,9 @@ class Store:
                 )
             ]
             page = [self._answer(t) for t in matches[:limit]]
-        # `last` continues the list; a full page that ends it says so with an empty `last`
-        # (api-notes: the list ends on a short page or an empty `last`).
+        # `last` continues the list; how a full page that ends it says so is a reading.
         more = len(matches) > limit
-        last = page[-1]["_id"] if page and (more or len(page) < limit) else ""
-        return {"limit": limit, "data": page, "last": last}
+        return page_answer(page, more, limit, "_id", "start" in query, self.readings)
 
     def upsert_role(
         self,
@@ -318,7 +325,7 @@ class Store:
                 roles.pop(role_name, None)
             roles[new_name] = role
             self.saved(template)
-            return copy_json(role)
+            return omitted_empty(copy_json(role), self.readings)
 
     def get_role(self, template_id: str, role_name: str) -> dict[str, Any]:
         with self.lock:
@@ -327,7 +334,7 @@ class Store:
                 raise ApiError(
                     404, "role not found", [f"no role {role_name} in template {template_id}"]
                 )
-            return copy_json(role)
+            return omitted_empty(copy_json(role), self.readings)
 
     def delete_role(self, template_id: str, role_name: str) -> None:
         with self.lock:

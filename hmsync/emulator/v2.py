@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from . import rules_destinations, rules_v2
-from .readings import merged, shown_settings
+from .readings import merged, omitted_empty, page_answer, shown_settings
 from .store import DEFAULT_LIMIT, ApiError, Store, copy_json
 
 PREFIX = "/v2"
@@ -126,7 +126,8 @@ class V2:
         name = self.readings.secret_name
         if name == "documented":  # a template answer says secretKey, a settings answer secret
             name = "secretKey" if where == "template" else "secret"
-        return shown_settings(_secret_named(view, "secret", name), self.readings)
+        shown = shown_settings(_secret_named(view, "secret", name), self.readings)
+        return dict(omitted_empty(shown, self.readings))
 
     def _template(self, template: dict[str, Any], updated: bool = False) -> dict[str, Any]:
         times = self.store.times.get(template["_id"], {})
@@ -147,7 +148,7 @@ class V2:
         if self.readings.legacy_ids == "shown":
             answer["_id"] = template["_id"]
             answer["customer"] = template["customer"]
-        return answer
+        return omitted_empty(answer, self.readings)
 
     def _destinations(self, template: dict[str, Any], destinations: Any) -> dict[str, Any]:
         """Destinations from a body as the store keeps them. In the hls_role reading, the
@@ -182,8 +183,7 @@ class V2:
                 ids = [i for i in ids if i < start or (inclusive and i == start)]
             page = [self._template(store.templates[i]) for i in ids[:limit]]
         more = len(ids) > limit
-        last = page[-1]["id"] if page and (more or len(page) < limit) else ""
-        return {"limit": limit, "data": page, "last": last}
+        return page_answer(page, more, limit, "id", "start" in query, self.readings)
 
     def get_template(self, template_id: str) -> dict[str, Any]:
         with self.store.lock:
@@ -199,7 +199,8 @@ class V2:
                 n: store.role(r, n, None, rules_v2.fill_role)
                 for n, r in body.get("roles", {}).items()
             }
-            template["settings"] = {"region": "in", **stored_settings(body.get("settings", {}))}
+            filled = {"region": "in"} if self.readings.v2_region == "filled" else {}
+            template["settings"] = {**filled, **stored_settings(body.get("settings", {}))}
             template["destinations"] = self._destinations(template, body.get("destinations", {}))
             if "plugins" in body:
                 template["plugins"] = copy_json(body["plugins"])
