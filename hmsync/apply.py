@@ -113,12 +113,14 @@ class _TemplateRun:
         real = self.real.get((action.kind, action.role), {})
         return tuple(real.get(c.path, c) if c.sensitive else c for c in action.changes)
 
-    def run(self, action: Action) -> None:
+    def run(self, action: Action) -> str:
+        """Carry one action out: "ok", or "already done" when a fresh read shows it made."""
         if not self.fresh and action.kind != "create_template" and self.template_id:
             self._three_way()
         current = self._current(action)
         if current is None:
-            return  # someone else made this very change meanwhile: done
+            self.notes.append(f"{action_title(action)}: already as planned; nothing written")
+            return "already done"  # someone else made this very change meanwhile
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 self._write(current)
@@ -138,6 +140,7 @@ class _TemplateRun:
                     raise
                 time.sleep(WRITE_BACKOFF * 2 ** (attempt - 1))
         self.remaining.remove(current)
+        return "ok"
 
     def _current(self, action: Action) -> Action | None:
         """The plan's action as the fresh read left it (changes already made dropped, a
@@ -408,7 +411,7 @@ def apply_templates(
                 break
             started = time.monotonic()
             try:
-                runner.run(action)
+                status = runner.run(action)
             except ApiError as exc:
                 outcome.failed, outcome.error = action, exc
                 outcome.not_attempted = ordered[i + 1 :]
@@ -416,11 +419,12 @@ def apply_templates(
                 break
             finally:
                 outcome.notes = runner.notes
-                outcome.base = runner.live if runner.fresh else None
+                # What the plan read: a change by others since then is said, field by field.
+                outcome.base = live.get(name) if template.template_id else None
             outcome.done.append(action)
             with lock:
                 written.append(action)
-            finished(action, "ok", started)
+            finished(action, status, started)
         return outcome
 
     def finished(action: Action, status: str, started: float) -> None:

@@ -1,5 +1,5 @@
-"""What someone else changed while apply wrote: the read taken right before a template's first
-write against the read after its last, outside everything the plan changed. Pure.
+"""What someone else changed while apply ran: the template as the plan read it against the read
+after apply's last write, outside everything the plan changed. Pure.
 
 apply carries such changes over (every write is built on the fresh read); this says them, so
 a change made by the dashboard in the same minutes is never silently kept as if hmsync had

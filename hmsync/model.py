@@ -109,5 +109,5 @@ class Outcome:
     not_converged: list[Action] = field(default_factory=list)  # what a re-plan still finds
     notes: list[str] = field(default_factory=list)  # e.g. a write confirmed by a re-read
     unverified: str = ""  # why the read-back after the writes could not be made
-    base: dict[str, Any] | None = None  # the read right before the first write, if one
+    base: dict[str, Any] | None = None  # the template as the plan read it, if it existed
     meanwhile: list[str] = field(default_factory=list)  # what someone else changed meanwhile

@@ -87,10 +87,13 @@ def test_a_field_someone_else_changed_meanwhile_is_carried_over(
         role.setdefault("subscribeParams", {})["maxSubsBitRate"] = 1234
 
     done = apply_with(dashboard)
-    assert done.code == 0, done.out + done.err
     host = _host(shared)
     assert host["publishParams"]["video"]["bitRate"] == 900
     assert host["subscribeParams"]["maxSubsBitRate"] == 1234  # not set back
+    # ... and said: it moved since the plan read the template (exit 3, field by field).
+    assert done.code == 3, done.out + done.err
+    assert "MOVED   room: someone else changed it while apply wrote" in done.out
+    assert "roles.host.subscribeParams.maxSubsBitRate: " in done.out
 
 
 def test_the_same_field_changed_meanwhile_stops_the_template_as_a_conflict(
@@ -116,10 +119,13 @@ def test_a_planned_change_someone_else_already_made_is_done(
         role.setdefault("subscribeParams", {})["maxSubsBitRate"] = 1500
 
     done = apply_with(dashboard)
-    assert done.code == 0, done.out + done.err
     host = _host(shared)
     assert host["publishParams"]["video"]["bitRate"] == 900
     assert host["subscribeParams"]["maxSubsBitRate"] == 1500
+    # The planned change is done (nothing written); their other field is said.
+    assert done.code == 3, done.out + done.err
+    assert "[1/1] room: update role host ... already done" in done.err
+    assert "note: update role host: already as planned; nothing written" in done.out
 
 
 def test_a_change_partly_made_by_someone_else_still_writes_the_rest(
