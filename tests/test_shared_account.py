@@ -294,3 +294,43 @@ def test_an_account_that_fills_its_last_page_exactly_is_read_whole(
     assert len(names) == 2 * page
     listed = calls.get("get_templates", 0) + calls.get("v2_list_templates", 0)
     assert listed == (2 if last_page == "empty-last" else 3)
+
+
+def test_two_applies_at_once_lose_no_write(
+    shared: Emulator, run: Run, write: Write, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    # An older commit's apply (host bitRate) and a newer one's (host maxSubsBitRate): the
+    # newer runs whole inside the older's window. Both writes stand; the older says what moved.
+    import contextlib
+    import io
+
+    from hmsync.cli import main
+
+    _seed(shared, run, write)
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    (newer / "room.yaml").write_text(
+        "name: room\nroles:\n  host:\n    publishParams:\n      video: {bitRate: 300}\n"
+        "    subscribeParams: {maxSubsBitRate: 1500}\n"
+    )
+    original = apply_module._TemplateRun.__init__
+    newer_codes: list[int] = []
+    started: list[bool] = []
+
+    def hooked(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if not started:  # once: the newer apply's own run passes here too
+            started.append(True)
+            quiet = io.StringIO()
+            with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+                newer_codes.append(
+                    main(["apply", str(newer), "--api", shared.api, "--auto-approve"], env(shared))
+                )
+
+    monkeypatch.setattr(apply_module._TemplateRun, "__init__", hooked)
+    older = run("apply", "--api", shared.api, "--auto-approve", env=env(shared))
+    assert newer_codes == [0]
+    host = _host(shared)
+    assert host["publishParams"]["video"]["bitRate"] == 900  # the older's write
+    assert host["subscribeParams"]["maxSubsBitRate"] == 1500  # the newer's, not set back
+    assert older.code == 3 and "roles.host.subscribeParams.maxSubsBitRate: " in older.out
