@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from .errors import ApiError
+from .redact import remember, secrets_in
 
 Json = dict[str, Any]
 
@@ -19,6 +20,7 @@ def json_answer(response: httpx.Response, method: str, url: str, shape: type = d
         body = response.json()
     except ValueError:
         raise ApiError(method, url, response.status_code, "the answer is not JSON") from None
+    remember(secrets_in(body))  # hidden from every output from now on, wherever echoed
     if not isinstance(body, shape):
         what = "a JSON object" if shape is dict else "a JSON array"
         raise ApiError(method, url, response.status_code, f"the answer is not {what}")

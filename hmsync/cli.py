@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
-from . import __version__
+from . import __version__, redact
 from .backends import APIS
 from .commands import apply as apply_cmd
 from .commands import drift as drift_cmd
@@ -219,13 +219,14 @@ def _log_to_stderr() -> logging.Handler:
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     env = os.environ if environ is None else environ
     stdout, stderr = sys.stdout, sys.stderr
-    values = secret_values(env)
-    sys.stdout = RedactingStream(stdout, values)
-    sys.stderr = RedactingStream(stderr, values)
+    known, redact.KNOWN = redact.KNOWN, redact.Secrets(secret_values(env))
+    sys.stdout = RedactingStream(stdout)
+    sys.stderr = RedactingStream(stderr)
     try:
         return _main(argv, env)
     finally:
         sys.stdout, sys.stderr = stdout, stderr
+        redact.KNOWN = known
 
 
 def _main(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 from .errors import InputError
 from .loader import Document, load_file
 from .problems import Problem, did_you_mean, dotted, shorten, unknown_key
+from .redact import remember
 
 PROJECT_FILE = "hmsync.yaml"
 SCHEMA_RESOURCE = "schemas/project.schema.json"
@@ -168,4 +169,6 @@ def credentials(env: Environment | None, environ: Mapping[str, str]) -> dict[str
                 f"{variable} is not set; environment {env.name} reads its {standard} from it"
             )
         out[standard] = environ[variable]
+    # The app secret and a token, whatever variable an environment names for them.
+    remember(v for k, v in out.items() if k != "HMS_ACCESS_KEY")
     return out

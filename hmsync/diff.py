@@ -33,6 +33,7 @@ from .normalize import (
     views,
 )
 from .problems import dotted
+from .redact import SECRET_KEYS
 
 REGION_ONLY = frozenset({"region"})
 # (action, the template's key, its definition): v2's parts written by calls of their own.
@@ -84,7 +85,10 @@ def _change(path: FieldPath, old: Any, new: Any, hidden: frozenset[str] = frozen
     # (hidden); a change shows none of them, not even hashed.
     old, old_hidden = conceal(old, hidden)
     new, new_hidden = conceal(new, hidden)
-    return Change(dotted(path), old, new, old_hidden or new_hidden)
+    # A stream key in an RTMP URL, a storage secret: secret by where it is, even when the
+    # file writes it literally or only live holds it.
+    by_path = any(part in SECRET_KEYS for part in path)
+    return Change(dotted(path), old, new, old_hidden or new_hidden or by_path)
 
 
 def _leaves(value: Any, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:

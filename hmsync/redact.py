@@ -7,7 +7,8 @@ API error body that echoes the request or the Authorization header, a library's 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
 SENSITIVE = "(sensitive value)"
@@ -17,6 +18,12 @@ SECRET_VARIABLES = ("HMS_SECRET", "HMS_MANAGEMENT_TOKEN")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}")
 
 
+# Keys under which an answer holds a secret: storage credentials, v2's `secretKey`, stream
+# keys and the RTMP URLs that carry them, anything under `credentials`.
+SECRET_KEYS = frozenset({"credentials", "secret", "secretKey", "streamKey", "rtmpUrls", "token"})
+STREAM_KEY_LENGTH = 8  # an RTMP URL's last part this long is taken as its stream key
+
+
 def secret_values(environ: Mapping[str, str]) -> list[str]:
     """Every value that must never be shown: ${HMSYNC_*} values, the app secret, a token."""
     values = [v for k, v in environ.items() if k.startswith("HMSYNC_")]
@@ -24,8 +31,54 @@ def secret_values(environ: Mapping[str, str]) -> list[str]:
     return sorted({v for v in values if len(v) >= MIN_LENGTH}, key=len, reverse=True)
 
 
-def redact(text: str, values: Iterable[str]) -> str:
-    for value in values:
+class Secrets:
+    """The values to hide, growing as they become known (an environment's token variable,
+    a credential read from the API), shared by every stream and file hmsync writes."""
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._values: set[str] = set()
+        self._sorted: list[str] = []
+        self.add(values)
+
+    def add(self, values: Iterable[str]) -> None:
+        new = {v for v in values if isinstance(v, str) and len(v) >= MIN_LENGTH}
+        with self._lock:
+            if new - self._values:
+                self._values |= new
+                # Longest first: a secret that holds another is replaced whole.
+                self._sorted = sorted(self._values, key=len, reverse=True)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sorted)
+
+
+# The run's secrets (cli.main sets them); what the client reads joins them (remember).
+KNOWN = Secrets()
+
+
+def remember(values: Iterable[str]) -> None:
+    KNOWN.add(values)
+
+
+def secrets_in(answer: Any, under_secret: bool = False) -> Iterator[str]:
+    """The secret-shaped strings of an API answer: every string under a SECRET_KEYS key, and
+    an RTMP URL's last part (its stream key) too."""
+    if isinstance(answer, dict):
+        for key, value in answer.items():
+            yield from secrets_in(value, under_secret or key in SECRET_KEYS)
+    elif isinstance(answer, list):
+        for value in answer:
+            yield from secrets_in(value, under_secret)
+    elif isinstance(answer, str) and under_secret:
+        yield answer
+        key = answer.rstrip("/").rsplit("/", 1)[-1] if "://" in answer else ""
+        if len(key) >= STREAM_KEY_LENGTH:
+            yield key
+
+
+def redact(text: str, values: Iterable[str] | None = None) -> str:
+    for value in KNOWN if values is None else values:
         if value in text:
             text = text.replace(value, SENSITIVE)
     return _JWT.sub("(token)", text)
@@ -34,7 +87,7 @@ def redact(text: str, values: Iterable[str]) -> str:
 class RedactingStream:
     """A text stream that writes through `redact`; everything else is the stream's own."""
 
-    def __init__(self, stream: TextIO, values: list[str]) -> None:
+    def __init__(self, stream: TextIO, values: Iterable[str] | None = None) -> None:
         self._stream = stream
         self._values = values
 
