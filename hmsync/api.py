@@ -9,6 +9,7 @@ import ipaddress
 import logging
 import random
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
+from . import deadline
 from .answers import json_answer, page_of_templates
 from .auth import CREDENTIAL_HELP, ManagementAuth, TokenSource, credentials_from_env
 from .errors import ApiError, InputError
@@ -117,10 +119,10 @@ class Client:
         self.http = httpx.Client(
             auth=ManagementAuth(tokens),
             timeout=timeout,
-            limits=limits,
-            transport=transport,
+            transport=transport or deadline.transport(limits),
             follow_redirects=False,  # a token must never travel to another host
-            headers={"User-Agent": "hmsync"},
+            # identity: an answer's size is what crosses the wire (see _decoded)
+            headers={"User-Agent": "hmsync", "Accept-Encoding": "identity"},
         )
 
     def close(self) -> None:
@@ -242,29 +244,31 @@ class Client:
         return self.base_url + path
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """One attempt, with one deadline for all of it (httpx's timeout bounds each read, so
-        a server sending a byte a second could hold it forever) and a cap on the answer."""
-        deadline = time.monotonic() + self.timeout
-        with self.http.stream(method, url, **kwargs) as response:
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_ANSWER_BYTES:
-                    raise ApiError(
-                        method,
-                        url,
-                        response.status_code,
-                        f"the answer is over {MAX_ANSWER_BYTES // 2**20} MiB; not read further",
-                        hint="check --api-base",
-                    )
-                chunks.append(chunk)
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout("deadline passed", request=response.request)
+        """One attempt, with one deadline for all of it, connect to last byte (httpx's timeout
+        bounds each read: a server sending a header line a second could hold it forever), and
+        a cap on the answer, compressed or not."""
+        with deadline.within(self.timeout), self.http.stream(method, url, **kwargs) as response:
+            too_big = ApiError(
+                method,
+                url,
+                response.status_code,
+                f"the answer is over {MAX_ANSWER_BYTES // 2**20} MiB; not read further",
+                hint="check --api-base",
+            )
+            if response.is_stream_consumed:  # an in-memory answer (a test's mock transport)
+                content = response.content
+            else:
+                chunks, size = [], 0
+                for chunk in response.iter_raw():
+                    size += len(chunk)
+                    if size > MAX_ANSWER_BYTES:
+                        raise too_big
+                    chunks.append(chunk)
+                encodings = response.headers.get("Content-Encoding", "")
+                content = _decoded(b"".join(chunks), encodings, too_big)
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-encoding"]
         return httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            content=b"".join(chunks),
-            request=response.request,
+            response.status_code, headers=headers, content=content, request=response.request
         )
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Json:
@@ -316,6 +320,35 @@ class Client:
             if self.notify and wait >= 1.0:
                 self.notify(f"{failure.message}; trying again in {wait:.1f} s")
             self.sleep(wait)
+
+
+def _decoded(data: bytes, encodings: str, too_big: ApiError) -> bytes:
+    """The answer's bytes, undone layer by layer (`gzip, gzip` too), each decompressed at
+    most to the cap: a few KB that expand to a GiB stop at MAX_ANSWER_BYTES, in memory too."""
+    for encoding in reversed([e.strip().lower() for e in encodings.split(",") if e.strip()]):
+        if encoding == "identity":
+            continue
+        if encoding not in ("gzip", "x-gzip", "deflate"):
+            raise ApiError(
+                too_big.method,
+                too_big.url,
+                too_big.status,
+                f"the answer is encoded as {encoding!r}, which hmsync does not read "
+                "(it asks for none)",
+                hint="check --api-base",
+            )
+        wbits = zlib.MAX_WBITS | 16 if "gzip" in encoding else zlib.MAX_WBITS
+        try:
+            inflater = zlib.decompressobj(wbits)
+            out = inflater.decompress(data, MAX_ANSWER_BYTES + 1)
+        except zlib.error:
+            raise ApiError(
+                too_big.method, too_big.url, too_big.status, f"the answer is not valid {encoding}"
+            ) from None
+        if len(out) > MAX_ANSWER_BYTES or inflater.unconsumed_tail:
+            raise too_big
+        data = out
+    return data
 
 
 def _attempts(n: int) -> str:

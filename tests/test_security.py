@@ -126,3 +126,135 @@ def test_1_random_live_secrets_echoed_in_any_error_shape_never_show(
     for result in outputs:
         assert result.code == 3
         assert key not in result.out + result.err and secret not in result.out + result.err
+
+
+class _RawServer:
+    """A loopback server that answers every connection with handle(socket)."""
+
+    def __init__(self, handle: Any) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.handle = handle
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/policy/v1"
+
+    def _serve(self) -> None:
+        import threading
+
+        self.sock.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn: Any) -> None:
+        try:
+            conn.recv(65536)
+            self.handle(conn, self.stop)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def __enter__(self) -> _RawServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.sock.close()
+
+
+def _hmsync(*args: str, base: str) -> tuple[int, str, float, int]:
+    """hmsync in a process of its own: exit code, stderr, seconds, peak memory in MB."""
+    import os
+    import resource
+    import subprocess
+    import sys
+    import time
+
+    from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET
+
+    environ = {
+        **os.environ,
+        "HMS_API_BASE": base,
+        "HMS_ACCESS_KEY": DEFAULT_ACCESS_KEY,
+        "HMS_SECRET": DEFAULT_SECRET,
+    }
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "hmsync", *args], env=environ, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    elapsed = time.monotonic() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    return done.returncode, done.stderr, elapsed, peak
+
+
+def test_3_a_server_trickling_headers_is_stopped_at_the_deadline(write: Write) -> None:
+    def trickle(conn: Any, stop: Any) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        for i in range(60):  # one header line a second, for a minute
+            if stop.wait(1.0):
+                return
+            conn.sendall(f"X-Slow-{i}: {i}\r\n".encode())
+
+    write("templates/t.yaml", "name: t\n")
+    with _RawServer(trickle) as server:
+        base = server.base
+        code, err, elapsed, _ = _hmsync("plan", "--timeout", "3", "--retries", "0", base=base)
+    assert code == 1
+    assert err == (
+        f"hmsync: GET {base}/templates: timed out after 1 attempt; check --api-base, "
+        "the network, or raise --timeout\n"
+    )
+    assert elapsed < 3 + 1 + 1.5  # the deadline, a second of slack, and Python's start-up
+
+
+_BOMB: list[bytes] = []
+
+
+def _gzip_bomb() -> bytes:
+    """1 GiB of zeros, gzipped twice: 1,827 bytes on the wire."""
+    import gzip
+    import zlib
+
+    if not _BOMB:
+        inner = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+        zeros = b"\0" * (1 << 20)
+        body = b"".join([*(inner.compress(zeros) for _ in range(1024)), inner.flush()])
+        _BOMB.append(gzip.compress(body, 9))
+    return _BOMB[0]
+
+
+def test_4_a_nested_gzip_bomb_stops_at_the_cap_in_memory_too(write: Write) -> None:
+    bomb = _gzip_bomb()
+
+    def answer(conn: Any, stop: Any) -> None:
+        head = (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            f"Content-Encoding: gzip, gzip\r\nContent-Length: {len(bomb)}\r\n\r\n"
+        )
+        conn.sendall(head.encode() + bomb)
+
+    write("templates/t.yaml", "name: t\n")
+    with _RawServer(answer) as server:
+        base = server.base
+        code, err, _, peak = _hmsync("plan", "--retries", "0", base=base)
+    assert code == 1
+    assert err == (
+        f"hmsync: GET {base}/templates: 200 the answer is over 32 MiB; not read further; "
+        "check --api-base\n"
+    )
+    assert peak < 100, f"peak memory {peak} MB"

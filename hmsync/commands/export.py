@@ -11,6 +11,7 @@ from pathlib import Path
 from ..errors import Exit, InputError, RefusedError
 from ..export import dump, file_name, template_file
 from ..normalize import Json
+from ..redact import redact
 from ..schema import data_errors, undocumented_values
 from .common import add_api_arguments, add_only, context, open_client
 
@@ -110,7 +111,7 @@ def write_templates(
     variables: list[str] = []
     for path, data, needed in made:
         variables += needed
-        write_regular(path, dump(data, schema_path))
+        write_regular(path, redact(dump(data, schema_path)))  # a live secret never lands
         for value in undocumented_values(data, api):
             # The server stored it; the file says it as it is, and validate will ask for a fix.
             print(f"warning: {path}: {value} (live has it; validate refuses it until corrected)",

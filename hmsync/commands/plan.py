@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import planfile, render
 from ..errors import Exit, InputError
+from ..redact import redact
 from .common import (
     add_api_arguments,
     add_only,
@@ -71,7 +72,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     else:
         sys.stdout.write(render.plan_text(plan, use_color(args, environ, sys.stdout)))
     if args.out:
-        write_atomic(Path(args.out), planfile.dumps(plan))
+        # Secrets are masked in the plan by structure; this catches any the server told us.
+        write_atomic(Path(args.out), redact(planfile.dumps(plan)))
         print(
             f"Saved the plan to {args.out}; apply it with: hmsync apply {args.out}", file=sys.stderr
         )
