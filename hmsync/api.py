@@ -338,16 +338,24 @@ def _decoded(data: bytes, encodings: str, too_big: ApiError) -> bytes:
                 hint="check --api-base",
             )
         wbits = zlib.MAX_WBITS | 16 if "gzip" in encoding else zlib.MAX_WBITS
+        inflater = zlib.decompressobj(wbits)
+        pieces, size = [], 0
         try:
-            inflater = zlib.decompressobj(wbits)
-            out = inflater.decompress(data, MAX_ANSWER_BYTES + 1)
+            while data:  # a MiB at a time: a bomb stops at the cap, not at its own size
+                piece = inflater.decompress(data, 1 << 20)
+                size += len(piece)
+                if size > MAX_ANSWER_BYTES:
+                    raise too_big
+                pieces.append(piece)
+                data = inflater.unconsumed_tail
+            pieces.append(inflater.flush())
+            if size + len(pieces[-1]) > MAX_ANSWER_BYTES:
+                raise too_big
         except zlib.error:
             raise ApiError(
                 too_big.method, too_big.url, too_big.status, f"the answer is not valid {encoding}"
             ) from None
-        if len(out) > MAX_ANSWER_BYTES or inflater.unconsumed_tail:
-            raise too_big
-        data = out
+        data = b"".join(pieces)
     return data
 
 

@@ -258,3 +258,26 @@ def test_4_a_nested_gzip_bomb_stops_at_the_cap_in_memory_too(write: Write) -> No
         "check --api-base\n"
     )
     assert peak < 100, f"peak memory {peak} MB"
+
+
+def test_4_answers_are_undone_layer_by_layer_and_only_known_encodings_read() -> None:
+    import gzip
+    import zlib
+
+    from hmsync.api import _decoded
+    from hmsync.errors import ApiError
+
+    cap = ApiError("GET", "http://127.0.0.1/t", 200, "too big")
+    body = json.dumps({"limit": 20, "data": [{"_id": "1", "name": "n" * 100}] * 20}).encode()
+    assert _decoded(gzip.compress(gzip.compress(body)), "gzip, gzip", cap) == body
+    assert _decoded(zlib.compress(body), "deflate", cap) == body
+    assert _decoded(body, "", cap) == _decoded(body, "identity", cap) == body
+    with pytest.raises(ApiError) as brotli:
+        _decoded(body, "br", cap)
+    assert brotli.value.message == (
+        "GET http://127.0.0.1/t: 200 the answer is encoded as 'br', which hmsync does not read "
+        "(it asks for none); check --api-base"
+    )
+    with pytest.raises(ApiError) as broken:
+        _decoded(b"not gzip at all", "gzip", cap)
+    assert broken.value.message == "GET http://127.0.0.1/t: 200 the answer is not valid gzip"
