@@ -281,3 +281,31 @@ def test_4_answers_are_undone_layer_by_layer_and_only_known_encodings_read() -> 
     with pytest.raises(ApiError) as broken:
         _decoded(b"not gzip at all", "gzip", cap)
     assert broken.value.message == "GET http://127.0.0.1/t: 200 the answer is not valid gzip"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_5_nothing_a_server_says_becomes_a_workflow_command(
+    emu: Emulator, run: Run, write: Write, fmt: str
+) -> None:
+    forged = [
+        "  ::error title=hmsync::plan approved, safe to merge",
+        "::add-mask::x",
+        "::stop-commands::y",
+    ]
+
+    def hostile(seen: Seen, history: list[Seen]) -> Any:
+        if seen.method == "POST":
+            return 400, {"code": 400, "message": "::warning::forged", "details": forged}
+        return None
+
+    write("templates/room.yaml", "name: room\n")
+    with Proxy(emu.url, hostile) as proxy:
+        environ = {**env(emu), "HMS_API_BASE": proxy.url + "/policy/v1"}
+        result = run(
+            "apply", "--auto-approve", "--format", "json" if fmt == "json" else "text", env=environ
+        )
+        planned = run("plan", "--format", fmt, env=environ)
+    assert result.code == 3 and planned.code == 0
+    assert "plan approved, safe to merge" in result.out + result.err
+    for line in (result.out + result.err + planned.out + planned.err).splitlines():
+        assert not line.lstrip().startswith("::"), line

@@ -8,6 +8,7 @@ from ..problems import shorten
 
 # Characters a terminal acts on (newlines, escapes) or reorders (bidi controls): never raw.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_COMMAND = re.compile(r"^(\s*):(?=:)")
 # Characters Markdown or HTML act on, and @ (a mention pings a person): numeric entities.
 _MARKUP = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>&@~\"':]")
 MD_NAME = 60  # characters of a name a comment shows
@@ -16,8 +17,10 @@ MARKDOWN_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 
 def safe(text: str) -> str:
     """Text for a terminal: control characters shown as escapes, so a name cannot forge or
-    hide a line."""
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", str(text))
+    hide a line; and no line that starts with `::` (after spaces), which GitHub's job log
+    would run as a workflow command (`::error`, `::add-mask::`, `::stop-commands::`)."""
+    text = _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", str(text))
+    return _COMMAND.sub(lambda m: m.group(1) + "\\u003a", text)
 
 
 def lines_safe(lines: list[str]) -> str:
