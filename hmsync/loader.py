@@ -84,6 +84,7 @@ def find_files(paths: Iterable[str]) -> list[FsPath]:
             files = sorted(f for f in _walk(p) if f.suffix in TEMPLATE_SUFFIXES and f.is_file())
             if not files:
                 raise InputError(f"{name}: no *.yaml or *.yml files in this folder")
+            _inside(p, files)
             found.extend(files)
         elif p.is_file():
             found.append(p)
@@ -93,6 +94,18 @@ def find_files(paths: Iterable[str]) -> list[FsPath]:
             )
     # One file named twice (as a file and inside a folder) is still one template.
     return list(dict.fromkeys(found))
+
+
+def _inside(folder: FsPath, files: list[FsPath]) -> None:
+    """Files found in a folder stay in it: a symbolic link out of it (to another repository's
+    secrets, to /etc) is refused, so a pull request cannot make hmsync read and echo them."""
+    root = folder.resolve()
+    for file in files:
+        if not file.resolve().is_relative_to(root):
+            raise InputError(
+                f"{file}:1:1: a symbolic link out of {folder}/; hmsync reads the template "
+                "files inside the folder only: replace the link with the file itself"
+            )
 
 
 def _walk(folder: FsPath) -> Iterable[FsPath]:

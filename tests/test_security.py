@@ -309,3 +309,23 @@ def test_5_nothing_a_server_says_becomes_a_workflow_command(
     assert "plan approved, safe to merge" in result.out + result.err
     for line in (result.out + result.err + planned.out + planned.err).splitlines():
         assert not line.lstrip().startswith("::"), line
+
+
+def test_6_a_template_file_linked_from_outside_the_folder_is_refused(
+    run: Run, write: Write, tmp_path: Any
+) -> None:
+    import os
+
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.yaml"
+    outside.write_text("name: leaked-secret-content\n")
+    write("templates/ok.yaml", "name: ok\n")
+    assert run("validate").code == 0
+    os.symlink(outside, tmp_path / "templates" / "evil.yaml")
+    for command in ("validate", "plan"):
+        result = run(command)
+        assert (result.code, result.out) == (1, "")
+        assert result.err == (
+            "hmsync: templates/evil.yaml:1:1: a symbolic link out of templates/; hmsync reads "
+            "the template files inside the folder only: replace the link with the file itself\n"
+        )
+    outside.unlink()
