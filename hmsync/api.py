@@ -404,11 +404,32 @@ def _error(response: httpx.Response, method: str, url: str, attempt: int) -> Api
     if 300 <= status < 400:
         reason = f"redirected to {response.headers.get('Location', '?')}, not followed"
         hint = "check --api-base"
+    elif status in (401, 403) and _about_time(reason, details):
+        skew = _skew(response)
+        hint = f"check this machine's clock{skew}, or that a ready-made token has not expired"
     elif status in (401, 403):
         hint = CREDENTIAL_HELP.replace("set ", "check ", 1)
     elif status in READ_RETRY_STATUSES and attempt > 1:
         reason += f" after {_attempts(attempt)}"
     return ApiError(method, url, status, reason, details, hint)
+
+
+def _about_time(reason: str, details: tuple[str, ...]) -> bool:
+    """A token refused for its times (not valid yet, expired): a clock, not a credential."""
+    text = " ".join((reason, *details)).lower()
+    return any(word in text for word in ("not valid yet", "expired", "nbf", "iat", "future"))
+
+
+def _skew(response: httpx.Response) -> str:
+    """How far this machine's clock is from the server's, by its Date header, if it sent one."""
+    try:
+        server = email.utils.parsedate_to_datetime(response.headers.get("Date", ""))
+    except (TypeError, ValueError):
+        return ""
+    ahead = round(time.time() - server.timestamp())
+    if abs(ahead) < 2:
+        return " (it agrees with the server's within a second or two)"
+    return f": it is {abs(ahead)} s {'ahead of' if ahead > 0 else 'behind'} the server's"
 
 
 def _check_version(base: str, api: str) -> None:

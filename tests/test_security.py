@@ -329,3 +329,35 @@ def test_6_a_template_file_linked_from_outside_the_folder_is_refused(
             "the template files inside the folder only: replace the link with the file itself\n"
         )
     outside.unlink()
+
+
+def test_7_a_token_refused_for_its_times_points_at_the_clock(write: Write) -> None:
+    import email.utils
+    import time
+
+    def not_yet(conn: Any, stop: Any) -> None:
+        # The server's clock is 30 s behind this machine's: its Date header says so.
+        date = email.utils.formatdate(time.time() - 30, usegmt=True)
+        body = json.dumps(
+            {
+                "code": 401,
+                "message": "Token validation error",
+                "details": ["token is not valid yet"],
+            }
+        ).encode()
+        head = (
+            f"HTTP/1.1 401 Unauthorized\r\nDate: {date}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        conn.sendall(head.encode() + body)
+
+    write("templates/t.yaml", "name: t\n")
+    with _RawServer(not_yet) as server:
+        base = server.base
+        code, err, _, _ = _hmsync("plan", "--retries", "0", base=base)
+    assert code == 1
+    assert err.splitlines()[0] in {
+        f"hmsync: GET {base}/templates: 401 Token validation error; check this machine's clock: "
+        f"it is {s} s ahead of the server's, or that a ready-made token has not expired"
+        for s in (29, 30, 31)
+    }
