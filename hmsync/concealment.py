@@ -63,3 +63,12 @@ def credentials_readable(credentials: Any) -> bool:
         return False
     values = [credentials.get("key"), credentials.get("secret")]
     return all(isinstance(v, str) and v.strip("*") and "***" not in v for v in values)
+
+
+def plan_key(app_secret: str | None, salt: str) -> str | None:
+    """The key of a saved plan's hashes: from the app secret, which the plan file does not
+    hold, so the file alone cannot test guesses of a credential. None without an app secret
+    (a ready-made token): then the file holds no credential hash at all."""
+    if not app_secret:
+        return None
+    return hmac.new(app_secret.encode(), b"hmsync plan file:" + salt.encode(), "sha256").hexdigest()

@@ -292,12 +292,13 @@ def _with_credentials_written(action: Action) -> Action:
     return replace(action, changes=(*action.changes, written))
 
 
-def secret_hashes(desired: Mapping[str, Any], salt: str) -> tuple[tuple[str, str], ...]:
-    """The keyed hashes of a template's secrets, for apply to check the environment again."""
+def secret_hashes(desired: Mapping[str, Any], key: str | None) -> tuple[tuple[str, str], ...]:
+    """The keyed hashes of a template's secrets, for apply to check the environment again;
+    none without a key (see plan_key)."""
     credentials = get_path(desired, ("settings", *CREDENTIALS))
-    if not isinstance(credentials, dict):
+    if not isinstance(credentials, dict) or key is None:
         return ()
-    secret = secret_hasher(salt)
+    secret = secret_hasher(key)
     base = dotted(("settings", *CREDENTIALS))
     return tuple((f"{base}.{k}", secret(str(v))) for k, v in sorted(credentials.items()))
 
@@ -316,8 +317,11 @@ def make_plan(
     ignore: tuple[str, ...] = (),
     environment: str | None = None,
     api: str = "v1",
+    hash_key: str | None = None,
 ) -> Plan:
     """desired: (file, template data) pairs, already validated; live: every live template.
+
+    hash_key: the key of the saved plan's credential hashes and fingerprints (plan_key).
 
     managed: names that files describe beyond `desired` (with --only), so not unmanaged.
     fingerprints: digest each live template read, for a saved plan's staleness check.
@@ -336,7 +340,7 @@ def make_plan(
                 file,
                 current.get("_id") if current else None,
                 tuple(diff_template(data, current, salt, write_credentials, hidden, ignore, api)),
-                secret_hashes(data, salt),
+                secret_hashes(data, hash_key),
                 current is not None
                 and not write_credentials
                 and credentials_write_only(data.get("settings"), current.get("settings")),
@@ -345,7 +349,7 @@ def make_plan(
     described = wanted | set(managed)
     unmanaged = tuple(sorted(str(n) for n in by_name if n not in described))
     digests = tuple(
-        sorted((str(n), fingerprint(t)) for n, t in by_name.items() if n in wanted)
+        sorted((str(n), live_fingerprint(t, hash_key)) for n, t in by_name.items() if n in wanted)
         if fingerprints
         else ()
     )
@@ -363,6 +367,23 @@ def make_plan(
         ignored=tuple(ignore),
         api=api,
     )
+
+
+def live_fingerprint(template: Json, key: str | None) -> str:
+    """A digest of a live template as read, its secrets keyed first (or left out with no
+    key): a plan file's fingerprint never digests a secret in clear."""
+    hasher = secret_hasher(key) if key else None
+
+    def keyed(value: Any, secret: bool = False) -> Any:
+        if isinstance(value, dict):
+            return {k: keyed(v, secret or k in SECRET_KEYS) for k, v in value.items()}
+        if isinstance(value, list):
+            return [keyed(v, secret) for v in value]
+        if secret and isinstance(value, str):
+            return hasher(value) if hasher else SENSITIVE
+        return value
+
+    return fingerprint(keyed(template))
 
 
 def files_digest(digests: Iterable[tuple[str, str]]) -> str:

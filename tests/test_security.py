@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -361,3 +362,42 @@ def test_7_a_token_refused_for_its_times_points_at_the_clock(write: Write) -> No
         f"it is {s} s ahead of the server's, or that a ready-made token has not expired"
         for s in (29, 30, 31)
     }
+
+
+def test_7_a_plan_file_alone_cannot_test_a_guess_of_a_credential(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    from hmsync.concealment import secret_hasher
+    from hmsync.normalize import fingerprint
+
+    secret = "guessable-s3-secret"
+    upload = {
+        "type": "s3",
+        "location": "b",
+        "prefix": "p/",
+        "credentials": {"key": "K" * 8, "secret": secret},
+    }
+    emu.store.load(
+        [{"name": "room", "settings": {"region": "in", "recording": {"upload": upload}}}]
+    )
+    write(
+        "templates/room.yaml",
+        "name: room\nsettings:\n  region: eu\n  recording:\n    upload: {type: s3, location: b, "
+        'prefix: p/, credentials: {key: "${HMSYNC_K}", secret: "${HMSYNC_S}"}}\n',
+    )
+    environ = {**env(emu), "HMSYNC_K": "K" * 8, "HMSYNC_S": secret}
+    assert run("plan", "-o", "plan.json", env=environ).code == 0
+    saved = json.loads(Path("plan.json").read_text())
+    hashes = saved["templates"][0]["secret_hashes"]
+    guess = secret_hasher(saved["secret_salt"])(secret)  # what the file alone allows
+    assert hashes and guess not in hashes.values()
+    [live] = emu.store.dump()
+    assert fingerprint(live) not in saved["live_fingerprints"].values()
+    assert run("apply", "plan.json", env=environ).code == 0  # the keyed hashes still check
+    # With a ready-made token and no app secret, the file holds no credential hash at all.
+    token_only = {k: v for k, v in environ.items() if k not in ("HMS_ACCESS_KEY", "HMS_SECRET")}
+    from .helpers import mint
+
+    token_only["HMS_MANAGEMENT_TOKEN"] = mint(emu.secret, emu.access_key)
+    assert run("plan", "-o", "plan2.json", env=token_only).code == 0
+    assert json.loads(Path("plan2.json").read_text())["templates"][0]["secret_hashes"] == {}

@@ -11,17 +11,18 @@ from typing import Any, TextIO
 from .. import planfile, render
 from ..api import Client, Json
 from ..apply import apply_templates
-from ..diff import files_digest, make_plan
+from ..concealment import plan_key
+from ..diff import files_digest, live_fingerprint, make_plan
 from ..errors import ApiError, ConflictError, Exit, InputError, RefusedError
 from ..loader import Document
 from ..meanwhile import moved_meanwhile
 from ..model import Action, Outcome, Plan
-from ..normalize import fingerprint
 from .common import (
     Context,
     add_api_arguments,
     add_only,
     add_write_arguments,
+    app_secret,
     context,
     load_and_read,
     load_valid,
@@ -160,6 +161,7 @@ def _check_saved(
     names = [t["name"] for t in saved["templates"]]
     documents = [d for d in checked.documents if d.data["name"] in names]
     live = read_live(client, documents)
+    secret = app_secret(environ, ctx)
     plan = plan_live(
         documents,
         live,
@@ -168,8 +170,10 @@ def _check_saved(
         checked.documents,
         write_credentials=saved["write_credentials"],
         ctx=ctx,
+        app_secret=secret,
     )
-    now = {str(t.get("name")): fingerprint(t) for t in live}
+    key = plan_key(secret, saved["secret_salt"])
+    now = {str(t.get("name")): live_fingerprint(t, key) for t in live}
     was: dict[str, str] = saved["live_fingerprints"]
     stale = sorted(
         {n for n, fp in was.items() if now.get(n) != fp}

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from .. import config
 from ..api import Client, Json, client_from_env
 from ..backends import APIS
+from ..concealment import plan_key
 from ..config import Environment, Project
 from ..diff import files_digest, make_plan
 from ..errors import InputError
@@ -335,13 +336,16 @@ def plan_live(
     fingerprints: bool = False,
     write_credentials: bool = False,
     ctx: Context | None = None,
+    app_secret: str | None = None,
 ) -> Plan:
-    """The documents diffed against the live templates; all_files: every file read (--only)."""
+    """The documents diffed against the live templates; all_files: every file read (--only).
+    app_secret keys a saved plan's hashes (plan_key)."""
     every = all_files or documents
+    salt = salt or secrets.token_hex(16)
     return make_plan(
         [(d.file, d.data) for d in documents],
         live,
-        salt or secrets.token_hex(16),
+        salt,
         files_digest((d.file, d.digest) for d in every),
         api_base,
         managed=[str(d.data["name"]) for d in every],
@@ -352,7 +356,13 @@ def plan_live(
         ignore=(ctx or Context()).ignore,
         environment=(ctx or Context()).name,
         api=(ctx or Context()).api,
+        hash_key=plan_key(app_secret, salt),
     )
+
+
+def app_secret(environ: Mapping[str, str], ctx: Context) -> str | None:
+    """The app secret this command's credentials hold, if they hold one (not a token)."""
+    return config.credentials(ctx.env, environ).get("HMS_SECRET")
 
 
 def hidden_values(documents: list[Document]) -> frozenset[str]:

@@ -18,6 +18,7 @@ from .common import (
     add_only,
     add_paths,
     add_write_arguments,
+    app_secret,
     load_and_read,
     non_empty,
     plan_live,
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             fingerprints=keep,
             write_credentials=args.write_credentials,
             ctx=ctx,
+            app_secret=app_secret(environ, ctx),
         )
     refuse_out_of_range(plan, checked, args.allow_out_of_range)
     plan = replace(plan, allow_out_of_range=args.allow_out_of_range)
