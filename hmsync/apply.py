@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from .api import Client
+from .backends import Backend
 from .concealment import masked
 from .diff import diff_template, settings_by_update_call, without_ignored
 from .errors import ApiError, ConflictError, Interrupted
@@ -82,7 +82,7 @@ class _TemplateRun:
 
     def __init__(
         self,
-        client: Client,
+        client: Backend,
         plan: Plan,
         template: TemplatePlan,
         desired: Mapping[str, Any],
@@ -382,7 +382,7 @@ def _role_body(live_role: Any, action: Action, changes: tuple[Change, ...] | Non
 
 
 def apply_templates(
-    client: Client,
+    client: Backend,
     plan: Plan,
     desired: Mapping[str, Mapping[str, Any]],
     live: Mapping[str, Json],

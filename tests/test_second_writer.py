@@ -35,7 +35,7 @@ def emu(request: pytest.FixtureRequest) -> Iterator[Emulator]:
 
 
 @settings(
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -1,4 +1,5 @@
-"""The v2 API backend: the same request loop as v1 (api.Client), v2's paths and shapes.
+"""The v2 API backend (`https://api.100ms.live/v2`): the shared calls (shared.Templates) on
+the one transport, with v2's paths and shapes.
 
 What differs from v1, and how this maps it into hmsync's internal form:
 - templates are known by `id` (`_id` in the internal form); a template is read by path and
@@ -17,8 +18,9 @@ from typing import Any
 from urllib.parse import quote
 
 from ..answers import checked_recordings, checked_template
-from ..api import Client, Json
 from ..paths import get_path
+from ..transport import Json
+from .shared import Templates
 
 # What the internal form keeps of a v2 template; the rest (customerId, times, the deprecated
 # duplicates) is the server's and never compared.
@@ -50,7 +52,7 @@ def _secret_named(settings: Any, old: str, new: str) -> Any:
     return out
 
 
-class V2Client(Client):
+class V2Client(Templates):
     """Typed calls for the v2 API's template endpoints."""
 
     api = "v2"

@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .. import planfile, render
-from ..api import Client, Json
 from ..apply import apply_templates
+from ..backends import Backend
 from ..concealment import plan_key
 from ..diff import files_digest, live_fingerprint, make_plan
 from ..errors import ApiError, ConflictError, Exit, InputError, RefusedError
 from ..loader import Document
 from ..meanwhile import moved_meanwhile
 from ..model import Action, Outcome, Plan
+from ..transport import Json
 from .common import (
     Context,
     add_api_arguments,
@@ -136,7 +137,7 @@ def _saved_plan_path(targets: list[str]) -> str | None:
 def _check_saved(
     path: str,
     saved: dict[str, Any],
-    client: Client,
+    client: Backend,
     environ: Mapping[str, str],
     args: argparse.Namespace,
     ctx: Context,
@@ -267,7 +268,7 @@ def _backup(folder: Path, plan: Plan, live: Mapping[str, Json]) -> None:
 
 
 def _check_convergence(
-    client: Client, outcomes: list[Outcome], documents: list[Document], plan: Plan
+    client: Backend, outcomes: list[Outcome], documents: list[Document], plan: Plan
 ) -> None:
     """Re-read what was written and plan it again: whatever still differs did not converge."""
     finished = {o.template: o for o in outcomes if not o.failed}

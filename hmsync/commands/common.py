@@ -13,8 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 from .. import config
-from ..api import Client, Json, client_from_env
-from ..backends import APIS
+from ..backends import APIS, Backend, client_from_env
 from ..concealment import plan_key
 from ..config import Environment, Project
 from ..diff import files_digest, make_plan
@@ -25,6 +24,7 @@ from ..paths import get_path
 from ..problems import Problem, dotted, split_path
 from ..render import safe
 from ..schema import Checked, check_paths
+from ..transport import Json
 
 DEFAULT_PATHS = ["templates"]
 # Where in a file each kind of action's change paths are (roles: under roles.NAME).
@@ -213,7 +213,7 @@ def select(documents: list[Document], only: Sequence[str] | None) -> list[Docume
 
 def open_client(
     args: argparse.Namespace, environ: Mapping[str, str], ctx: Context | None = None
-) -> Client:
+) -> Backend:
     """The client, with the environment's credentials only. The base URL: --api-base, then
     the environment's api_base, then HMS_API_BASE, then 100ms's own."""
     ctx = ctx or Context()
@@ -232,7 +232,7 @@ def _still_working(message: str) -> None:
 
 def load_and_read(
     args: argparse.Namespace, environ: Mapping[str, str], paths: Sequence[str]
-) -> tuple[Client, Checked, list[Json], Context]:
+) -> tuple[Backend, Checked, list[Json], Context]:
     """The validated files and every live template, read at once: the listing waits on the
     network while validation works the CPU, so both take about as long as the longer one.
 
@@ -266,7 +266,7 @@ def managed_parts(documents: list[Document]) -> set[str]:
     return {str(d.data["name"]) for d in documents if "recordings" in d.data}
 
 
-def read_live(client: Client, documents: list[Document]) -> list[Json]:
+def read_live(client: Backend, documents: list[Document]) -> list[Json]:
     """Every live template, with what the files manage beyond the listing."""
     live = client.list_templates()
     client.read_parts(live, managed_parts(documents))

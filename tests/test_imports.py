@@ -1,0 +1,81 @@
+"""Issue 23: the import graph of hmsync/ has no circle, and the backends are siblings."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "hmsync"
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for file in PACKAGE.rglob("*.py"):
+        parts = file.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = file
+    return found
+
+
+def _imports(name: str, file: Path, known: set[str]) -> set[str]:
+    """The hmsync modules a module imports, at the top or inside a function (a lazy import
+    is still a dependency, and a circle through one is still a circle)."""
+    package = name.split(".") if file.name == "__init__.py" else name.split(".")[:-1]
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(file.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else []))
+            for alias in node.names:
+                full = f"{target}.{alias.name}"
+                out.add(full if full in known else target)
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+    return {m for m in out if m in known and m != name}
+
+
+def graph() -> dict[str, set[str]]:
+    modules = _modules()
+    return {name: _imports(name, file, set(modules)) for name, file in modules.items()}
+
+
+def _cycle(edges: dict[str, set[str]]) -> list[str]:
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> list[str]:
+        state[node] = 1
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt] if nxt in path else [node, nxt]
+            if not state.get(nxt):
+                found = visit(nxt, [*path, nxt])
+                if found:
+                    return found
+        state[node] = 2
+        return []
+
+    for start in sorted(edges):
+        if not state.get(start):
+            found = visit(start, [start])
+            if found:
+                return found
+    return []
+
+
+def test_the_import_graph_has_no_circle() -> None:
+    assert _cycle(graph()) == []
+
+
+def test_the_check_finds_a_circle_when_there_is_one() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+def test_the_backends_are_siblings_on_one_transport() -> None:
+    edges = graph()
+    for backend, other in (("v1", "v2"), ("v2", "v1")):
+        imports = edges[f"hmsync.backends.{backend}"]
+        assert f"hmsync.backends.{other}" not in imports
+        assert "hmsync.transport" in imports or "hmsync.backends.shared" in imports
+    assert "hmsync.transport" in edges["hmsync.backends.shared"]
+    # The transport knows no endpoint and no backend.
+    assert not {m for m in edges["hmsync.transport"] if m.startswith("hmsync.backends")}
