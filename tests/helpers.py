@@ -23,6 +23,16 @@ from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator
 
 from .conftest import EXAMPLE_ENV, EXAMPLES
 
+# Readings added for issue 22; the whole cycle converges under each, on v1 and on v2.
+ISSUE_22_READINGS: list[dict[str, Any]] = [
+    {"omit_empty": "omitted"},
+    {"last_page": "next-empty"},
+    {"last_page": "next-null"},
+    {"last_page": "next-missing"},
+    {"fill": "v1"},
+    {"fill": "v2"},
+    {"enum": "refuse"},
+]
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "seed_examples.json").read_text())
 
 

@@ -15,7 +15,7 @@ import pytest
 from hmsync.emulator import Emulator
 
 from .conftest import EXAMPLE_ENV, EXAMPLES, Run
-from .helpers import env
+from .helpers import ISSUE_22_READINGS, env
 
 READINGS: list[dict[str, Any]] = [
     {},  # the seed's literal examples
@@ -27,13 +27,7 @@ READINGS: list[dict[str, Any]] = [
     {"out_of_range": "refuse"},
     {"update_settings": "whole"},
     {"lost_answer_rate": 0.5},
-    {"omit_empty": "omitted"},
-    {"last_page": "next-empty"},
-    {"last_page": "next-null"},
-    {"last_page": "next-missing"},
-    {"fill": "v1"},
-    {"fill": "v2"},
-    {"enum": "refuse"},
+    *ISSUE_22_READINGS,
     {
         "credentials": "masked",
         "writes": "replace",

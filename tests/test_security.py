@@ -212,6 +212,13 @@ def _hmsync(*args: str, base: str) -> tuple[int, str, float, int]:
     return done.returncode, "".join(lines), elapsed, peak
 
 
+def _plan_against(handle: Any, write: Write, *args: str) -> tuple[int, str, float, int, str]:
+    """`hmsync plan` of one file against a raw server: what _hmsync returns, and the base."""
+    write("templates/t.yaml", "name: t\n")
+    with _RawServer(handle) as server:
+        return (*_hmsync("plan", "--retries", "0", *args, base=server.base), server.base)
+
+
 def test_3_a_server_trickling_headers_is_stopped_at_the_deadline(write: Write) -> None:
     def trickle(conn: Any, stop: Any) -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\n")
@@ -220,10 +227,7 @@ def test_3_a_server_trickling_headers_is_stopped_at_the_deadline(write: Write) -
                 return
             conn.sendall(f"X-Slow-{i}: {i}\r\n".encode())
 
-    write("templates/t.yaml", "name: t\n")
-    with _RawServer(trickle) as server:
-        base = server.base
-        code, err, elapsed, _ = _hmsync("plan", "--timeout", "3", "--retries", "0", base=base)
+    code, err, elapsed, _, base = _plan_against(trickle, write, "--timeout", "3")
     assert code == 1
     assert err == (
         f"hmsync: GET {base}/templates: timed out after 1 attempt; check --api-base, "
@@ -258,10 +262,7 @@ def test_4_a_nested_gzip_bomb_stops_at_the_cap_in_memory_too(write: Write) -> No
         )
         conn.sendall(head.encode() + bomb)
 
-    write("templates/t.yaml", "name: t\n")
-    with _RawServer(answer) as server:
-        base = server.base
-        code, err, _, peak = _hmsync("plan", "--retries", "0", base=base)
+    code, err, _, peak, base = _plan_against(answer, write)
     assert code == 1
     assert err == (
         f"hmsync: GET {base}/templates: 200 the answer is over 32 MiB; not read further; "
@@ -361,10 +362,7 @@ def test_7_a_token_refused_for_its_times_points_at_the_clock(write: Write) -> No
         )
         conn.sendall(head.encode() + body)
 
-    write("templates/t.yaml", "name: t\n")
-    with _RawServer(not_yet) as server:
-        base = server.base
-        code, err, _, _ = _hmsync("plan", "--retries", "0", base=base)
+    code, err, _, _, base = _plan_against(not_yet, write)
     assert code == 1
     assert err.splitlines()[0] in {
         f"hmsync: GET {base}/templates: 401 Token validation error; check this machine's clock: "

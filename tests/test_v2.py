@@ -14,7 +14,7 @@ import pytest
 from hmsync.emulator import Emulator
 
 from .conftest import Run, Write
-from .helpers import auth
+from .helpers import ISSUE_22_READINGS, auth
 from .servers import Proxy, Seen
 
 V2_EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "v2" / "templates"
@@ -47,13 +47,7 @@ READINGS: list[dict[str, Any]] = [
     {"start": "inclusive"},
     {"out_of_range": "refuse"},
     {"lost_answer_rate": 0.5},
-    {"omit_empty": "omitted"},
-    {"last_page": "next-empty"},
-    {"last_page": "next-null"},
-    {"last_page": "next-missing"},
-    {"fill": "v1"},
-    {"fill": "v2"},
-    {"enum": "refuse"},
+    *ISSUE_22_READINGS,
     {"v2_region": "absent"},
     {
         "credentials": "masked",
