@@ -117,3 +117,23 @@ def test_7_a_secret_that_holds_another_is_replaced_whole() -> None:
     values = secret_values({"HMSYNC_A": "abcd", "HMSYNC_B": "abcdSECRETTAIL", "HOME": "/root"})
     assert values == ["abcdSECRETTAIL", "abcd"]
     assert redact("x abcdSECRETTAIL y abcd", values) == f"x {SENSITIVE} y {SENSITIVE}"
+
+
+# -- survivors of `make mutate`, killed ------------------------------------------------------
+
+
+def test_a_stream_key_of_exactly_the_minimum_length_is_a_secret_too() -> None:
+    from hmsync.redact import secrets_in
+
+    found = set(secrets_in({"rtmpUrls": ["rtmp://h/app/abcdefgh", "rtmp://h/app/abcdefg"]}))
+    assert "abcdefgh" in found and "abcdefg" not in found  # 8 characters: a key; 7: a word
+
+
+def test_credentials_are_readable_only_when_every_value_is_a_clear_string() -> None:
+    from hmsync.concealment import credentials_readable
+
+    assert credentials_readable({"key": "AKIAREAL1234", "secret": "s3cr3t-value"})
+    real = "s3cr3t-value"
+    for masked in ("****", "AKIA****1234", 1234, "", None):
+        assert not credentials_readable({"key": masked, "secret": real}), masked
+        assert not credentials_readable({"key": real, "secret": masked}), masked

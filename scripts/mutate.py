@@ -1,0 +1,188 @@
+"""`make mutate`: plant one small bug at a time in the pure core and the write path, run the
+fast tests that cover that module, and count the bugs they catch (issue 28).
+
+mutmut and cosmic-ray were tried first: each copies or instruments the whole package and runs
+the suite per mutant, hours on this project's 2 cores. This does less and says so: the
+mutation operators below (the kinds of one-line bugs a review plants by hand), on the lines of
+the modules listed, each against its own tests, two at a time, in copies of the tree.
+
+Usage: python scripts/mutate.py [MODULE ...] [--jobs N]   (default: every module below)
+Prints the score per module and every survivor as file:line: the line as mutated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tokenize
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Each module with the fast tests that cover it (the slow end-to-end files are left out).
+TARGETS = {
+    "hmsync/redact.py": ["tests/test_core_gaps.py", "tests/test_security.py"],
+    "hmsync/concealment.py": [
+        "tests/test_core_gaps.py",
+        "tests/test_security.py",
+        "tests/test_plan.py",
+    ],
+    "hmsync/planfile.py": ["tests/test_core_gaps.py", "tests/test_plan.py", "tests/test_apply.py"],
+    "hmsync/meanwhile.py": ["tests/test_meanwhile.py", "tests/test_shared_account.py"],
+    "hmsync/diff.py": [
+        "tests/test_diff.py",
+        "tests/test_normalize.py",
+        "tests/test_v2_normalize.py",
+        "tests/test_core_gaps.py",
+    ],
+    "hmsync/normalize.py": [
+        "tests/test_normalize.py",
+        "tests/test_v2_normalize.py",
+        "tests/test_core_gaps.py",
+        "tests/test_diff.py",
+    ],
+    "hmsync/semantic.py": ["tests/test_validate.py", "tests/test_v2_validate.py"],
+    "hmsync/apply.py": [
+        "tests/test_apply.py",
+        "tests/test_shared_account.py",
+        "tests/test_core_gaps.py",
+    ],
+}
+FSTRING_START = getattr(tokenize, "FSTRING_START", -1)  # Python 3.12+ splits f-strings
+COPIED = ("hmsync", "tests", "examples", "schemas", "docs", "README.md", "pyproject.toml")
+# (pattern, replacement): the one-line bugs: a flipped comparison, a dropped condition, an
+# off-by-one, a boolean swapped, a sort reversed.
+OPERATORS = [
+    (r" == ", " != "),
+    (r" != ", " == "),
+    (r" < ", " <= "),
+    (r" <= ", " < "),
+    (r" > ", " >= "),
+    (r" >= ", " > "),
+    (r"\bnot ", ""),
+    (r" and ", " or "),
+    (r" or ", " and "),
+    (r"\bTrue\b", "False"),
+    (r"\bFalse\b", "True"),
+    (r" \+ 1\b", " + 2"),
+    (r" - 1\b", " - 2"),
+    (r"reverse=True", "reverse=False"),
+    (r"\breturn True\b", "return False"),
+]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    file: str
+    line: int  # 1-based
+    text: str  # the line as mutated
+
+
+def mutants(file: str) -> list[Mutant]:
+    """Every operator at every place it applies in code: never inside a string or comment."""
+    source = (ROOT / file).read_text()
+    lines = source.splitlines()
+    quiet: dict[int, list[tuple[int, int]]] = {}  # line -> column spans of strings, comments
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type in (tokenize.STRING, tokenize.COMMENT) or token.type == FSTRING_START:
+            (row, col), (end_row, end_col) = token.start, token.end
+            for r in range(row, end_row + 1):
+                start = col if r == row else 0
+                quiet.setdefault(r, []).append((start, end_col if r == end_row else 10**6))
+    out = []
+    for number, line in enumerate(lines, 1):
+        if line.strip().startswith(("import ", "from ")):
+            continue
+        spans = quiet.get(number, [])
+        for pattern, replacement in OPERATORS:
+            for match in re.finditer(pattern, line):
+                if any(a <= match.start() < b for a, b in spans):
+                    continue
+                mutated = line[: match.start()] + replacement + line[match.end() :]
+                out.append(Mutant(file, number, mutated))
+    return out
+
+
+def killed(mutant: Mutant, tests: list[str], work: Path) -> bool:
+    """Whether the tests fail with the mutant in place (in a copy of the tree of its own)."""
+    path = work / mutant.file
+    original = (ROOT / mutant.file).read_text().splitlines(keepends=True)
+    mutated = list(original)
+    mutated[mutant.line - 1] = mutant.text + "\n"
+    path.write_text("".join(mutated))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+             "-o", "addopts=", *tests],
+            cwd=work, capture_output=True, timeout=600, check=False,
+            env={"PYTHONPATH": str(work), "PATH": "/usr/bin:/bin", "HYPOTHESIS_PROFILE": "default"},
+        )  # fmt: skip
+        return done.returncode != 0
+    except subprocess.TimeoutExpired:
+        return True
+    finally:
+        path.write_text("".join(original))
+
+
+def _in_free_tree(mutant: Mutant, tests: list[str], free: list[Path]) -> bool:
+    tree = free.pop()  # one tree per worker: list.pop and append are atomic
+    try:
+        return killed(mutant, tests, tree)
+    finally:
+        free.append(tree)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", default=list(TARGETS))
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    trees = []
+    for _ in range(args.jobs):
+        tree = Path(tempfile.mkdtemp(prefix="hmsync-mutate-"))
+        for part in (
+            "hmsync",
+            "tests",
+            "examples",
+            "schemas",
+            "docs",
+            "README.md",
+            "pyproject.toml",
+        ):
+            source = ROOT / part
+            if source.is_dir():
+                shutil.copytree(source, tree / part, symlinks=True)
+            else:
+                shutil.copy2(source, tree / part)
+        trees.append(tree)
+    total_killed = total = 0
+    survivors: list[Mutant] = []
+    try:
+        for module in args.modules:
+            found = mutants(module)
+            run = partial(_in_free_tree, tests=TARGETS[module], free=list(trees))
+            with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+                results = list(pool.map(run, found))
+            caught = sum(results)
+            survivors += [m for m, ok in zip(found, results, strict=True) if not ok]
+            total_killed, total = total_killed + caught, total + len(found)
+            print(f"{module}: {caught}/{len(found)} caught ({100 * caught // max(1, len(found))}%)",
+                  flush=True)  # fmt: skip
+    finally:
+        for tree in trees:
+            shutil.rmtree(tree, ignore_errors=True)
+    print(f"Score: {total_killed}/{total} mutants caught ({100 * total_killed // max(1, total)}%).")
+    for mutant in survivors:
+        print(f"  survived: {mutant.file}:{mutant.line}: {mutant.text.strip()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
