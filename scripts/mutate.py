@@ -107,7 +107,7 @@ def mutants(file: str) -> list[Mutant]:
                     continue
                 mutated = line[: match.start()] + replacement + line[match.end() :]
                 out.append(Mutant(file, number, mutated))
-    return out
+    return list(dict.fromkeys(out))  # two operators may plant the same bug
 
 
 def killed(mutant: Mutant, tests: list[str], work: Path) -> bool:

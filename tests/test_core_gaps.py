@@ -137,3 +137,14 @@ def test_credentials_are_readable_only_when_every_value_is_a_clear_string() -> N
     for masked in ("****", "AKIA****1234", 1234, "", None):
         assert not credentials_readable({"key": masked, "secret": real}), masked
         assert not credentials_readable({"key": real, "secret": masked}), masked
+
+
+def test_the_runs_secrets_replace_the_longest_first_from_four_characters_on() -> None:
+    from hmsync import redact
+
+    known = redact.Secrets(["abcd", "abcdSECRETTAIL", "xyz"])
+    assert list(known) == ["abcdSECRETTAIL", "abcd"]  # three characters: too common to hide
+    assert redact.redact("abcdSECRETTAIL abcd xyz", known) == (
+        f"{redact.SENSITIVE} {redact.SENSITIVE} xyz"
+    )
+    assert redact.secret_values({"HMSYNC_A": "abcd", "HMSYNC_B": "xyz"}) == ["abcd"]
