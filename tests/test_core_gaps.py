@@ -148,3 +148,59 @@ def test_the_runs_secrets_replace_the_longest_first_from_four_characters_on() ->
         f"{redact.SENSITIVE} {redact.SENSITIVE} xyz"
     )
     assert redact.secret_values({"HMSYNC_A": "abcd", "HMSYNC_B": "xyz"}) == ["abcd"]
+
+
+def test_conceal_hides_hashes_and_hidden_values_wherever_they_are() -> None:
+    from hmsync.concealment import SECRET_PREFIX, SENSITIVE, WRITE_ONLY, conceal
+
+    hidden = frozenset({"us", "stream-key-123"})
+    assert conceal(SECRET_PREFIX + "abc", hidden) == (SENSITIVE, True)
+    assert conceal("us", hidden) == (SENSITIVE, True)  # a short value: only as the whole string
+    assert conceal("virus", hidden) == ("virus", False)
+    assert conceal("rtmp://h/app/stream-key-123", hidden) == (SENSITIVE, True)  # inside: 6+
+    assert conceal("stream-key-12", hidden) == ("stream-key-12", False)
+    assert conceal("abcdef", frozenset({"abcdef"})) == (SENSITIVE, True)
+    assert conceal("xabcdefx", frozenset({"abcdef"})) == (SENSITIVE, True)  # exactly 6: inside too
+    assert conceal("xabcdex", frozenset({"abcde"})) == ("xabcdex", False)  # 5: whole string only
+    assert conceal(WRITE_ONLY, hidden) == (WRITE_ONLY, True)
+    assert conceal({"a": ["us", "ok"], "b": "fine"}, hidden) == (
+        {"a": [SENSITIVE, "ok"], "b": "fine"},
+        True,
+    )
+    assert conceal({"a": "fine", "b": "us"}, hidden)[1] is True  # found by a later item too
+    assert conceal({"a": "fine"}, hidden) == ({"a": "fine"}, False)
+    assert conceal(7, hidden) == (7, False)
+
+
+def test_a_plan_file_with_a_wrong_environment_or_template_shape_is_refused(
+    tmp_path: Path,
+) -> None:
+    good = {
+        "format_version": 1, "api_base": "", "files": [], "templates": [],
+        "live_fingerprints": {}, "files_digest": "", "secret_salt": "",
+        "write_credentials": False, "allow_out_of_range": False,
+    }  # fmt: skip
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({**good, "environment": "prod"}))
+    assert planfile.read(str(path))["environment"] == "prod"
+    for bad, key in (
+        ({"environment": 3}, "environment"),
+        ({"templates": [{"name": "t"}]}, "templates[0]"),
+        ({"templates": ["t"]}, "templates[0]"),
+    ):
+        path.write_text(json.dumps({**good, **bad}))
+        with pytest.raises(InputError) as refused:
+            planfile.read(str(path))
+        assert key in refused.value.message
+
+
+def test_what_moved_meanwhile_names_each_field_and_shortens_long_values() -> None:
+    from hmsync.meanwhile import moved_meanwhile
+
+    before = {"roles": {"r": {"a": {"x": 1}, "b": "k", "c": "k"}}}
+    after = {"roles": {"r": {"a": 5, "b": "k" * 78, "c": "k" * 79}}}  # 80 and 81 characters
+    assert moved_meanwhile(before, after, []) == [
+        'roles.r.a: {"x": 1} -> 5, changed by someone else meanwhile',
+        f'roles.r.b: "k" -> "{"k" * 78}", changed by someone else meanwhile',
+        f'roles.r.c: "k" -> "{"k" * 76}..., changed by someone else meanwhile',
+    ]
