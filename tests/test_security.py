@@ -192,13 +192,14 @@ def _hmsync(*args: str, base: str) -> tuple[int, str, float, int]:
         "HMS_ACCESS_KEY": DEFAULT_ACCESS_KEY,
         "HMS_SECRET": DEFAULT_SECRET,
     }
-    # The peak of this process alone (RUSAGE_CHILDREN would be the largest of every child
-    # the test run has had), said on a last line of stderr.
+    # The peak of this process alone, said on a last line of stderr: VmHWM (getrusage's
+    # maxrss would carry the forking test run's own peak across exec on Linux).
     program = (
-        "import resource, sys\n"
+        "import re, sys\n"
         "from hmsync.cli import main\n"
         "code = main(sys.argv[1:])\n"
-        "print(f'PEAK {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.__stderr__)\n"
+        "status = open('/proc/self/status').read()\n"
+        "print('PEAK', re.search(r'VmHWM:\\s+(\\d+)', status).group(1), file=sys.__stderr__)\n"
         "sys.exit(code)\n"
     )
     started = time.monotonic()
