@@ -35,7 +35,11 @@ TARGETS = {
         "tests/test_plan.py",
     ],
     "hmsync/planfile.py": ["tests/test_core_gaps.py", "tests/test_plan.py", "tests/test_apply.py"],
-    "hmsync/meanwhile.py": ["tests/test_meanwhile.py", "tests/test_shared_account.py"],
+    "hmsync/meanwhile.py": [
+        "tests/test_meanwhile.py",
+        "tests/test_core_gaps.py",
+        "tests/test_shared_account.py",
+    ],
     "hmsync/diff.py": [
         "tests/test_diff.py",
         "tests/test_normalize.py",

@@ -204,3 +204,10 @@ def test_what_moved_meanwhile_names_each_field_and_shortens_long_values() -> Non
         f'roles.r.b: "k" -> "{"k" * 78}", changed by someone else meanwhile',
         f'roles.r.c: "k" -> "{"k" * 76}..., changed by someone else meanwhile',
     ]
+
+
+def test_credentials_that_are_no_object_are_not_readable() -> None:
+    from hmsync.concealment import credentials_readable
+
+    for value in (None, "AKIAREAL1234", ["AKIAREAL1234", "secret-value"]):
+        assert credentials_readable(value) is False
