@@ -162,6 +162,7 @@ class _TemplateRun:
         now = {(_group(a), a.role, c.path): c for a in self._still_to_do(fresh) for c in a.changes}
         conflicts: list[str] = []
         remaining: list[Action] = []
+        roles = fresh.get("roles") or {}
         for action in self.remaining:
             kept = []
             for change in action.changes:
@@ -171,7 +172,6 @@ class _TemplateRun:
                 if current.old != change.old:
                     conflicts.append(_conflict(action, change, current))
                 kept.append(change)
-            roles = fresh.get("roles") or {}
             if action.kind == "rename_role" and action.old_name not in roles:
                 if action.role not in roles:
                     conflicts.append(
@@ -404,6 +404,8 @@ def apply_templates(
         outcome = Outcome(template.name)
         name = template.name
         runner = _TemplateRun(client, plan, template, desired[name], live.get(name))
+        # What the plan read: a change by others since then is said, field by field.
+        outcome.base = live.get(name) if template.template_id else None
         ordered = list(runner.remaining)
         for i, action in enumerate(ordered):
             if stop.is_set():
@@ -419,8 +421,6 @@ def apply_templates(
                 break
             finally:
                 outcome.notes = runner.notes
-                # What the plan read: a change by others since then is said, field by field.
-                outcome.base = live.get(name) if template.template_id else None
             outcome.done.append(action)
             with lock:
                 written.append(action)

@@ -12,11 +12,13 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .model import Action
+from .model import ABSENT, Action
 from .normalize import Json
+from .paths import _obj
+from .redact import SECRET_KEYS
 
 COMPARED = ("name", "roles", "settings", "destinations", "plugins", "recordings")
-SECRET_WORDS = ("credentials", "secret", "rtmpurls", "streamkey", "token")
+_SECRET_WORDS = tuple(key.lower() for key in SECRET_KEYS)  # anywhere in a path: shown masked
 ROLE_KINDS = ("create_role", "update_role", "rename_role", "delete_role")
 PART_KINDS = {
     "update_destinations": "destinations",
@@ -72,7 +74,7 @@ def _differences(path: str, old: Any, new: Any, planned: set[str]) -> Iterator[s
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(old.keys() | new.keys()):
             yield from _differences(
-                f"{path}.{key}", old.get(key, _GONE), new.get(key, _GONE), planned
+                f"{path}.{key}", old.get(key, ABSENT), new.get(key, ABSENT), planned
             )
         return
     if any(p.startswith((path + ".", path + "[")) for p in planned):
@@ -80,22 +82,10 @@ def _differences(path: str, old: Any, new: Any, planned: set[str]) -> Iterator[s
     yield f"{path}: {_shown(path, old)} -> {_shown(path, new)}, changed by someone else meanwhile"
 
 
-class _Gone:
-    def __repr__(self) -> str:
-        return "(absent)"
-
-
-_GONE = _Gone()
-
-
 def _shown(path: str, value: Any) -> str:
-    if value is _GONE:
+    if value is ABSENT:
         return "(absent)"
-    if any(word in path.lower() for word in SECRET_WORDS):
+    if any(word in path.lower() for word in _SECRET_WORDS):
         return "(sensitive value)"
     text = json.dumps(value, sort_keys=True)
     return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
