@@ -12,6 +12,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
@@ -137,13 +138,7 @@ class Transport:
         bounds each read: a server sending a header line a second could hold it forever), and
         a cap on the answer, compressed or not."""
         with deadline.within(self.timeout), self.http.stream(method, url, **kwargs) as response:
-            too_big = ApiError(
-                method,
-                url,
-                response.status_code,
-                f"the answer is over {MAX_ANSWER_BYTES // 2**20} MiB; not read further",
-                hint="check --api-base",
-            )
+            fail = partial(ApiError, method, url, response.status_code)
             if response.is_stream_consumed:  # an in-memory answer (a test's mock transport)
                 content = response.content
             else:
@@ -151,10 +146,10 @@ class Transport:
                 for chunk in response.iter_raw():
                     size += len(chunk)
                     if size > MAX_ANSWER_BYTES:
-                        raise too_big
+                        raise _too_big(fail)
                     chunks.append(chunk)
                 encodings = response.headers.get("Content-Encoding", "")
-                content = _decoded(b"".join(chunks), encodings, too_big)
+                content = _decoded(b"".join(chunks), encodings, fail)
         headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-encoding"]
         return httpx.Response(
             response.status_code, headers=headers, content=content, request=response.request
@@ -211,21 +206,21 @@ class Transport:
             self.sleep(wait)
 
 
-def _decoded(data: bytes, encodings: str, too_big: ApiError) -> bytes:
+def _too_big(fail: Callable[..., ApiError]) -> ApiError:
+    reason = f"the answer is over {MAX_ANSWER_BYTES // 2**20} MiB; not read further"
+    return fail(reason, hint="check --api-base")
+
+
+def _decoded(data: bytes, encodings: str, fail: Callable[..., ApiError]) -> bytes:
     """The answer's bytes, undone layer by layer (`gzip, gzip` too), each decompressed at
-    most to the cap: a few KB that expand to a GiB stop at MAX_ANSWER_BYTES, in memory too."""
+    most to the cap: a few KB that expand to a GiB stop at MAX_ANSWER_BYTES, in memory too.
+    fail(reason, hint=...) makes the error, located at the request."""
     for encoding in reversed([e.strip().lower() for e in encodings.split(",") if e.strip()]):
         if encoding == "identity":
             continue
         if encoding not in ("gzip", "x-gzip", "deflate"):
-            raise ApiError(
-                too_big.method,
-                too_big.url,
-                too_big.status,
-                f"the answer is encoded as {encoding!r}, which hmsync does not read "
-                "(it asks for none)",
-                hint="check --api-base",
-            )
+            reason = f"the answer is encoded as {encoding!r}, which hmsync does not read"
+            raise fail(reason + " (it asks for none)", hint="check --api-base")
         wbits = zlib.MAX_WBITS | 16 if "gzip" in encoding else zlib.MAX_WBITS
         inflater = zlib.decompressobj(wbits)
         pieces, size = [], 0
@@ -234,16 +229,14 @@ def _decoded(data: bytes, encodings: str, too_big: ApiError) -> bytes:
                 piece = inflater.decompress(data, 1 << 20)
                 size += len(piece)
                 if size > MAX_ANSWER_BYTES:
-                    raise too_big
+                    raise _too_big(fail)
                 pieces.append(piece)
                 data = inflater.unconsumed_tail
             pieces.append(inflater.flush())
             if size + len(pieces[-1]) > MAX_ANSWER_BYTES:
-                raise too_big
+                raise _too_big(fail)
         except zlib.error:
-            raise ApiError(
-                too_big.method, too_big.url, too_big.status, f"the answer is not valid {encoding}"
-            ) from None
+            raise fail(f"the answer is not valid {encoding}") from None
         data = b"".join(pieces)
     return data
 
