@@ -90,6 +90,12 @@ def did_you_mean(value: str, choices: Iterable[str]) -> str | None:
     return max(prefixed, key=len) if prefixed else None
 
 
+def meant(value: str, choices: Iterable[str]) -> str:
+    """`; did you mean 'x'?` to end a message with, or nothing."""
+    close = did_you_mean(value, choices)
+    return f"; did you mean {close!r}?" if close else ""
+
+
 def unknown_key(key: str, known: list[str]) -> str:
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     if close:

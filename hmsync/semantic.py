@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from .loader import Document
 from .paths import get_path
-from .problems import Path, Problem, did_you_mean, dotted, shorten
+from .problems import Path, Problem, dotted, meant, shorten
 from .semantic_v2 import v2_problems
 
 CREDENTIALS_PATH: Path = ("settings", "recording", "upload", "credentials")
@@ -95,7 +95,7 @@ def _role_problems(doc: Document) -> Iterator[Problem]:
                     doc.where(tpath),
                     dotted(tpath),
                     f"role {shorten(target, 60)!r} is not defined in this template"
-                    + _meant(target, roles),
+                    + meant(target, roles),
                     "warning",
                 )
 
@@ -117,8 +117,3 @@ def _credential_problems(doc: Document) -> Iterator[Problem]:
                 "the repository",
                 "warning",
             )
-
-
-def _meant(target: str, roles: dict[str, object]) -> str:
-    close = did_you_mean(target, roles)
-    return f"; did you mean {close!r}?" if close else ""

@@ -9,7 +9,7 @@ from typing import Any
 
 from .loader import Document
 from .paths import get_path
-from .problems import Path, Problem, Severity, did_you_mean, dotted, shorten
+from .problems import Path, Problem, Severity, dotted, meant, shorten
 
 RIDS = ("f", "h", "q")
 DESTINATION_KINDS = ("rtmpDestinations", "hlsDestinations", "transcriptions")
@@ -57,8 +57,7 @@ def _role_named(
     if isinstance(role, str) and role not in roles:
         what = "the API refuses it" if severity == "error" else "it has no effect"
         message = f"role {shorten(role, 60)!r} is not defined in this template; {what}"
-        close = did_you_mean(role, roles)
-        message += f"; did you mean {close!r}?" if close else ""
+        message += meant(role, roles)
         yield _problem(doc, path, message, severity)
 
 
