@@ -5,6 +5,7 @@ The default of each is what the seed's own examples show (see the README, DECISI
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from typing import Any, TypeVar, cast
 
@@ -111,14 +112,15 @@ def omitted_empty(value: T, readings: Readings) -> T:
     """value without empty lists and `false` values, in the omit_empty reading."""
     if readings.omit_empty != "omitted":
         return value
-    return cast(T, _without_empty(value))
+    return cast(T, pruned(value, lambda v: v is False or v == []))
 
 
-def _without_empty(value: Any) -> Any:
+def pruned(value: Any, dropped: Callable[[Any], bool]) -> Any:
+    """value without the object fields `dropped` says, at every depth."""
     if isinstance(value, dict):
-        return {k: _without_empty(v) for k, v in value.items() if v is not False and v != []}
+        return {k: pruned(v, dropped) for k, v in value.items() if not dropped(v)}
     if isinstance(value, list):
-        return [_without_empty(v) for v in value]
+        return [pruned(v, dropped) for v in value]
     return value
 
 
@@ -128,12 +130,10 @@ def page_answer(
     """A page of the list, its end said as the last_page reading says it.
 
     continued: the request named a `start` (a page after another)."""
-    if page and (more or len(page) < limit):
-        last = page[-1][key]
-    elif page and readings.last_page != "empty-last":
-        last = page[-1][key]  # a full page that ends the list: the next one is empty
-    else:
-        last = ""
+    # A full page that ends the list says so with "" in the seed's reading; in the others it
+    # names its last id, like any page, and the next one is empty.
+    ends_full = not more and len(page) == limit and readings.last_page == "empty-last"
+    last = page[-1][key] if page and not ends_full else ""
     answer: dict[str, Any] = {"limit": limit, "data": page, "last": last}
     if not page and continued and readings.last_page == "next-null":
         answer["data"] = None

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from . import rules_destinations, rules_v2
-from .readings import merged, omitted_empty, page_answer, shown_settings
+from .readings import merged, omitted_empty, page_answer, pruned, shown_settings
 from .store import DEFAULT_LIMIT, ApiError, Store, copy_json
 
 PREFIX = "/v2"
@@ -58,11 +58,7 @@ def route(method: str, path: str) -> tuple[str, list[str]]:
 
 def without_false(value: Any) -> Any:
     """value with every `false` boolean left out, as the recordings answers show it."""
-    if isinstance(value, dict):
-        return {k: without_false(v) for k, v in value.items() if v is not False}
-    if isinstance(value, list):
-        return [without_false(v) for v in value]
-    return value
+    return pruned(value, lambda v: v is False)
 
 
 def stored_settings(settings: dict[str, Any]) -> dict[str, Any]:
