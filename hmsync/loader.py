@@ -216,23 +216,23 @@ def _unquoted_reference(name: str, text: str, exc: yaml.MarkedYAMLError) -> Prob
     context = exc.context or ""
     if mark is None or "flow" not in context:
         return None
-    line = text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
     dollar = mark.column - 1
-    if dollar < 0 or line[dollar : dollar + 2] != "${":
+    closing = line.find("}", dollar)
+    if dollar < 0 or line[dollar : dollar + 2] != "${" or closing < 0:
         return None
+    reference = line[dollar : closing + 1]
     start = dollar  # the plain scalar the reference is part of, as the file has it
     while start > 0 and line[start - 1] not in "[{,":
         if line[start - 1 : start + 1] == ": ":
             break
         start -= 1
-    end = line.find("}", dollar) + 1
-    while end and end < len(line) and line[end] not in ",]}":
+    end = closing + 1
+    while end < len(line) and line[end] not in ",]}":
         end += 1
-    if not end:
-        return None
     value = line[start:end].strip()
     brackets = "{...}" if "mapping" in context else "[...]"
-    reference = line[dollar : line.find("}", dollar) + 1]
     msg = f"{reference} inside {brackets} must be quoted: {json.dumps(value)}"
     return Problem(Location(name, mark.line + 1, dollar + 1), "", msg)
 
