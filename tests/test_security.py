@@ -32,23 +32,23 @@ def _echo_body(seen: Seen, history: list[Seen]) -> Any:
     return None
 
 
+def _live_only_credentials(emu: Emulator, write: Write, key: str, secret: str) -> None:
+    """Live credentials that come from no ${HMSYNC_*} variable: the file leaves recording to
+    the dashboard and changes the region, so a settings write carries live's over."""
+    credentials = {"key": key, "secret": secret}
+    recording = {
+        "upload": {"type": "s3", "location": "b", "prefix": "p/", "credentials": credentials}
+    }
+    emu.store.load([{"name": "room", "settings": {"region": "in", "recording": recording}}])
+    write("hmsync.yaml", "ignore: [settings.recording]\n")
+    write("templates/room.yaml", "name: room\nsettings: {region: eu}\n")
+
+
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_1_credentials_read_from_the_api_are_never_echoed(
     emu: Emulator, run: Run, write: Write, fmt: str
 ) -> None:
-    # Live credentials come from no ${HMSYNC_*} variable: the file leaves recording to the
-    # dashboard, so a settings write carries live's over, and the server echoes it back.
-    upload = {
-        "type": "s3",
-        "location": "bucket",
-        "prefix": "p/",
-        "credentials": {"key": LIVE_KEY, "secret": LIVE_SECRET},
-    }
-    emu.store.load(
-        [{"name": "room", "settings": {"region": "in", "recording": {"upload": upload}}}]
-    )
-    write("hmsync.yaml", "ignore: [settings.recording]\n")
-    write("templates/room.yaml", "name: room\nsettings: {region: eu}\n")
+    _live_only_credentials(emu, write, LIVE_KEY, LIVE_SECRET)
     with Proxy(emu.url, _echo_body) as proxy:
         environ = {**env(emu), "HMS_API_BASE": proxy.url + "/policy/v1"}
         result = run("apply", "--auto-approve", "--format", fmt, env=environ)
@@ -98,18 +98,8 @@ SECRETS = st.text(
 def test_1_random_live_secrets_echoed_in_any_error_shape_never_show(
     emu: Emulator, run: Run, write: Write, key: str, secret: str, shape: str
 ) -> None:
-    upload = {
-        "type": "s3",
-        "location": "b",
-        "prefix": "p/",
-        "credentials": {"key": key, "secret": secret},
-    }
     emu.store.reset()
-    emu.store.load(
-        [{"name": "room", "settings": {"region": "in", "recording": {"upload": upload}}}]
-    )
-    write("hmsync.yaml", "ignore: [settings.recording]\n")
-    write("templates/room.yaml", "name: room\nsettings: {region: eu}\n")
+    _live_only_credentials(emu, write, key, secret)
 
     def echo(seen: Seen, history: list[Seen]) -> Any:
         if seen.method != "POST":
