@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -47,6 +48,18 @@ class Project:
     ignore: tuple[str, ...]
     environments: Mapping[str, Environment]
     api: str | None = None  # v1 or v2; None: v1
+    digest: str = ""  # sha256 of the file's bytes: a saved plan was made from this project file
+
+    def inputs(self) -> list[str]:
+        """Every file or folder a plan reads, as workflow path filters relative to the project
+        file's folder (the repository): the project file, the templates, every environment's
+        overlays, and the schemas copy `init` writes."""
+        home = Path(self.file).parent
+        folders = [*self.templates, *(e.overlays for e in self.environments.values() if e.overlays)]
+        out = [Path(self.file).name]
+        for folder in dict.fromkeys(Path(os.path.relpath(f, home)).as_posix() for f in folders):
+            out.append(folder if folder.endswith((".yaml", ".yml")) else f"{folder}/**")
+        return [*out, "schemas/**"]
 
 
 def schema_text() -> str:
@@ -105,6 +118,7 @@ def load(path: Path) -> Project:
         tuple(data.get("ignore", ())),
         environments,
         data.get("api"),
+        hashlib.sha256(path.read_bytes()).hexdigest(),
     )
 
 

@@ -1,16 +1,22 @@
 """What `hmsync init` writes: a starting hmsync.yaml, and the three workflows, for the project's
-environments. Pure: text out. The workflows in .github/workflows are these, for no environments
-(a test holds them equal)."""
+environments and the files its plans read. Pure: text out. The workflows in .github/workflows
+are these, for no environments (a test holds them equal)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from . import __version__
 from .config import Environment
 
-PLACEHOLDER = "OWNER/hmsync@0000000000000000000000000000000000000000 # v0.3.0"
+PLACEHOLDER = f"OWNER/hmsync@{'0' * 40} # v{__version__}"
 CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
 UPLOAD = "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0"
+# What a plan reads in the project `init` starts (templates: templates).
+DEFAULT_INPUTS = ("hmsync.yaml", "templates/**", "schemas/**")
+WORKFLOW_FILES = ".github/workflows/hmsync-*.yml"
+ON_DEFAULT_BRANCH = "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
+KEEP = "steps.plan.outputs.exit-code == '0' || steps.plan.outputs.exit-code == '2'"
 
 PROJECT = """\
 # yaml-language-server: $schema=schemas/project.schema.json
@@ -51,35 +57,55 @@ def _checkout() -> str:
           persist-credentials: false"""
 
 
-def _per_environment(envs: Sequence[Environment], one_at_a_time: bool) -> tuple[str, str, str]:
+def _checkout() -> str:
+    return f"""\
+      - uses: {CHECKOUT}
+        with:
+          persist-credentials: false"""
+
+
+def _paths(inputs: Sequence[str]) -> str:
+    return "\n".join(f'      - "{p}"' for p in inputs)
+
+
+def _per_environment(
+    envs: Sequence[Environment], prefix: str, comment: str = ""
+) -> tuple[str, str, str]:
     """A job over every environment: its strategy, its GitHub environment, the action's input."""
     if not envs:
-        return "", "hmsync-plan", ""
-    serial = (
-        "      max-parallel: 1 # one at a time: each keeps its section of the one comment\n"
-        if one_at_a_time
-        else ""
-    )
+        return "", prefix, ""
+    serial = f"      max-parallel: 1 # {comment}\n" if comment else ""
     strategy = (
         f"    strategy:\n{serial}      matrix:\n        env: [{', '.join(e.name for e in envs)}]\n"
     )
-    return strategy, "hmsync-plan-${{ matrix.env }}", "          environment: ${{ matrix.env }}\n"
+    return strategy, f"{prefix}-${{{{ matrix.env }}}}", "          environment: ${{ matrix.env }}\n"
 
 
-def plan(envs: Sequence[Environment], action: str = PLACEHOLDER) -> str:
-    matrix, environment, env_input = _per_environment(envs, one_at_a_time=True)
-    artifact = "hmsync-plan-${{ matrix.env }}" if envs else "hmsync-plan"
+def _saved(envs: Sequence[Environment], sha: str) -> str:
+    """The artifact of one environment's plan, named for the commit it was made from."""
+    return f"hmsync-plan{'-${{ matrix.env }}' if envs else ''}-${{{{ {sha} }}}}"
+
+
+def plan(
+    envs: Sequence[Environment],
+    action: str = PLACEHOLDER,
+    inputs: Sequence[str] = DEFAULT_INPUTS,
+) -> str:
+    matrix, environment, env_input = _per_environment(
+        envs, "hmsync-plan", "one at a time: the labels sum up every environment's plan"
+    )
     return f"""\
-# hmsync: plan on every pull request that touches the templates, as one sticky comment.
-# Written by `hmsync init`. Replace OWNER and the commit with the hmsync release you reviewed.
-# Secrets (HMS_* credentials and your HMSYNC_* variables) live in the GitHub environment
-# "{environment}", never repository-wide.
+# hmsync: plan every pull request that touches what a plan reads: one sticky comment per
+# environment, hmsync:* labels, and the plan file kept for the merge, which applies exactly it.
+# Written by `hmsync init` from hmsync.yaml; after changing its folders or environments, run
+# `hmsync init --force` (it keeps the action's pin). Replace OWNER and the commit with the
+# hmsync release you reviewed. Secrets (HMS_* credentials and your HMSYNC_* variables) live in
+# the GitHub environment "{environment}", never repository-wide.
 name: hmsync plan
 on:
   pull_request:
     paths:
-      - "templates/**"
-      - ".github/workflows/hmsync-*.yml"
+{_paths([*inputs, WORKFLOW_FILES])}
 permissions: {{}}
 concurrency:
   group: hmsync-plan-${{{{ github.event.pull_request.number }}}}
@@ -97,12 +123,12 @@ jobs:
 {matrix}    environment: {environment}
     permissions:
       contents: read
-      pull-requests: write # the sticky plan comment
+      pull-requests: write # the sticky plan comment and the hmsync:* labels
     env:
 {_secrets(envs)}
     steps:
 {_checkout()}
-      - name: Plan, into one sticky comment (a failed plan replaces the old one)
+      - name: Plan, into its sticky comment (a failed plan replaces the old one)
         id: plan
         uses: {action}
         with:
@@ -115,39 +141,76 @@ jobs:
         with:
           command: validate
           args: --format github --require-env
-{env_input}      - name: Keep the plan file
-        if: always() && steps.plan.outputs.exit-code == '2'
+{env_input}      - name: Keep the plan file for the merge (apply on merge runs exactly this plan)
+        if: always() && ({KEEP})
         uses: {UPLOAD}
         with:
-          name: {artifact}
+          name: {_saved(envs, "github.event.pull_request.head.sha")}
           path: ${{{{ steps.plan.outputs.plan }}}}
+          if-no-files-found: error
 """
 
 
-def _apply_job(name: str, env: Environment | None, needs: str | None, action: str) -> str:
+def _dispatch_plan(envs: Sequence[Environment], action: str) -> str:
+    matrix, environment, env_input = _per_environment(envs, "hmsync-plan")
+    return f"""\
+  plan:
+    # By hand: a fresh plan, in this run's summary; each apply job below applies exactly it,
+    # once its GitHub environment's required reviewers approve.
+    if: github.event_name == 'workflow_dispatch' && {ON_DEFAULT_BRANCH}
+    runs-on: ubuntu-latest
+{matrix}    environment: {environment}
+    permissions:
+      contents: read
+    env:
+{_secrets(envs)}
+    steps:
+{_checkout()}
+      - name: Plan (review it in this run's summary before approving the apply)
+        id: plan
+        uses: {action}
+        with:
+          command: plan
+          args: --format markdown --detailed-exitcode
+{env_input}      - name: Keep the plan file for the apply jobs
+        if: always() && ({KEEP})
+        uses: {UPLOAD}
+        with:
+          name: {_saved(envs, "github.sha")}
+          path: ${{{{ steps.plan.outputs.plan }}}}
+          if-no-files-found: error
+"""
+
+
+def _apply_job(name: str, env: Environment | None, previous: str | None, action: str) -> str:
     environment = f"hmsync-apply-{env.name}" if env else "hmsync-apply"
     env_input = f"          environment: {env.name}\n" if env else ""
     backup = f"hmsync-backup-{env.name}" if env else "hmsync-backup"
-    needs_line = f"    needs: {needs}\n" if needs else ""
+    needs = f"[plan, {previous}]" if previous else "plan"
+    after = f" && needs.{previous}.result == 'success'" if previous else ""
     return f"""\
   {name}:
-    # By hand too, only from the default branch.
-    if: github.ref == format('refs/heads/{{0}}', github.event.repository.default_branch)
-{needs_line}    runs-on: ubuntu-latest
+    # On merge: the plan reviewed on the pull request, or nothing. By hand: the plan job's.
+    if: ${{{{ !cancelled() && {ON_DEFAULT_BRANCH} && needs.plan.result != 'failure'{after} }}}}
+    needs: {needs}
+    runs-on: ubuntu-latest
     environment: {environment}
     permissions:
+      actions: read # the reviewed plan: an artifact of the plan run
       contents: read
-      pull-requests: read # the merged pull request's labels
+      pull-requests: write # the result on the merged pull request, and its labels
     env:
 {_secrets([env] if env else [])}
     steps:
 {_checkout()}
-      - name: Apply (the report and any refusal go to the job summary)
+      - name: Apply the reviewed plan (the result goes to the pull request and the job summary)
         uses: {action}
         with:
           command: apply
           args: --auto-approve --no-color --max-deletes 10 --backup {backup}
+          reviewed-plan: "true"
           deletes-by-label: "true"
+          pr-comment: "true"
 {env_input}      - name: Keep the backup (hmsync apply {backup}/ restores it)
         if: always()
         uses: {UPLOAD}
@@ -158,24 +221,27 @@ def _apply_job(name: str, env: Environment | None, needs: str | None, action: st
 """
 
 
-def apply(envs: Sequence[Environment], action: str = PLACEHOLDER) -> str:
-    if envs:
-        jobs, previous = [], None
-        for env in envs:
-            job = f"apply-{env.name}"
-            jobs.append(_apply_job(job, env, previous, action))
-            previous = job
-        where = (
-            "one GitHub environment each (hmsync-apply-NAME), in order: the first on merge, "
-            "each next one after its environment's required reviewers approve"
-        )
-    else:
-        jobs, where = (
-            [_apply_job("apply", None, None, action)],
-            'the GitHub environment "hmsync-apply"',
-        )
+def apply(
+    envs: Sequence[Environment],
+    action: str = PLACEHOLDER,
+    inputs: Sequence[str] = DEFAULT_INPUTS,
+) -> str:
+    jobs, previous = [_dispatch_plan(envs, action)], None
+    for env in envs or [None]:
+        job = f"apply-{env.name}" if env else "apply"
+        jobs.append(_apply_job(job, env, previous, action))
+        previous = job
+    where = (
+        "one GitHub environment each (hmsync-apply-NAME), in order: the first on merge, each "
+        "next one after the one before it is applied and its own required reviewers approve"
+        if envs
+        else 'the GitHub environment "hmsync-apply"'
+    )
     return f"""\
-# hmsync: apply the templates when they change on the default branch.
+# hmsync: apply on merge exactly the plan reviewed on the pull request, or nothing: a plan
+# that no longer holds (the files or live changed since) is refused and said on the pull
+# request. A push without a pull request plans and applies afresh, and says so. By hand
+# (Run workflow): a fresh plan in the summary, applied after the environment's approval.
 # Written by `hmsync init`. Replace OWNER and the commit with the hmsync release you reviewed.
 # Secrets in {where}, protected: deployment branches limited to the default branch
 # (Settings > Environments), so no other branch can reach production.
@@ -186,7 +252,7 @@ on:
   push:
     branches: [main]
     paths:
-      - "templates/**"
+{_paths(inputs)}
   workflow_dispatch:
 permissions: {{}}
 concurrency:
@@ -196,13 +262,20 @@ jobs:
 {"".join(jobs)}"""
 
 
-def drift(envs: Sequence[Environment], action: str = PLACEHOLDER) -> str:
+def drift(
+    envs: Sequence[Environment],
+    action: str = PLACEHOLDER,
+    inputs: Sequence[str] = DEFAULT_INPUTS,
+) -> str:
     many = bool(envs)
-    matrix, environment, env_input = _per_environment(envs, one_at_a_time=False)
+    matrix, environment, env_input = _per_environment(envs, "hmsync-drift")
     return f"""\
 # hmsync: check for drift (changes made outside the repository) on a schedule.
-# One issue{" per environment" if many else ""}, found by a hidden marker, is opened or updated while live differs, and
-# closed when in sync. Written by `hmsync init`; replace OWNER and the commit.
+# One issue{" per environment" if many else ""}, found by a hidden marker and its author, is opened or updated while live
+# differs, and closed when in sync. No template files to check fails the job: never a silent
+# pass. Written by `hmsync init`; replace OWNER and the commit.
+# Secrets in "{environment}": read-only credentials, and no required reviewers (the
+# schedule would wait for a person).
 name: hmsync drift
 on:
   schedule:
@@ -215,7 +288,7 @@ concurrency:
 jobs:
   drift:
     runs-on: ubuntu-latest
-{matrix}    environment: {environment} # read-only use of the plan's secrets
+{matrix}    environment: {environment}
     permissions:
       contents: read
       issues: write # the drift issue
@@ -223,11 +296,7 @@ jobs:
 {_secrets(envs)}
     steps:
 {_checkout()}
-      - name: Only where templates exist
-        id: check
-        run: if [ -d templates ]; then echo "run=true" >> "$GITHUB_OUTPUT"; fi
       - name: Drift, kept in one issue
-        if: steps.check.outputs.run == 'true'
         uses: {action}
         with:
           command: drift

@@ -127,7 +127,7 @@ def test_refuses_a_plan_whose_files_changed(emu: Emulator, run: Run, write: Writ
     result = run("apply", "plan.json", env=env(emu))
     assert result.code == 4
     assert result.err == (
-        "hmsync: the template files changed since plan.json was made; run "
+        "hmsync: the template files or the project file changed since plan.json was made; run "
         "`hmsync plan -o plan.json` again and review the new plan\n"
     )
     assert writes(emu) == 0

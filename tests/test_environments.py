@@ -145,15 +145,41 @@ def test_a_saved_plan_is_applied_to_its_own_environment_only(
     staging, production = apps
     write("hmsync.yaml", project(staging, production))
     write("templates/room.yaml", ROOM)
-    assert run("plan", "--env", "staging", "-o", "plan.json", env=ENVIRON).code == 0
+    saved = run("plan", "--env", "staging", "-o", "plan.json", env=ENVIRON)
+    assert saved.err.endswith(
+        "Saved the plan to plan.json; apply it with: hmsync apply --env staging plan.json\n"
+    )
     refused = run("apply", "plan.json", "--env", "production", env=ENVIRON)
     assert (refused.code, refused.err) == (
         4,
         "hmsync: plan.json was made for environment staging, not production; apply it with "
-        "--env staging, or run `hmsync plan -o plan.json` again and review the new plan\n",
+        "--env staging (or no --env), or run `hmsync plan --env production -o plan.json` and "
+        "review the new plan\n",
     )
+    # Named as the wrong environment even where the other environment uses the other API.
+    write(
+        "hmsync.yaml",
+        project(staging, production).replace("  production:", "  production:\n    api: v2"),
+    )
+    again = run("apply", "plan.json", "--env", "production", env=ENVIRON)
+    assert again.err.startswith(
+        "hmsync: plan.json was made for environment staging, not production;"
+    )
+    write("hmsync.yaml", project(staging, production))
     assert production.calls()["writes"] == 0
-    assert run("apply", "plan.json", "--env", "staging", env=ENVIRON).code == 0
+    # The plan names its environment: applied without --env, to staging only.
+    applied = run("apply", "plan.json", env=ENVIRON)
+    assert applied.code == 0, applied.err
+    assert staging.calls()["writes"] > 0 and production.calls()["writes"] == 0
+    # The project file is part of what was reviewed: a changed var makes the plan stale.
+    assert run("plan", "--env", "staging", "-o", "plan.json", env=ENVIRON).code == 0
+    write("hmsync.yaml", project(staging, production) + "# a comment is a change too\n")
+    stale = run("apply", "plan.json", env=ENVIRON)
+    assert (stale.code, stale.err) == (
+        4,
+        "hmsync: the template files or the project file changed since plan.json was made; run "
+        "`hmsync plan --env staging -o plan.json` again and review the new plan\n",
+    )
 
 
 def test_validate_all_envs_and_located_project_errors(

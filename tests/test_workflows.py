@@ -126,14 +126,17 @@ def test_no_job_keeps_credentials_or_has_more_permissions_than_it_needs() -> Non
         "contents": "read",
         "pull-requests": "write",
     }
-    assert workflow("hmsync-apply.yml")["jobs"]["apply"]["permissions"] == {
+    apply = workflow("hmsync-apply.yml")["jobs"]
+    assert apply["plan"]["permissions"] == {"contents": "read"}
+    assert apply["apply"]["permissions"] == {
+        "actions": "read",
         "contents": "read",
-        "pull-requests": "read",
+        "pull-requests": "write",
     }
-    assert workflow("hmsync-drift.yml")["jobs"]["drift"]["permissions"] == {
-        "contents": "read",
-        "issues": "write",
-    }
+    drift = workflow("hmsync-drift.yml")["jobs"]["drift"]
+    assert drift["permissions"] == {"contents": "read", "issues": "write"}
+    # Its own GitHub environment: required reviewers on hmsync-plan never hold up the cron.
+    assert drift["environment"] == "hmsync-drift"
 
 
 def test_plan_skips_forks_and_dependabot_with_a_notice() -> None:
@@ -149,21 +152,27 @@ def test_plan_skips_forks_and_dependabot_with_a_notice() -> None:
         "pr-comment": "true",
     }
     assert jobs["plan"]["environment"] == "hmsync-plan"
+    kept = jobs["plan"]["steps"][3]
+    assert kept["with"]["name"] == "hmsync-plan-${{ github.event.pull_request.head.sha }}"
 
 
-def test_apply_runs_from_the_default_branch_only_in_a_protected_environment() -> None:
+def test_apply_runs_the_reviewed_plan_from_the_default_branch_in_a_protected_environment() -> None:
     apply = workflow("hmsync-apply.yml")
     assert apply["concurrency"] == {"group": "hmsync-apply", "cancel-in-progress": False}
     job = apply["jobs"]["apply"]
-    assert (
-        job["if"]
-        == "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
+    assert job["if"] == (
+        "${{ !cancelled() && github.ref == format('refs/heads/{0}', "
+        "github.event.repository.default_branch) && needs.plan.result != 'failure' }}"
     )
     assert job["environment"] == "hmsync-apply"
     step = job["steps"][1]
     assert step["with"]["deletes-by-label"] == "true"
+    assert step["with"]["reviewed-plan"] == "true"
     assert "--backup hmsync-backup" in step["with"]["args"]
     assert job["steps"][2]["with"]["path"] == "hmsync-backup"
+    by_hand = apply["jobs"]["plan"]
+    assert by_hand["if"].startswith("github.event_name == 'workflow_dispatch' && github.ref ==")
+    assert by_hand["steps"][2]["with"]["name"] == "hmsync-plan-${{ github.sha }}"
 
 
 def test_the_action_installs_hmsync_from_its_own_checkout() -> None:
@@ -171,6 +180,8 @@ def test_the_action_installs_hmsync_from_its_own_checkout() -> None:
     assert action["runs"]["using"] == "composite"
     assert set(action["outputs"]) == {"exit-code", "report", "errors", "plan"}
     assert {"command", "paths", "args", "working-directory"} <= set(action["inputs"])
+    # No literal folder: hmsync takes the project's own from hmsync.yaml.
+    assert action["inputs"]["paths"]["default"] == ""
     runs = "\n".join(s.get("run", "") for s in action["runs"]["steps"])
     assert 'pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"' in runs
     assert "pip install hmsync" not in ACTION.read_text()
@@ -217,6 +228,24 @@ def test_pre_commit_hook_runs_validate(run: Run, write: Write) -> None:
     result = run(*args)
     assert result.code == 1
     assert "roles.host.priority: 'high' is not of type 'integer'" in result.out
+    # In a project with environments, plain `hmsync validate` checks every environment's view.
+    write("templates/a.yaml", "name: a\nroles:\n  host:\n    priority: ${vars.p}\n")
+    write(
+        "hmsync.yaml",
+        "environments:\n  staging: {access_key_env: A, secret_env: B, vars: {p: 1}}\n"
+        "  production: {access_key_env: C, secret_env: D, vars: {p: two}}\n",
+    )
+    both = run(*args)
+    assert (both.code, both.out) == (
+        1,
+        "templates/a.yaml:4:15: roles.host.priority: 'two' is not of type 'integer'\n"
+        "1 file checked: 1 error, 0 warnings.\n",
+    )
+    write(
+        "hmsync.yaml",
+        "environments:\n  staging: {access_key_env: A, secret_env: B, vars: {p: 1}}\n",
+    )
+    assert run(*args).code == 0
 
 
 # -- hmsync init -----------------------------------------------------------------------------
@@ -242,8 +271,6 @@ def test_init_writes_a_project_for_its_environments(run: Run, write: Write, tmp_
     assert run("validate", "--config", "hmsync.yaml").err == (
         "hmsync: templates: no such file or folder; pass the files or folders of your templates\n"
     )
-    again = run("init")
-    assert again.code == 4 and "pass --force to write them anew" in again.err
     write(
         "hmsync.yaml",
         "environments:\n"
@@ -260,8 +287,9 @@ def test_init_writes_a_project_for_its_environments(run: Run, write: Write, tmp_
     )
     flows = tmp_path / ".github" / "workflows"
     apply = load(flows / "hmsync-apply.yml")
-    assert list(apply["jobs"]) == ["apply-staging", "apply-production"]
-    assert apply["jobs"]["apply-production"]["needs"] == "apply-staging"
+    assert list(apply["jobs"]) == ["plan", "apply-staging", "apply-production"]
+    assert apply["jobs"]["apply-production"]["needs"] == ["plan", "apply-staging"]
+    assert "needs.apply-staging.result == 'success'" in apply["jobs"]["apply-production"]["if"]
     assert apply["jobs"]["apply-production"]["environment"] == "hmsync-apply-production"
     assert set(apply["jobs"]["apply-production"]["env"]) == {
         "HMS_PROD_ACCESS_KEY",
@@ -270,21 +298,100 @@ def test_init_writes_a_project_for_its_environments(run: Run, write: Write, tmp_
     plan = load(flows / "hmsync-plan.yml")["jobs"]["plan"]
     assert plan["strategy"] == {"max-parallel": 1, "matrix": {"env": ["staging", "production"]}}
     assert plan["steps"][1]["with"]["environment"] == "${{ matrix.env }}"
+    assert plan["steps"][3]["with"]["name"] == (
+        "hmsync-plan-${{ matrix.env }}-${{ github.event.pull_request.head.sha }}"
+    )
     assert all(
         line.startswith(("actions/", "acme/hmsync@" + "1" * 40))
         for line in uses_lines(flows / "hmsync-plan.yml")
     )
     drift = load(flows / "hmsync-drift.yml")["jobs"]["drift"]
     assert drift["strategy"] == {"matrix": {"env": ["staging", "production"]}}
+    assert drift["environment"] == "hmsync-drift-${{ matrix.env }}"
+
+
+def test_init_in_an_existing_repository_writes_what_is_missing_and_keeps_the_pin(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    pin = "acme/hmsync@" + "a" * 40
+    write(
+        ".github/workflows/hmsync-plan.yml",
+        f"# ours\njobs:\n  x:\n    steps:\n      - uses: {pin} # v0.2.9\n",
+    )
+    made = run("init")
+    assert made.code == 0, made.err
+    assert (tmp_path / "hmsync.yaml").is_file()  # the missing project file is written
+    assert made.out.splitlines()[-2] == (
+        "kept .github/workflows/hmsync-plan.yml as they are (--force writes them anew, keeping "
+        "the pin)"
+    )
+    assert (tmp_path / ".github/workflows/hmsync-plan.yml").read_text().startswith("# ours\n")
+    # The other workflows take the pin the repository already reviewed, not the placeholder.
+    assert f"uses: {pin} # v0.2.9" in (tmp_path / ".github/workflows/hmsync-drift.yml").read_text()
+    assert made.out.endswith("docs/github.md).\n")
+    again = run("init", "--force")
+    assert again.code == 0 and "kept" not in again.out
+    for name in ("hmsync-plan.yml", "hmsync-apply.yml", "hmsync-drift.yml"):
+        text = (tmp_path / ".github/workflows" / name).read_text()
+        assert f"uses: {pin} # v0.2.9" in text and "0" * 40 not in text, name
+
+
+def test_the_workflows_trigger_on_every_file_a_plan_reads(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    write(
+        "hmsync.yaml",
+        "templates: config/100ms\n"
+        "environments:\n"
+        "  staging: {access_key_env: A, secret_env: B}\n"
+        "  production: {access_key_env: C, secret_env: D, overlays: overlays/production}\n",
+    )
+    assert run("init").code == 0
+    flows = tmp_path / ".github" / "workflows"
+    inputs = ["hmsync.yaml", "config/100ms/**", "overlays/production/**", "schemas/**"]
+    plan = load(flows / "hmsync-plan.yml")
+    assert plan[True]["pull_request"]["paths"] == [*inputs, ".github/workflows/hmsync-*.yml"]
+    assert load(flows / "hmsync-apply.yml")[True]["push"]["paths"] == inputs
+    # No step names a templates folder of its own: the action reads hmsync.yaml's.
+    for name in ("hmsync-plan.yml", "hmsync-apply.yml", "hmsync-drift.yml"):
+        assert "paths:" not in yaml.safe_dump(load(flows / name)["jobs"]), name
+        assert "-d templates" not in (flows / name).read_text()
+
+
+def _init(root: Path, project: str | None) -> Path:
+    from hmsync.cli import main
+
+    root.mkdir()
+    if project is not None:
+        (root / "hmsync.yaml").write_text(project)
+    assert main(["init", "--dir", str(root), "--action", "acme/hmsync@" + "1" * 40], {}) == 0
+    return root / ".github" / "workflows"
+
+
+def test_what_init_writes_passes_actionlint_and_zizmor(tmp_path: Path) -> None:
+    three = "".join(
+        f"  {n}: {{access_key_env: {n.upper()}_KEY, secret_env: {n.upper()}_SECRET}}\n"
+        for n in ("dev", "staging", "production")
+    )
+    folders = [
+        _init(tmp_path / "none", None),
+        _init(
+            tmp_path / "one", "environments:\n  production: {access_key_env: K, secret_env: S}\n"
+        ),
+        _init(tmp_path / "three", f"environments:\n{three}"),
+        _init(tmp_path / "custom", "templates: config/100ms\n"),
+    ]
+    files = [str(f) for folder in folders for f in sorted(folder.glob("*.yml"))]
+    assert len(files) == 12
     if tool("actionlint"):
         linted = subprocess.run(
-            [str(tool("actionlint")), "-no-color", *map(str, flows.glob("*.yml"))],
+            [str(tool("actionlint")), "-no-color", *files],
             capture_output=True, text=True, check=False, env={"PATH": f"{BIN}:/usr/bin:/bin"},
         )  # fmt: skip
         assert linted.returncode == 0, linted.stdout
     if tool("zizmor"):
         audited = subprocess.run(
-            [str(tool("zizmor")), "--offline", "--no-progress", str(flows)],
+            [str(tool("zizmor")), "--offline", "--no-progress", *map(str, folders)],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert audited.returncode == 0, audited.stdout + audited.stderr

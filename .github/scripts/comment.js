@@ -1,29 +1,50 @@
-// The pull request's one hmsync plan comment, kept by the hmsync action.
-// Found by its hidden marker *and* its author (the workflow's bot): a person's comment that
-// happens to start with the marker is never touched. A failed plan replaces the old one, so a
-// stale plan never stays on the pull request looking current.
+// The pull request's hmsync comments, kept by the hmsync action: one plan comment and one
+// apply comment per environment, each found by its hidden marker *and* its author (the
+// workflow's own identity: a person's comment that happens to hold the marker is never
+// touched). Each has the whole of GitHub's size limit, so one environment's long plan never
+// hides another's; a plan cut to fit closes what it opened and links to the full plan. A failed
+// plan replaces the old one, so a stale plan never stays on the pull request looking current.
 'use strict';
 
+const { whoAmI, ours } = require('./pulls.js');
+
 const MARKER = '<!-- hmsync-plan -->';
-const BOT = 'github-actions[bot]';
 const DELETE_LABEL = 'hmsync-allow-delete';
 const LIMIT = 65000; // GitHub refuses comments over 65,536 characters
+const STATUS = /<!-- hmsync-status:([a-z-]+) -->/;
+// The plan labels, least to most to look at; a failed plan claims none of them.
+const LABELS = ['hmsync:no-changes', 'hmsync:changes', 'hmsync:deletes'];
 
-function planBody({ exitCode, report, errors }) {
-  if (String(exitCode) !== '0' && String(exitCode) !== '2') {
+const planMarker = (environment) => (environment ? `<!-- hmsync-plan:${environment} -->` : MARKER);
+const applyMarker = (environment) => `<!-- hmsync-apply${environment ? `:${environment}` : ''} -->`;
+const fenced = (text, limit) => String(text || '').replaceAll('```', "'''").slice(0, limit);
+
+function planStatus(exitCode, report) {
+  const code = String(exitCode);
+  if (code === '0') return 'no-changes';
+  if (code !== '2') return 'failed';
+  return /role\(s\) will be deleted/.test(String(report || '')) ? 'deletes' : 'changes';
+}
+
+function planBody({ exitCode, report, errors, environment = '' }) {
+  const status = planStatus(exitCode, report);
+  const tag = `<!-- hmsync-status:${status} -->`;
+  const title = environment ? `#### Environment \`${environment}\`\n\n` : '';
+  if (status === 'failed') {
     return [
-      '### hmsync plan failed',
+      tag,
+      `${title}### hmsync plan failed`,
       '',
       `The plan could not be made (exit ${exitCode}); the plan shown here before was removed,`,
       'since it may no longer hold. Fix the problem and push again.',
       '',
       '```',
-      String(errors || '').replaceAll('```', "'''").slice(0, 20000),
+      fenced(errors, 20000),
       '```',
     ].join('\n');
   }
-  let body = String(report || '');
-  if (/role\(s\) will be deleted/.test(body)) {
+  let body = `${title}${String(report || '')}`;
+  if (status === 'deletes') {
     body = [
       `> [!WARNING]`,
       `> **This plan deletes roles.** Apply on merge deletes them only if this pull request has`,
@@ -32,32 +53,48 @@ function planBody({ exitCode, report, errors }) {
       body,
     ].join('\n');
   }
-  return body;
+  return `${tag}\n${body}`;
 }
 
-// One section per environment in the one comment: <!-- hmsync-env:NAME --> ... <!-- /hmsync-env -->.
-// The jobs of a matrix run one at a time (max-parallel: 1), so no section is lost to a race.
-function withSection(previous, name, body) {
-  const sections = new Map();
-  const found = /<!-- hmsync-env:([^ ]+) -->\n([\s\S]*?)\n<!-- \/hmsync-env -->/g;
-  for (const m of String(previous || '').matchAll(found)) sections.set(m[1], m[2]);
-  sections.set(name, body);
-  return [...sections.keys()].sort()
-    .map((key) => `<!-- hmsync-env:${key} -->\n${sections.get(key)}\n<!-- /hmsync-env -->`)
-    .join('\n\n');
+// Text cut to limit at a line, with every code fence and <details> it opened closed, and a note
+// saying where the rest is.
+function fit(text, limit, rest) {
+  if (text.length <= limit) return text;
+  const note = `\n> [!NOTE]\n> Cut to fit a comment: ${rest}`; // after a whole line
+  const closing = (kept) => {
+    const fence = ((kept.match(/^\s*```/gm) || []).length) % 2 ? '```\n' : '';
+    const open = (kept.match(/<details>/g) || []).length - (kept.match(/<\/details>/g) || []).length;
+    return fence + '</details>\n'.repeat(Math.max(0, open));
+  };
+  let kept = text.slice(0, Math.max(0, limit - note.length));
+  kept = kept.slice(0, kept.lastIndexOf('\n') + 1);
+  while (kept && kept.length + closing(kept).length + note.length > limit) {
+    kept = kept.slice(0, kept.lastIndexOf('\n', kept.length - 2) + 1); // one whole line less
+  }
+  return kept + closing(kept) + note;
 }
 
-async function upsertComment({ github, context, body, marker = MARKER, bot = BOT, section = null }) {
+function runUrl(context) {
   const { owner, repo } = context.repo;
-  const issue_number = context.issue.number;
+  return `${context.serverUrl}/${owner}/${repo}/actions/runs/${context.runId}`;
+}
+
+async function ourComments({ github, context, issue_number }) {
+  const { owner, repo } = context.repo;
+  const me = await whoAmI(github);
   const comments = await github.paginate(github.rest.issues.listComments, {
     owner, repo, issue_number, per_page: 100,
   });
-  const mine = comments.find(
-    (c) => c.user && c.user.login === bot && typeof c.body === 'string' && c.body.startsWith(marker),
-  );
-  const old = mine ? mine.body.slice(marker.length + 1) : '';
-  const text = `${marker}\n${section ? withSection(old, section, body) : body}`.slice(0, LIMIT);
+  return comments.filter((c) => ours(c.user, me) && typeof c.body === 'string');
+}
+
+async function upsertComment({ github, context, body, marker = MARKER, issueNumber = null }) {
+  const { owner, repo } = context.repo;
+  const issue_number = issueNumber || context.issue.number;
+  const mine = (await ourComments({ github, context, issue_number }))
+    .find((c) => c.body.startsWith(`${marker}\n`));
+  const rest = `the whole of it is in [the run's summary](${runUrl(context)}).`;
+  const text = `${marker}\n${fit(body, LIMIT - marker.length - 1, rest)}`;
   if (mine) {
     await github.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body: text });
     return { updated: mine.id };
@@ -66,4 +103,51 @@ async function upsertComment({ github, context, body, marker = MARKER, bot = BOT
   return { created: made.data.id };
 }
 
-module.exports = { MARKER, BOT, DELETE_LABEL, planBody, upsertComment, withSection };
+// One hmsync:* label on the pull request, summing up every environment's plan comment.
+async function syncLabels({ github, context, issueNumber = null }) {
+  const { owner, repo } = context.repo;
+  const issue_number = issueNumber || context.issue.number;
+  const statuses = (await ourComments({ github, context, issue_number }))
+    .filter((c) => c.body.startsWith('<!-- hmsync-plan'))
+    .map((c) => (STATUS.exec(c.body) || [])[1] || 'failed');
+  const want = statuses.length && !statuses.includes('failed')
+    ? LABELS[Math.max(...statuses.map((s) => LABELS.indexOf(`hmsync:${s}`)))]
+    : null;
+  for (const name of LABELS.filter((l) => l !== want)) {
+    try {
+      await github.rest.issues.removeLabel({ owner, repo, issue_number, name });
+    } catch (error) {
+      if (error.status !== 404) throw error; // not there: nothing to remove
+    }
+  }
+  if (want) await github.rest.issues.addLabels({ owner, repo, issue_number, labels: [want] });
+  return want;
+}
+
+function applyBody({ exitCode, report, errors, environment = '', reason = '', url = '' }) {
+  const code = String(exitCode);
+  const where = environment ? ` to \`${environment}\`` : '';
+  const head = {
+    0: `### hmsync applied${where}`,
+    3: `### hmsync applied${where} only in part`,
+    4: `### hmsync applied nothing${where}`,
+  }[code] || `### hmsync apply${where} failed (exit ${code})`;
+  const lines = [head, '', `${reason ? `${reason[0].toUpperCase()}${reason.slice(1)}. ` : ''}[The run](${url}).`, ''];
+  if (code === '4') {
+    lines.push(
+      'The plan reviewed here no longer holds, so nothing was written. To apply this change,',
+      'run the **hmsync apply** workflow by hand (Actions > hmsync apply > Run workflow, on the',
+      'default branch): it plans afresh, shows the plan in its summary, and applies it once the',
+      `GitHub environment's reviewers approve. To see the new plan first: \`hmsync plan${environment ? ` --env ${environment}` : ''}\`.`,
+      '',
+    );
+  }
+  if (String(errors || '').trim()) lines.push('```', fenced(errors, 20000), '```', '');
+  if (String(report || '').trim()) lines.push('```', fenced(report, 40000), '```');
+  return lines.join('\n');
+}
+
+module.exports = {
+  MARKER, DELETE_LABEL, LABELS, LIMIT, planMarker, applyMarker, planBody, planStatus, fit,
+  upsertComment, syncLabels, applyBody, runUrl,
+};

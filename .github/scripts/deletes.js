@@ -3,14 +3,10 @@
 'use strict';
 
 const { DELETE_LABEL } = require('./comment.js');
+const { mergedPull } = require('./pulls.js');
 
 async function deletesApproved({ github, context, label = DELETE_LABEL }) {
-  const { owner, repo } = context.repo;
-  const { data: pulls } = await github.rest.repos.listPullRequestsAssociatedWithCommit({
-    owner, repo, commit_sha: context.sha,
-  });
-  const merged = pulls.find((p) => p.merged_at && p.merge_commit_sha === context.sha)
-    || pulls.find((p) => p.merged_at);
+  const merged = await mergedPull({ github, context });
   if (!merged) return { approved: false, reason: 'no merged pull request brought this commit' };
   const approved = (merged.labels || []).some((l) => l.name === label);
   return {

@@ -1,15 +1,21 @@
 // The one drift issue, kept by the hmsync action: found by a hidden marker in its body (not by
-// a label anyone can put on any issue), updated while live differs, closed once in sync.
+// a label anyone can put on any issue) and by its author, the workflow's own identity (an issue
+// a person opens with the marker in it is never taken over), updated while live differs,
+// closed once in sync.
 'use strict';
+
+const { whoAmI, ours } = require('./pulls.js');
 
 const MARKER = '<!-- hmsync-drift -->';
 const TITLE = 'hmsync: live templates differ from the files';
 
 async function findIssue({ github, owner, repo, marker }) {
+  const me = await whoAmI(github);
   const open = await github.paginate(github.rest.issues.listForRepo, {
     owner, repo, state: 'open', per_page: 100,
   });
-  return open.find((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker));
+  return open.find((i) => !i.pull_request && ours(i.user, me)
+    && typeof i.body === 'string' && i.body.includes(marker));
 }
 
 async function syncDriftIssue({ github, context, exitCode, report, environment = '' }) {

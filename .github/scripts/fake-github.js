@@ -1,52 +1,121 @@
 // A fake of the parts of the GitHub client (octokit, as github-script hands it) the scripts use:
-// issues and comments in memory, every call recorded.
+// comments, issues, labels, pull requests and artifacts in memory, every call recorded. Its
+// state is plain JSON, so the workflow harness (tests/github_harness.py) keeps one GitHub
+// across many steps and runs: load(path) before a step, save(path) after it.
 'use strict';
 
-function fakeGithub({ comments = [], issues = [], pulls = [] } = {}) {
+const fs = require('fs');
+
+function emptyState() {
+  return {
+    comments: [], issues: [], pulls: [], artifacts: [], next: 1000,
+    // Who the token is: the workflow's GITHUB_TOKEN by default, which cannot ask who it is.
+    actor: { login: 'github-actions[bot]', type: 'Bot' },
+    canAskWhoAmI: false,
+  };
+}
+
+function notFound(what) {
+  const error = new Error(`Not Found: ${what}`);
+  error.status = 404;
+  return error;
+}
+
+function fakeGithub({ comments = [], issues = [], pulls = [], artifacts = [], state = null } = {}) {
   const calls = [];
-  let next = 1000;
-  const state = { comments: [...comments], issues: [...issues] };
+  const s = state || { ...emptyState(), comments: [...comments], issues: [...issues], pulls, artifacts };
+  const labelled = (number) => s.pulls.find((p) => p.number === number)
+    || s.issues.find((i) => i.number === number);
   const rest = {
+    users: {
+      getAuthenticated: async () => {
+        calls.push(['getAuthenticated', {}]);
+        if (!s.canAskWhoAmI) {
+          const error = new Error('Resource not accessible by integration');
+          error.status = 403;
+          throw error;
+        }
+        return { data: { ...s.actor } };
+      },
+    },
     issues: {
-      listComments: async () => ({ data: state.comments }),
+      listComments: async (args) => ({
+        data: s.comments.filter((c) => c.issue_number === undefined || c.issue_number === args.issue_number),
+      }),
       createComment: async (args) => {
         calls.push(['createComment', args]);
-        const made = { id: next++, body: args.body, user: { login: 'github-actions[bot]' } };
-        if (args.issue_number !== undefined && !state.issues.some((i) => i.number === args.issue_number)) {
-          state.comments.push(made);
-        }
+        const made = { id: s.next++, issue_number: args.issue_number, body: args.body, user: { ...s.actor } };
+        s.comments.push(made);
         return { data: made };
       },
       updateComment: async (args) => {
         calls.push(['updateComment', args]);
-        const c = state.comments.find((x) => x.id === args.comment_id);
+        const c = s.comments.find((x) => x.id === args.comment_id);
+        if (!c) throw notFound(`comment ${args.comment_id}`);
         c.body = args.body;
         return { data: c };
       },
-      listForRepo: async () => ({ data: state.issues.filter((i) => i.state === 'open') }),
+      listForRepo: async () => ({ data: s.issues.filter((i) => i.state === 'open') }),
       create: async (args) => {
         calls.push(['create', args]);
-        const made = { number: next++, body: args.body, title: args.title, state: 'open' };
-        state.issues.push(made);
+        const made = {
+          number: s.next++, body: args.body, title: args.title, state: 'open', user: { ...s.actor }, labels: [],
+        };
+        s.issues.push(made);
         return { data: made };
       },
       update: async (args) => {
         calls.push(['update', args]);
-        const i = state.issues.find((x) => x.number === args.issue_number);
-        Object.assign(i, args.body !== undefined ? { body: args.body } : {}, args.state ? { state: args.state } : {});
+        const i = s.issues.find((x) => x.number === args.issue_number);
+        if (args.body !== undefined) i.body = args.body;
+        if (args.state) i.state = args.state;
         return { data: i };
+      },
+      addLabels: async (args) => {
+        calls.push(['addLabels', args]);
+        const target = labelled(args.issue_number);
+        target.labels = target.labels || [];
+        for (const name of args.labels) {
+          if (!target.labels.some((l) => l.name === name)) target.labels.push({ name });
+        }
+        return { data: target.labels };
+      },
+      removeLabel: async (args) => {
+        calls.push(['removeLabel', args]);
+        const target = labelled(args.issue_number);
+        const before = (target.labels || []).length;
+        target.labels = (target.labels || []).filter((l) => l.name !== args.name);
+        if (target.labels.length === before) throw notFound(`label ${args.name}`);
+        return { data: target.labels };
       },
     },
     repos: {
-      listPullRequestsAssociatedWithCommit: async () => ({ data: pulls }),
+      listPullRequestsAssociatedWithCommit: async (args) => ({
+        data: s.pulls.filter((p) => p.merge_commit_sha === args.commit_sha
+          || (p.head && p.head.sha === args.commit_sha) || (p.commits || []).includes(args.commit_sha)),
+      }),
+    },
+    actions: {
+      listArtifactsForRepo: async (args) => ({
+        data: s.artifacts.filter((a) => !args.name || a.name === args.name),
+      }),
     },
   };
   return {
     rest,
     calls,
-    state,
+    state: s,
     paginate: async (method, args) => (await method(args)).data,
   };
+}
+
+function load(path) {
+  const state = fs.existsSync(path) ? JSON.parse(fs.readFileSync(path, 'utf8')) : emptyState();
+  return fakeGithub({ state });
+}
+
+function save(path, github) {
+  fs.writeFileSync(path, `${JSON.stringify(github.state, null, 2)}\n`);
 }
 
 const context = {
@@ -55,6 +124,7 @@ const context = {
   sha: 'abc123',
   serverUrl: 'https://github.com',
   runId: 42,
+  eventName: 'push',
 };
 
-module.exports = { fakeGithub, context };
+module.exports = { fakeGithub, context, load, save, emptyState };

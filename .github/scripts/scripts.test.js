@@ -3,30 +3,55 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { MARKER, planBody, upsertComment } = require('./comment.js');
+const {
+  MARKER, planMarker, applyMarker, planBody, upsertComment, syncLabels, applyBody, fit, LIMIT,
+} = require('./comment.js');
 const drift = require('./drift.js');
 const { deletesApproved } = require('./deletes.js');
+const { findReviewedPlan } = require('./reviewed.js');
 const { fakeGithub, context } = require('./fake-github.js');
+
+const BOT = { login: 'github-actions[bot]', type: 'Bot' };
 
 test('a first plan creates one comment; the next one updates it in place', async () => {
   const github = fakeGithub();
   await upsertComment({ github, context, body: 'plan one' });
   await upsertComment({ github, context, body: 'plan two' });
-  assert.deepEqual(github.calls.map((c) => c[0]), ['createComment', 'updateComment']);
+  assert.deepEqual(github.calls.map((c) => c[0]).filter((n) => n !== 'getAuthenticated'), ['createComment', 'updateComment']);
   assert.equal(github.state.comments.length, 1);
   assert.equal(github.state.comments[0].body, `${MARKER}\nplan two`);
 });
 
 test("a person's comment that starts with the marker is left alone", async () => {
-  const person = { id: 1, body: `${MARKER}\nI quote the bot`, user: { login: 'alice' } };
+  const person = { id: 1, body: `${MARKER}\nI quote the bot`, user: { login: 'alice', type: 'User' } };
   const github = fakeGithub({ comments: [person] });
   await upsertComment({ github, context, body: 'the plan' });
-  assert.deepEqual(github.calls.map((c) => c[0]), ['createComment']);
+  assert.deepEqual(github.calls.map((c) => c[0]).filter((n) => n !== 'getAuthenticated'), ['createComment']);
   assert.equal(person.body, `${MARKER}\nI quote the bot`);
 });
 
+test("a GitHub App's token keeps its one comment too (not only github-actions[bot])", async () => {
+  const github = fakeGithub();
+  github.state.actor = { login: 'hmsync-app[bot]', type: 'Bot' };
+  await upsertComment({ github, context, body: 'one' });
+  await upsertComment({ github, context, body: 'two' });
+  assert.equal(github.state.comments.length, 1);
+  assert.equal(github.state.comments[0].user.login, 'hmsync-app[bot]');
+});
+
+test('a personal token keeps its own comment, and only its own', async () => {
+  const otherBot = { id: 2, body: `${MARKER}\nanother bot`, user: BOT };
+  const github = fakeGithub({ comments: [otherBot] });
+  github.state.actor = { login: 'ci-user', type: 'User' };
+  github.state.canAskWhoAmI = true;
+  await upsertComment({ github, context, body: 'one' });
+  await upsertComment({ github, context, body: 'two' });
+  assert.equal(otherBot.body, `${MARKER}\nanother bot`);
+  assert.deepEqual(github.state.comments.map((c) => c.body), [`${MARKER}\nanother bot`, `${MARKER}\ntwo`]);
+});
+
 test('a failed plan replaces the old plan', async () => {
-  const old = { id: 5, body: `${MARKER}\n### hmsync plan\nold`, user: { login: 'github-actions[bot]' } };
+  const old = { id: 5, body: `${MARKER}\n### hmsync plan\nold`, user: BOT };
   const github = fakeGithub({ comments: [old] });
   const body = planBody({ exitCode: 1, report: '', errors: 'hmsync: 1 error in the template files' });
   await upsertComment({ github, context, body });
@@ -37,13 +62,70 @@ test('a failed plan replaces the old plan', async () => {
 
 test('a plan with deletes says at the top how to approve them', () => {
   const body = planBody({ exitCode: 2, report: '> **1 role(s) will be deleted:** x' });
-  assert.ok(body.startsWith('> [!WARNING]\n> **This plan deletes roles.**'));
+  assert.ok(body.startsWith('<!-- hmsync-status:deletes -->\n> [!WARNING]\n> **This plan deletes roles.**'));
   assert.match(body, /hmsync-allow-delete/);
-  assert.equal(planBody({ exitCode: 0, report: 'no changes' }), 'no changes');
+  assert.equal(planBody({ exitCode: 0, report: 'no changes' }), '<!-- hmsync-status:no-changes -->\nno changes');
+  assert.equal(
+    planBody({ exitCode: 0, report: 'no changes', environment: 'staging' }),
+    '<!-- hmsync-status:no-changes -->\n#### Environment `staging`\n\nno changes',
+  );
+});
+
+test("one environment's long plan never hides another's", async () => {
+  const github = fakeGithub();
+  const long = `### hmsync plan\n\`\`\`diff\n${'~ roles.host.priority: 1 -> 2\n'.repeat(2240)}`;
+  assert.ok(long.length > 64960);
+  const staging = planBody({ exitCode: 2, report: long, environment: 'staging' });
+  const production = planBody({ exitCode: 2, report: '> **1 role(s) will be deleted:** room/guest', environment: 'production' });
+  await upsertComment({ github, context, body: staging, marker: planMarker('staging') });
+  await upsertComment({ github, context, body: production, marker: planMarker('production') });
+  await upsertComment({ github, context, body: staging, marker: planMarker('staging') });
+  const [first, second] = github.state.comments;
+  assert.equal(github.state.comments.length, 2);
+  assert.ok(first.body.length <= LIMIT);
+  assert.ok(first.body.startsWith('<!-- hmsync-plan:staging -->\n'));
+  assert.match(first.body, /```\n\n> \[!NOTE\]\n> Cut to fit a comment: the whole of it is in \[the run's summary\]\(https:\/\/github.com\/acme\/templates\/actions\/runs\/42\)\.$/);
+  assert.equal((first.body.match(/```/g) || []).length % 2, 0);
+  assert.match(second.body, /1 role\(s\) will be deleted:\*\* room\/guest/);
+});
+
+test('a cut closes every fence and <details> it opened, at a whole line', () => {
+  const text = `<details><summary>a</summary>\n\n\`\`\`diff\n${'+ x\n'.repeat(100)}`;
+  const cut = fit(text, 200, 'see the run.');
+  assert.ok(cut.length <= 200);
+  assert.match(cut, /\+ x\n```\n<\/details>\n\n> \[!NOTE\]\n> Cut to fit a comment: see the run\.$/);
+  assert.equal(fit('short', 200, 'x'), 'short');
+});
+
+test('one hmsync label sums up every environment, and a failed plan claims none', async () => {
+  const github = fakeGithub({ pulls: [{ number: 7, labels: [{ name: 'hmsync:changes' }, { name: 'bug' }] }] });
+  const post = (environment, exitCode, report) => upsertComment({
+    github, context, body: planBody({ exitCode, report, environment }), marker: planMarker(environment),
+  });
+  await post('staging', 0, 'nothing');
+  assert.equal(await syncLabels({ github, context }), 'hmsync:no-changes');
+  await post('production', 2, '> **1 role(s) will be deleted:** x');
+  assert.equal(await syncLabels({ github, context }), 'hmsync:deletes');
+  assert.deepEqual(github.state.pulls[0].labels.map((l) => l.name), ['bug', 'hmsync:deletes']);
+  await post('staging', 1, '');
+  assert.equal(await syncLabels({ github, context }), null);
+  assert.deepEqual(github.state.pulls[0].labels.map((l) => l.name), ['bug']);
+});
+
+test('the apply result: applied, or nothing and how to go on', () => {
+  const url = 'https://github.com/acme/templates/actions/runs/42';
+  const done = applyBody({ exitCode: 0, report: 'Applied 1 action(s).', environment: 'staging', reason: 'applying the plan reviewed on pull request #7 (commit abc1234)', url });
+  assert.ok(done.startsWith('### hmsync applied to `staging`\n\nApplying the plan reviewed on pull request #7 (commit abc1234). [The run](https://github.com/acme/templates/actions/runs/42).\n'));
+  assert.match(done, /```\nApplied 1 action\(s\)\.\n```$/);
+  const refused = applyBody({ exitCode: 4, errors: 'hmsync: live template changed since plan.json was made: room; ...', environment: 'production', url });
+  assert.ok(refused.startsWith('### hmsync applied nothing to `production`\n'));
+  assert.match(refused, /run the \*\*hmsync apply\*\* workflow by hand/);
+  assert.match(refused, /`hmsync plan --env production`/);
+  assert.match(refused, /```\nhmsync: live template changed since plan\.json was made: room; \.\.\.\n```/);
 });
 
 test('a second drift run updates the same issue, found by its marker; in sync closes it', async () => {
-  const labelled = { number: 3, state: 'open', body: 'someone else labelled this drift', labels: ['drift'] };
+  const labelled = { number: 3, state: 'open', body: 'someone else labelled this drift', labels: ['drift'], user: BOT };
   const github = fakeGithub({ issues: [labelled] });
   const first = await drift.syncDriftIssue({ github, context, exitCode: 2, report: 'drift one' });
   const second = await drift.syncDriftIssue({ github, context, exitCode: 2, report: 'drift two' });
@@ -57,6 +139,16 @@ test('a second drift run updates the same issue, found by its marker; in sync cl
   });
   assert.equal(mine.state, 'closed');
   assert.deepEqual(await drift.syncDriftIssue({ github, context, exitCode: 1, report: '' }), {});
+});
+
+test("an issue a person opens with the drift marker is never taken over", async () => {
+  const person = { number: 4, state: 'open', body: `${drift.MARKER}\nplease close me`, user: { login: 'mallory', type: 'User' } };
+  const github = fakeGithub({ issues: [person] });
+  const made = await drift.syncDriftIssue({ github, context, exitCode: 2, report: 'drift' });
+  assert.ok(made.created && made.created !== 4);
+  assert.equal(person.body, `${drift.MARKER}\nplease close me`);
+  await drift.syncDriftIssue({ github, context, exitCode: 0, report: '' });
+  assert.equal(person.state, 'open');
 });
 
 test('deletes are approved only by the label on the merged pull request', async () => {
@@ -74,17 +166,32 @@ test('deletes are approved only by the label on the merged pull request', async 
   });
 });
 
-test('each environment keeps its own section of the one comment', async () => {
-  const github = fakeGithub();
-  await upsertComment({ github, context, body: 'staging plan', section: 'staging' });
-  await upsertComment({ github, context, body: 'production plan', section: 'production' });
-  await upsertComment({ github, context, body: 'staging plan 2', section: 'staging' });
-  assert.equal(github.state.comments.length, 1);
-  assert.equal(
-    github.state.comments[0].body,
-    `${MARKER}\n<!-- hmsync-env:production -->\nproduction plan\n<!-- /hmsync-env -->\n\n`
-      + '<!-- hmsync-env:staging -->\nstaging plan 2\n<!-- /hmsync-env -->',
-  );
+test('the reviewed plan: the merged pull request\'s, for its last commit, or nothing', async () => {
+  const pull = { number: 9, merged_at: 'now', merge_commit_sha: 'abc123', head: { sha: 'feed5678aa' } };
+  const artifact = (id, sha, extra = {}) => ({
+    name: `hmsync-plan-production-${sha}`, created_at: `2026-11-0${id}`, expired: false,
+    workflow_run: { id, head_sha: sha }, ...extra,
+  });
+  const found = await findReviewedPlan({
+    github: fakeGithub({ pulls: [pull], artifacts: [artifact(1, 'feed5678aa'), artifact(3, 'feed5678aa'), artifact(4, 'feed5678aa', { expired: true })] }),
+    context, environment: 'production',
+  });
+  assert.deepEqual(found, {
+    source: 'pull', runId: '3', artifact: 'hmsync-plan-production-feed5678aa', pr: '9',
+    reason: 'applying the plan for production reviewed on pull request #9 (commit feed567)',
+  });
+  // An artifact of that name made from another commit is not this pull request's plan.
+  const forged = { ...artifact(5, 'feed5678aa'), workflow_run: { id: 5, head_sha: 'other' } };
+  const missing = await findReviewedPlan({ github: fakeGithub({ pulls: [pull], artifacts: [forged] }), context, environment: 'production' });
+  assert.deepEqual(missing, {
+    source: 'missing', runId: '', artifact: '', pr: '9',
+    reason: 'pull request #9 has no saved plan for production for its last commit feed567 (its plan failed or did not run), so nothing was applied',
+  });
+  const direct = await findReviewedPlan({ github: fakeGithub(), context });
+  assert.equal(direct.source, 'none');
+  assert.equal(direct.reason, 'no pull request brought this commit: planned and applied afresh, unreviewed');
+  const byHand = await findReviewedPlan({ github: fakeGithub(), context: { ...context, eventName: 'workflow_dispatch' } });
+  assert.deepEqual([byHand.source, byHand.runId, byHand.artifact], ['dispatch', '42', 'hmsync-plan-abc123']);
 });
 
 test('each environment keeps its own drift issue', async () => {
@@ -98,4 +205,9 @@ test('each environment keeps its own drift issue', async () => {
   );
   const open = github.state.issues.filter((i) => i.state === 'open');
   assert.deepEqual(open.map((i) => i.title), ['hmsync: live templates differ from the files (production)']);
+});
+
+test('the apply comment is its own, per environment', () => {
+  assert.equal(applyMarker('staging'), '<!-- hmsync-apply:staging -->');
+  assert.equal(applyMarker(''), '<!-- hmsync-apply -->');
 });

@@ -12,7 +12,7 @@ from .. import planfile, render
 from ..apply import apply_templates
 from ..backends import Backend
 from ..concealment import plan_key
-from ..diff import files_digest, live_fingerprint, make_plan
+from ..diff import live_fingerprint, make_plan
 from ..errors import ApiError, ConflictError, Exit, InputError, RefusedError
 from ..loader import Document
 from ..meanwhile import moved_meanwhile
@@ -25,6 +25,7 @@ from .common import (
     add_write_arguments,
     app_secret,
     context,
+    inputs_digest,
     load_and_read,
     load_valid,
     number,
@@ -71,8 +72,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
     if saved and args.only:
         raise InputError("--only goes with PATHS; a saved plan is applied whole")
     if saved:
-        ctx = context(args)
         saved_plan = planfile.read(saved)
+        ctx = _saved_context(saved, saved_plan, args)
         _check_api(saved, saved_plan, ctx)  # before the client, whose base is the API's
         client = open_client(args, environ, ctx)
     else:
@@ -118,6 +119,21 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
     return Exit.INCOMPLETE if failed else Exit.OK
 
 
+def _saved_context(path: str, saved: dict[str, Any], args: argparse.Namespace) -> Context:
+    """A saved plan is applied to the environment it was made for: the plan names it, so
+    --env may be left out; an --env naming another is refused before anything else."""
+    made_for, given = saved["environment"], getattr(args, "env", None)
+    if given is not None and given != made_for:
+        where = f"--env {made_for} (or no --env)" if made_for else "no --env"
+        raise RefusedError(
+            f"{path} was made for environment {made_for or '(none)'}, not {given}; apply it "
+            f"with {where}, or run `hmsync plan --env {given} -o {path}` and review the new plan"
+        )
+    if made_for is not None:
+        args = argparse.Namespace(**{**vars(args), "env": made_for})
+    return context(args)
+
+
 def _check_api(path: str, saved: dict[str, Any], ctx: Context) -> None:
     """A saved plan is applied with the API it was made for, or not at all."""
     made_for = saved["api"]
@@ -145,20 +161,18 @@ def _check_saved(
     """The saved plan (read from path, its API checked), made again from the same files and
     the live templates as they are now; refused (exit 4) if anything it was made from has
     changed."""
-    again = f"run `hmsync plan -o {path}` again and review the new plan"
-    if saved["environment"] != ctx.name:
-        raise RefusedError(
-            f"{path} was made for environment {saved['environment'] or '(none)'}, not "
-            f"{ctx.name or '(none)'}; apply it with --env {saved['environment']}, or {again}"
-        )
+    where = f" --env {ctx.name}" if ctx.name else ""
+    again = f"run `hmsync plan{where} -o {path}` again and review the new plan"
     if saved["api_base"] != client.base_url:
         raise RefusedError(
             f"{path} was made against {saved['api_base']}, not {client.base_url}; {again}"
         )
     allow = args.allow_out_of_range or saved["allow_out_of_range"]
     checked = load_valid(saved["files"], environ, ctx, allow)
-    if files_digest((d.file, d.digest) for d in checked.documents) != saved["files_digest"]:
-        raise RefusedError(f"the template files changed since {path} was made; {again}")
+    if inputs_digest(checked.documents, ctx) != saved["files_digest"]:
+        raise RefusedError(
+            f"the template files or the project file changed since {path} was made; {again}"
+        )
     names = [t["name"] for t in saved["templates"]]
     documents = [d for d in checked.documents if d.data["name"] in names]
     live = read_live(client, documents)

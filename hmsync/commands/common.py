@@ -346,7 +346,7 @@ def plan_live(
         [(d.file, d.data) for d in documents],
         live,
         salt,
-        files_digest((d.file, d.digest) for d in every),
+        inputs_digest(every, ctx),
         api_base,
         managed=[str(d.data["name"]) for d in every],
         files=[d.file for d in every],
@@ -358,6 +358,16 @@ def plan_live(
         api=(ctx or Context()).api,
         hash_key=plan_key(app_secret, salt),
     )
+
+
+def inputs_digest(documents: list[Document], ctx: Context | None) -> str:
+    """One digest of everything a plan was made from: the template files (and overlays) and
+    the project file, whose vars and ignore shape the plan as much as the templates do."""
+    pairs = [(d.file, d.digest) for d in documents]
+    project = (ctx or Context()).project
+    if project is not None:
+        pairs.append((project.file, project.digest))
+    return files_digest(pairs)
 
 
 def app_secret(environ: Mapping[str, str], ctx: Context) -> str | None:

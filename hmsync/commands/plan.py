@@ -76,8 +76,10 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if args.out:
         # Secrets are masked in the plan by structure; this catches any the server told us.
         write_atomic(Path(args.out), redact(planfile.dumps(plan)))
+        where = f" --env {ctx.name}" if ctx.name else ""
         print(
-            f"Saved the plan to {args.out}; apply it with: hmsync apply {args.out}", file=sys.stderr
+            f"Saved the plan to {args.out}; apply it with: hmsync apply{where} {args.out}",
+            file=sys.stderr,
         )
     if args.detailed_exitcode and plan.actions:
         return Exit.CHANGES

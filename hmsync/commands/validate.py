@@ -26,7 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--all-envs",
         action="store_true",
-        help="check the templates as every environment of hmsync.yaml sees them",
+        help="check the templates as every environment of hmsync.yaml sees them "
+        "(the default without --env)",
     )
     add_project_arguments(p)
     p.add_argument(
@@ -43,12 +44,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    if args.all_envs:
-        project = find(getattr(args, "config", None))
-        if project is None or not project.environments:
-            raise InputError("--all-envs needs environments in hmsync.yaml (or --config FILE)")
+    project = find(getattr(args, "config", None))
+    # Without --env, every environment: the pre-commit hook runs plain `hmsync validate`.
+    every = args.all_envs or (getattr(args, "env", None) is None and project is not None)
+    if every and project is not None and project.environments:
         given = getattr(args, "api", None)
         contexts = [Context(project, env, given) for env in project.environments.values()]
+    elif args.all_envs:
+        raise InputError("--all-envs needs environments in hmsync.yaml (or --config FILE)")
     else:
         contexts = [context(args)]
     problems: set[Problem] = set()
