@@ -190,23 +190,32 @@ def _too_deep(name: str, text: str) -> Problem:
 
     PyYAML's own limits differ by version (a RecursionError, or libyaml's "exceeded maximum
     nesting depth" at flow level 1000), so on either, the events of the pure-Python parser
-    (a loop, no recursion, no limit) find where MAX_DEPTH was first passed.
+    (a loop, no recursion, no limit) find where MAX_DEPTH was first passed. Its scanner is
+    quadratic in open flow brackets, so it reads growing prefixes: the events before the deep
+    collection are the same in any prefix that holds it.
     """
+    for end in (96, 1024, 8192, len(text)):
+        loc = _first_too_deep(name, text[:end])
+        if loc is not None or end >= len(text):
+            break
+    message = f"nested deeper than {MAX_DEPTH} levels; a template is never that deep"
+    return Problem(loc or Location(name, 1, 1), "", message)
+
+
+def _first_too_deep(name: str, text: str) -> Location | None:
     depth = 0
-    loc = Location(name, 1, 1)
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 mark = event.start_mark
                 if depth > MAX_DEPTH and mark is not None:
-                    loc = Location(name, mark.line + 1, mark.column + 1)
-                    break
+                    return Location(name, mark.line + 1, mark.column + 1)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
-        pass  # a syntax error past the deep part: the depth is still the first problem
-    return Problem(loc, "", f"nested deeper than {MAX_DEPTH} levels; a template is never that deep")
+        pass  # a syntax error past the deep part (or the prefix's end)
+    return None
 
 
 def _unquoted_reference(name: str, text: str, exc: yaml.MarkedYAMLError) -> Problem | None:
