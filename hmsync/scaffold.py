@@ -57,13 +57,6 @@ def _checkout() -> str:
           persist-credentials: false"""
 
 
-def _checkout() -> str:
-    return f"""\
-      - uses: {CHECKOUT}
-        with:
-          persist-credentials: false"""
-
-
 def _paths(inputs: Sequence[str]) -> str:
     return "\n".join(f'      - "{p}"' for p in inputs)
 
@@ -227,7 +220,8 @@ def apply(
     inputs: Sequence[str] = DEFAULT_INPUTS,
 ) -> str:
     jobs, previous = [_dispatch_plan(envs, action)], None
-    for env in envs or [None]:
+    chain: list[Environment | None] = [*envs] or [None]
+    for env in chain:
         job = f"apply-{env.name}" if env else "apply"
         jobs.append(_apply_job(job, env, previous, action))
         previous = job

@@ -31,7 +31,6 @@ def test_the_adoption_guide_works_as_written(emu: Emulator, tmp_path: Path) -> N
         **os.environ,
         **emu.env(),
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-        "SOURCE": str(ROOT),
         "GIT_AUTHOR_NAME": "t",
         "GIT_AUTHOR_EMAIL": "t@example.com",
         "GIT_COMMITTER_NAME": "t",
@@ -50,6 +49,9 @@ def test_the_adoption_guide_works_as_written(emu: Emulator, tmp_path: Path) -> N
         "webinar.yaml",
     ]
     assert (repo / ".github" / "workflows" / "hmsync-plan.yml").is_file()
+    assert (repo / "hmsync.yaml").is_file() and (
+        repo / "schemas" / "template.schema.json"
+    ).is_file()
     assert (repo / "backup" / "classroom.yaml").is_file()
     log = subprocess.run(["git", "log", "--oneline"], cwd=repo, capture_output=True, text=True)
     assert log.stdout.strip().endswith("100ms templates as code")

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hmsync.apply import apply_templates
@@ -219,6 +219,15 @@ def test_the_property_notices_a_write_the_plan_does_not_show() -> None:
         st.text("abcdefghij0123456789", min_size=8, max_size=12), max_size=3, unique=True
     ),
 )
+@example(  # found by hypothesis: a live destination with no URLs at all, and no keys
+    live={
+        "name": "t",
+        "roles": {"host": {}, "guest": {}},
+        "settings": {"region": "in", "roomState": {}},
+        "destinations": {"rtmpDestinations": {"yt": {"name": "yt"}}},
+    },
+    keys=[],
+)
 def test_values_from_variables_are_written_as_themselves_and_shown_concealed(
     emu: Emulator, live: dict[str, Any], keys: list[str]
 ) -> None:
@@ -243,6 +252,7 @@ def test_values_from_variables_are_written_as_themselves_and_shown_concealed(
         outcomes = apply_templates(client, plan, {"t": desired}, {"t": before})
         assert all(o.failed is None for o in outcomes), [str(o.error) for o in outcomes]
         after = client.get_template(made["_id"])
-    assert after["destinations"]["rtmpDestinations"]["yt"]["rtmpUrls"] == urls
+    # An absent list reads as [] (DECISIONS): no URLs planned over none live writes nothing.
+    assert after["destinations"]["rtmpDestinations"]["yt"].get("rtmpUrls", []) == urls
     again = make_plan([("t.yaml", desired)], [after], SALT, hidden=frozenset(keys), api="v2")
     assert again.actions == []

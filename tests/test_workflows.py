@@ -395,3 +395,14 @@ def test_what_init_writes_passes_actionlint_and_zizmor(tmp_path: Path) -> None:
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert audited.returncode == 0, audited.stdout + audited.stderr
+
+
+def test_the_action_names_this_release_and_the_docs_every_exit_code() -> None:
+    from hmsync import __version__
+
+    first = ACTION.read_text().splitlines()[0]
+    assert first.endswith(f"# v{__version__}` in a template repository."), first
+    for page in (ROOT / "README.md", ROOT / "docs" / "commands.md"):
+        table = page.read_text()
+        for code in ("0", "1", "2", "3", "4", "130"):
+            assert f"\n| {code} | " in table, (page.name, code)

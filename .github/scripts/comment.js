@@ -29,11 +29,12 @@ function planStatus(exitCode, report) {
 function planBody({ exitCode, report, errors, environment = '' }) {
   const status = planStatus(exitCode, report);
   const tag = `<!-- hmsync-status:${status} -->`;
-  const title = environment ? `#### Environment \`${environment}\`\n\n` : '';
+  // hmsync's own Markdown names the environment; a failed plan has only its errors.
+  const where = environment ? ` (\`${environment}\`)` : '';
   if (status === 'failed') {
     return [
       tag,
-      `${title}### hmsync plan failed`,
+      `### hmsync plan failed${where}`,
       '',
       `The plan could not be made (exit ${exitCode}); the plan shown here before was removed,`,
       'since it may no longer hold. Fix the problem and push again.',
@@ -43,7 +44,7 @@ function planBody({ exitCode, report, errors, environment = '' }) {
       '```',
     ].join('\n');
   }
-  let body = `${title}${String(report || '')}`;
+  let body = String(report || '');
   if (status === 'deletes') {
     body = [
       `> [!WARNING]`,

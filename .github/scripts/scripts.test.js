@@ -65,9 +65,9 @@ test('a plan with deletes says at the top how to approve them', () => {
   assert.ok(body.startsWith('<!-- hmsync-status:deletes -->\n> [!WARNING]\n> **This plan deletes roles.**'));
   assert.match(body, /hmsync-allow-delete/);
   assert.equal(planBody({ exitCode: 0, report: 'no changes' }), '<!-- hmsync-status:no-changes -->\nno changes');
-  assert.equal(
-    planBody({ exitCode: 0, report: 'no changes', environment: 'staging' }),
-    '<!-- hmsync-status:no-changes -->\n#### Environment `staging`\n\nno changes',
+  assert.match(
+    planBody({ exitCode: 1, errors: 'x', environment: 'staging' }),
+    /^<!-- hmsync-status:failed -->\n### hmsync plan failed \(`staging`\)\n/,
   );
 });
 
