@@ -344,6 +344,7 @@ def make_plan(
                 current is not None
                 and not write_credentials
                 and credentials_write_only(data.get("settings"), current.get("settings")),
+                (current or {}).get("roles") or {},
             )
         )
     described = wanted | set(managed)

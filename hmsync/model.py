@@ -69,6 +69,8 @@ class TemplatePlan:
     actions: tuple[Action, ...] = ()
     secret_hashes: tuple[tuple[str, str], ...] = ()  # (path, keyed hash) of desired secrets
     write_only: bool = False  # reads do not tell the credentials: not compared, not written
+    # The live roles as read, for the review pictures; in memory only (not in a plan file).
+    live_roles: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,12 @@
 from .apply import apply_counts, apply_json, apply_text
 from .drift import IN_SYNC, drift_json, drift_markdown, drift_text
 from .escape import MARKDOWN_LIMIT, lines_safe, md, safe
+from .markdown import plan_markdown
 from .plan import (
     NO_CHANGES,
     action_title,
     ignored_note,
     plan_json,
-    plan_markdown,
     plan_text,
     summary_line,
     template_lines,

@@ -29,9 +29,12 @@ def lines_safe(lines: list[str]) -> str:
 
 def md(name: str, limit: int = MD_NAME) -> str:
     """A name in Markdown, outside code: shortened, every markup character an entity, as code."""
-    text = safe(name)
-    text = shorten(text, limit)
-    return "<code>" + _MARKUP.sub(lambda m: f"&#{ord(m.group())};", text) + "</code>"
+    return "<code>" + md_text(name, limit) + "</code>"
+
+
+def md_text(name: str, limit: int = MD_NAME) -> str:
+    """A name in Markdown as plain text (a table header): shortened, markup as entities."""
+    return _MARKUP.sub(lambda m: f"&#{ord(m.group())};", shorten(safe(name), limit))
 
 
 def counted(n: int, word: str) -> str:

@@ -9,7 +9,7 @@ from ..model import ABSENT, Action, Change, Plan, TemplatePlan
 from ..normalize import SENSITIVE, SET_FIELDS
 from ..planfile import dumps, summary
 from ..problems import dotted, split_path
-from .escape import MARKDOWN_LIMIT, capped, md, md_list, safe
+from .escape import md, safe
 
 SYMBOL = {
     "create_template": "+",
@@ -198,7 +198,7 @@ def plan_json(plan: Plan) -> str:
     return dumps(plan)
 
 
-def _table(plan: Plan, budget: int) -> list[str]:
+def summary_table(plan: Plan, budget: int) -> list[str]:
     """The summary table, one row per changed template, as many rows as fit in budget."""
     last = ("destinations", "recordings", "plugins") if plan.api == "v2" else ("default",)
     rows = [
@@ -231,79 +231,3 @@ def _table(plan: Plan, budget: int) -> list[str]:
         rows.append(row)
         used += len(row) + 1
     return rows
-
-
-def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
-    """For a pull-request comment: summary, deletes called out, a <details> block per template.
-
-    Never longer than `limit`: what does not fit is cut per template, with a note naming it.
-    """
-    head = ["### hmsync plan", "", f"**{summary_line(plan)}**", ""]
-    write_only = [t.name for t in plan.templates if t.write_only]
-    if write_only:
-        head += [
-            f"Write-only: the API does not return the recording credentials of "
-            f"{md_list(write_only)}, so they are not compared; after a rotation, write them "
-            "with `--write-credentials`.",
-            "",
-        ]
-    if plan.environment:
-        head[0] = f"### hmsync plan: {md(plan.environment)}"
-    if plan.ignored:
-        head += [f"Ignored (left to the dashboard by hmsync.yaml): {md_list(plan.ignored)}", ""]
-    if not plan.changed:
-        if plan.unmanaged:
-            head.append(f"Unmanaged (live, in no file; left alone): {md_list(plan.unmanaged)}")
-        return capped("\n".join(head) + "\n", limit)
-    deletes = [a for a in plan.actions if a.kind == "delete_role"]
-    if deletes:
-        shown = md_list([f"{a.template}/{a.role}" for a in deletes])
-        head += ["> [!CAUTION]", f"> **{len(deletes)} role(s) will be deleted:** {shown}", ""]
-    head += _table(plan, limit // 3)
-    head.append("")
-    if plan.unmanaged:
-        head += [f"Unmanaged (live, in no file; left alone): {md_list(plan.unmanaged)}", ""]
-    text = "\n".join(head) + "\n"
-    shown_part: list[str] = []
-    cut: list[str] = []
-    reserve = 2_000  # room for the note on what was cut
-    for t in plan.changed:
-        lines = _body_lines(t)
-        room = limit - reserve - len(text)
-        block = _details(t, lines)
-        if not cut and len(block) > room and room > reserve:
-            # Too big on its own: show as many of its lines as fit, then cut the rest.
-            kept = list(lines)
-            while kept and len(_details(t, [*kept, "..."])) > room:
-                del kept[-max(1, len(kept) // 10) :]
-            block = _details(t, [*kept, f"... {len(lines) - len(kept)} more lines not shown"])
-            shown_part.append(t.name)
-            text += block
-            cut.append("")  # everything after this one is cut
-            continue
-        if cut or len(block) > room:
-            cut.append(t.name)
-            continue
-        text += block
-    cut = [n for n in cut if n]
-    if cut or shown_part:
-        names = md_list(cut)
-        part = f"{md(shown_part[0])} is shown in part" if shown_part else ""
-        what = "; ".join(
-            x for x in (part, f"{len(cut)} template(s) not shown: {names}" if cut else "") if x
-        )
-        text += (
-            f"\n> [!NOTE]\n> **Cut to stay under GitHub's comment limit:** {what}. "
-            "Run `hmsync plan` or read the plan artifact for every change.\n"
-        )
-    return capped(text, limit)
-
-
-def _details(t: TemplatePlan, lines: list[str]) -> str:
-    return (
-        f"<details><summary>{md(t.name)}: {len(t.actions)} action(s) "
-        f"({md(t.file)})</summary>\n\n```diff\n"
-        # Inside the fence, control characters escaped: no line can close it early.
-        + "\n".join(safe(line) for line in lines)
-        + "\n```\n</details>\n"
-    )

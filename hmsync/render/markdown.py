@@ -1,0 +1,201 @@
+"""The plan as a pull-request comment: a summary, outside changes apart, the review pictures
+(who may do what, who sees and hears whom) and a coloured diff per template. Pure.
+
+Never longer than its limit: pictures get at most a third of it, and what does not fit is cut
+per template with a note naming it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..model import ABSENT, Action, Change, Plan, TemplatePlan
+from ..normalize import SENSITIVE, SET_FIELDS
+from ..problems import split_path
+from . import pictures
+from .escape import MARKDOWN_LIMIT, capped, md, md_list, safe
+
+FOLD = 100  # characters of a value a diff line shows
+ROLE_KINDS = ("create_template", "create_role", "update_role", "rename_role", "delete_role")
+
+
+def _value(change: Change, value: Any) -> str:
+    if value is ABSENT:
+        return "(not set)"
+    if change.sensitive:
+        return SENSITIVE
+    text = json.dumps(value, separators=(", ", ": "))
+    return text if len(text) <= FOLD else text[: FOLD - 1] + f"… ({len(text)} characters)"
+
+
+def leaves(change: Change) -> list[Change]:
+    """A change as the fields that differ: an object by its keys, a list of the same length by
+    its items, a set by the items added and removed; a v2 list item shows what changed in it."""
+    old, new = change.old, change.new
+    if change.sensitive:
+        return [change]
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in sorted(set(old) | set(new), key=str):
+            part = Change(f"{change.path}.{key}", old.get(key, ABSENT), new.get(key, ABSENT))
+            if part.old != part.new:
+                out += leaves(part)
+        return out
+    if isinstance(old, list) and isinstance(new, list):
+        last = split_path(change.path)[-1] if change.path else ""
+        if last in SET_FIELDS:
+            gone = [Change(change.path, v, ABSENT) for v in old if v not in new]
+            return gone + [Change(change.path, ABSENT, v) for v in new if v not in old]
+        if len(old) == len(new):
+            out = []
+            for i, (a, b) in enumerate(zip(old, new, strict=True)):
+                if a != b:
+                    out += leaves(Change(f"{change.path}[{i}]", a, b))
+            return out
+    return [change]
+
+
+def diff_lines(action: Action) -> list[str]:
+    """An action in a ```diff block: a heading, then each field as - old and + new lines."""
+    head = _heading(action)
+    lines = [head]
+    for change in action.changes:
+        for leaf in leaves(change):
+            if leaf.old is not ABSENT:
+                lines.append(f"-     {leaf.path}: {_value(leaf, leaf.old)}")
+            if leaf.new is not ABSENT:
+                lines.append(f"+     {leaf.path}: {_value(leaf, leaf.new)}")
+    return lines
+
+
+def _heading(action: Action) -> str:
+    role = f"role {action.role}"
+    return {
+        "create_template": f"+ template {action.template} will be created",
+        "create_role": f"+ {role} will be created",
+        "delete_role": f"- {role} will be DELETED",
+        "update_role": f"@@ {role} will be updated @@",
+        "rename_role": f"@@ {role} will be renamed from {action.old_name} @@",
+        "update_settings": "@@ settings will be updated @@",
+        "update_destinations": "@@ destinations will be updated @@",
+        "update_recordings": "@@ recordings will be updated @@",
+        "update_plugins": "@@ plugins will be updated @@",
+        "set_default": "@@ default flag will be changed @@",
+    }[action.kind]
+
+
+def details(t: TemplatePlan, lines: list[str]) -> str:
+    return (
+        f"<details><summary>{md(t.name)}: {len(t.actions)} action(s) "
+        f"({md(t.file)})</summary>\n\n```diff\n"
+        # Inside the fence, control characters escaped: no line can close it early.
+        + "\n".join(safe(line).replace("```", "'''") for line in lines)
+        + "\n```\n</details>\n"
+    )
+
+
+def body_lines(t: TemplatePlan) -> list[str]:
+    return [line for action in t.actions for line in diff_lines(action)]
+
+
+def template_pictures(t: TemplatePlan, room: int) -> str:
+    """The matrix of a template whose roles change, and its graph when who sees whom changes."""
+    actions = [a for a in t.actions if a.kind in ROLE_KINDS]
+    if not actions:
+        return ""
+    rows = pictures.matrix(t.live_roles or {}, actions)
+    text = f"#### {md(t.name)}: who may do what\n\n{pictures.matrix_markdown(rows)}\n"
+    g = pictures.graph(t.live_roles or {}, actions)
+    if g.added or g.removed:
+        graph = pictures.graph_markdown(g, room - len(text) - 60)
+        if graph:
+            text += f"#### {md(t.name)}: who sees and hears whom\n\n{graph}\n"
+    return text if len(text) <= room else ""
+
+
+def unmanaged_line(plan: Plan) -> list[str]:
+    """Unmanaged templates as a count, their names folded away."""
+    if not plan.unmanaged:
+        return []
+    n = len(plan.unmanaged)
+    return [
+        f"<details><summary>{n} unmanaged template{'s' if n != 1 else ''} (live, in no file; "
+        f"left alone)</summary>\n\n{md_list(plan.unmanaged, 200)}\n</details>",
+        "",
+    ]
+
+
+def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
+    """For a pull-request comment. Never longer than `limit`."""
+    from .plan import summary_line, summary_table
+
+    title = f"### hmsync plan: {md(plan.environment)}" if plan.environment else "### hmsync plan"
+    head = [title, "", f"**{summary_line(plan)}**", ""]
+    write_only = [t.name for t in plan.templates if t.write_only]
+    if write_only:
+        head += [
+            f"Write-only: the API does not return the recording credentials of "
+            f"{md_list(write_only)}, so they are not compared; after a rotation, write them "
+            "with `--write-credentials`.",
+            "",
+        ]
+    if plan.ignored:
+        head += [f"Ignored (left to the dashboard by hmsync.yaml): {md_list(plan.ignored)}", ""]
+    if not plan.changed:
+        return capped("\n".join(head + unmanaged_line(plan)), limit)
+    deletes = [a for a in plan.actions if a.kind == "delete_role"]
+    if deletes:
+        shown = md_list([f"{a.template}/{a.role}" for a in deletes])
+        head += ["> [!CAUTION]", f"> **{len(deletes)} role(s) will be deleted:** {shown}", ""]
+    head += summary_table(plan, limit // 3)
+    head.append("")
+    head += unmanaged_line(plan)
+    text = "\n".join(head) + "\n"
+    skipped = []
+    room = limit // 3
+    for t in plan.changed:
+        picture = template_pictures(t, room)
+        if picture:
+            text += picture
+            room -= len(picture)
+        elif any(a.kind in ROLE_KINDS for a in t.actions):
+            skipped.append(t.name)
+    if skipped:
+        text += f"_No room for the pictures of {md_list(skipped)}; the changes are below._\n\n"
+    return capped(_blocks(plan, text, limit), limit)
+
+
+def _blocks(plan: Plan, text: str, limit: int) -> str:
+    shown_part: list[str] = []
+    cut: list[str] = []
+    reserve = 2_000  # room for the note on what was cut
+    for t in plan.changed:
+        lines = body_lines(t)
+        room = limit - reserve - len(text)
+        block = details(t, lines)
+        if not cut and len(block) > room and room > reserve:
+            # Too big on its own: show as many of its lines as fit, then cut the rest.
+            kept = list(lines)
+            while kept and len(details(t, [*kept, "..."])) > room:
+                del kept[-max(1, len(kept) // 10) :]
+            block = details(t, [*kept, f"... {len(lines) - len(kept)} more lines not shown"])
+            shown_part.append(t.name)
+            text += block
+            cut.append("")  # everything after this one is cut
+            continue
+        if cut or len(block) > room:
+            cut.append(t.name)
+            continue
+        text += block
+    cut = [n for n in cut if n]
+    if cut or shown_part:
+        names = md_list(cut)
+        part = f"{md(shown_part[0])} is shown in part" if shown_part else ""
+        what = "; ".join(
+            x for x in (part, f"{len(cut)} template(s) not shown: {names}" if cut else "") if x
+        )
+        text += (
+            f"\n> [!NOTE]\n> **Cut to stay under GitHub's comment limit:** {what}. "
+            "Run `hmsync plan` or read the plan artifact for every change.\n"
+        )
+    return text
