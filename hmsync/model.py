@@ -87,6 +87,9 @@ class Plan:
     environment: str | None = None  # hmsync.yaml's environment it was made for
     ignored: tuple[str, ...] = ()  # fields left to the dashboard (hmsync.yaml ignore)
     api: str = "v1"  # the API version (backend) it was made for
+    # plan --base-ref: the ref, and the changes that set back changes made outside hmsync
+    base_ref: str | None = None
+    outside: tuple[tuple[str, str, str, str], ...] = ()
     # Values from ${HMSYNC_*} variables, concealed in every change; in memory only.
     hidden: frozenset[str] = field(default=frozenset(), repr=False)
 

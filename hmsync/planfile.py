@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, origin
 from .errors import InputError
 from .model import ABSENT, APPLY_ORDER, FORMAT_VERSION, Action, Change, Plan
 from .normalize import masked
@@ -74,6 +74,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         ],
         "unmanaged": list(plan.unmanaged),
         "live_fingerprints": dict(plan.fingerprints),
+        **origin.to_json(plan),
     }
 
 

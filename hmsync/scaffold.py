@@ -50,11 +50,13 @@ def _secrets(envs: Sequence[Environment]) -> str:
     return "\n".join(lines)
 
 
-def _checkout() -> str:
+def _checkout(history: bool = False) -> str:
+    """history: every branch, so a plan can read the pull request's base (--base-ref)."""
+    depth = "\n          fetch-depth: 0 # the base branch too, for --base-ref" if history else ""
     return f"""\
       - uses: {CHECKOUT}
         with:
-          persist-credentials: false"""
+          persist-credentials: false{depth}"""
 
 
 def _paths(inputs: Sequence[str]) -> str:
@@ -120,13 +122,14 @@ jobs:
     env:
 {_secrets(envs)}
     steps:
-{_checkout()}
+{_checkout(history=True)}
       - name: Plan, into its sticky comment (a failed plan replaces the old one)
         id: plan
         uses: {action}
         with:
           command: plan
-          args: --format markdown --detailed-exitcode
+          # --base-ref: what this pull request changes, apart from what it sets back
+          args: --format markdown --detailed-exitcode --base-ref origin/${{{{ github.base_ref }}}}
           pr-comment: "true"
 {env_input}      - name: Problems annotated on their lines
         if: always()

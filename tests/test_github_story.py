@@ -154,18 +154,44 @@ def test_the_github_path_from_pull_request_to_drift(
     staging_plan = comment(hub, 1, "<!-- hmsync-plan:staging -->")
     production_plan = comment(hub, 1, "<!-- hmsync-plan:production -->")
     assert "### hmsync plan: <code>staging</code>" in staging_plan
-    assert "~ publishParams.video.bitRate: 400 -> 500" in staging_plan
+    assert "-     publishParams.video.bitRate: 400\n+     publishParams.video.bitRate: 500" in (
+        staging_plan
+    )
     assert "### hmsync plan: <code>production</code>" in production_plan
-    assert "priority: 3 -> 4" in production_plan
+    assert "| <code>guest</code> | ✓ | ✓ | ✓ |  | **3 → 4** |" in production_plan  # the matrix
+    assert "Every change is this pull request's own (compared with <code>origin/main</code>)" in (
+        production_plan
+    )
     assert [label["name"] for label in hub.pull(1)["labels"]] == ["hmsync:changes"]
-    head = hub.pull(1)["head"]["sha"]
+    first_head = hub.pull(1)["head"]["sha"]
     assert sorted(a["name"] for a in hub.state()["artifacts"] if "plan" in a["name"]) == [
-        f"hmsync-plan-production-{head}",
-        f"hmsync-plan-staging-{head}",
+        f"hmsync-plan-production-{first_head}",
+        f"hmsync-plan-staging-{first_head}",
     ]
 
-    # 2. Meanwhile, someone changes production in the dashboard.
+    # 2. Someone changes production in the dashboard; the next push's plan tells it apart.
     dashboard(production, "host", endRoom=False)
+    repo.commit(
+        "a note",
+        {
+            "NOTES.md": "why\n",
+            "overlays/production/room.yaml": OVERLAY.replace("priority: 3", "priority: 4")
+            + "# faster\n",
+        },
+    )
+    hub._edit(lambda s: s["pulls"][0]["head"].update(sha=repo.git("rev-parse", "HEAD")))
+    again = hub.pull_request(1)
+    assert again.result("plan", env="production") == "success"
+    production_plan = comment(hub, 1, "<!-- hmsync-plan:production -->")
+    assert "> **Changed outside hmsync: this plan sets it back.**" in production_plan
+    assert (
+        "@@ room: role host will be updated @@\n-     permissions.endRoom: false\n+     permissions.endRoom: true"
+        in production_plan
+    )
+    # ... and changes it once more before the merge: the reviewed plan no longer holds.
+    dashboard(production, "host", endRoom=False, mute=True)
+
+    head = hub.pull(1)["head"]["sha"]
 
     # 3. Merge: staging applies exactly its reviewed plan; production's plan no longer holds.
     production.reset_calls()
@@ -196,7 +222,9 @@ def test_the_github_path_from_pull_request_to_drift(
     assert by_hand.result("plan", env="production") == "success"
     assert [e for e, _ in seen] == ["hmsync-apply-production"]
     shown = seen[0][1]
-    assert "### hmsync plan (production) (exit 2)" in shown and "priority: 3 -> 4" in shown
+    assert "### hmsync plan (production) (exit 2)" in shown
+    assert "| <code>guest</code> | ✓ | ✓ | ✓ |  |  | **3 → 4** |" in shown
+    assert "| <code>host</code> | ✓ | ✓ | ✓ | **· → ✓** | **✓ → ·** | 1 |" in shown
     assert by_hand.result("apply-production") == "success"
     assert role(production, "guest")["priority"] == 4
     assert role(production, "host")["permissions"]["endRoom"] is True  # the dashboard's, undone

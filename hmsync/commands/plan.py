@@ -10,9 +10,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from .. import planfile, render
+from .. import gitbase, origin, planfile, render
+from ..diff import make_plan
 from ..errors import Exit, InputError
+from ..model import Plan
 from ..redact import redact
+from ..transport import Json
 from .common import (
     add_api_arguments,
     add_only,
@@ -44,6 +47,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit 0 with no changes, 2 with changes, 1 on error",
     )
+    p.add_argument(
+        "--base-ref",
+        metavar="REF",
+        help="tell this change from changes made outside hmsync: the files as they are at this "
+        "git ref (the pull request's base) against the same live templates",
+    )
     add_only(p)
     add_write_arguments(p)
     add_api_arguments(p)
@@ -67,6 +76,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         )
     refuse_out_of_range(plan, checked, args.allow_out_of_range)
     plan = replace(plan, allow_out_of_range=args.allow_out_of_range)
+    if args.base_ref:
+        plan = _tagged(plan, args, environ, live, ctx.api)
     if args.format == "json":
         sys.stdout.write(render.plan_json(plan))
     elif args.format == "markdown":
@@ -84,6 +95,33 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if args.detailed_exitcode and plan.actions:
         return Exit.CHANGES
     return Exit.OK
+
+
+def _tagged(
+    plan: Plan, args: argparse.Namespace, environ: Mapping[str, str], live: list[Json], api: str
+) -> Plan:
+    """The plan with the changes it sets back (made outside hmsync) told apart."""
+    base = gitbase.documents_at(
+        args.base_ref,
+        args.paths,
+        getattr(args, "config", None),
+        plan.environment,
+        environ,
+        api,
+    )
+    if base is None:
+        return plan
+    names = {t.name for t in plan.templates}
+    base_plan = make_plan(
+        [(d.file, d.data) for d in base if d.data["name"] in names],
+        live,
+        plan.secret_salt,
+        fingerprints=False,
+        hidden=plan.hidden,
+        ignore=plan.ignored,
+        api=api,
+    )
+    return origin.tag(plan, base_plan, args.base_ref)
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import origin
 from ..model import ABSENT, Action, Change, Plan, TemplatePlan
 from ..normalize import SENSITIVE, SET_FIELDS
 from ..problems import split_path
@@ -162,7 +163,28 @@ def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
             skipped.append(t.name)
     if skipped:
         text += f"_No room for the pictures of {md_list(skipped)}; the changes are below._\n\n"
-    return capped(_blocks(plan, text, limit), limit)
+    outside, here = origin.apart(plan)
+    text += outside_block(plan, outside)
+    return capped(_blocks(here, text, limit), limit)
+
+
+def outside_block(plan: Plan, outside: list[Action]) -> str:
+    """The changes that set back what someone changed outside hmsync, first, as a warning."""
+    if plan.base_ref is None:
+        return ""
+    if not outside:
+        return f"Every change is this pull request's own (compared with {md(plan.base_ref)}).\n\n"
+    lines = []
+    for action in outside:
+        for line in diff_lines(action):
+            lines.append(line.replace("@@ ", f"@@ {action.template}: ", 1))
+    block = "\n".join(safe(line).replace("```", "'''") for line in lines)
+    return (
+        "> [!WARNING]\n> **Changed outside hmsync: this plan sets it back.** The files at "
+        f"{md(plan.base_ref)} already ask for what follows; live was changed elsewhere (the "
+        "dashboard?). Merge only if setting it back is meant, or write the change into the files."
+        f"\n\n```diff\n{block}\n```\n\n**This pull request's own changes:**\n\n"
+    )
 
 
 def _blocks(plan: Plan, text: str, limit: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import origin
 from ..model import ABSENT, Action, Change, Plan, TemplatePlan
 from ..normalize import SENSITIVE, SET_FIELDS
 from ..planfile import dumps, summary
@@ -164,7 +165,19 @@ def _body_lines(template: TemplatePlan) -> list[str]:
 
 def plan_text(plan: Plan, color: bool = False) -> str:
     out: list[str] = []
-    for template in plan.changed:
+    outside, here = origin.apart(plan)
+    if outside:
+        out.append(
+            safe(
+                f"! Changed outside hmsync: the files at {plan.base_ref} already ask for these; "
+                "live was changed elsewhere, and applying sets it back:"
+            )
+        )
+        for action in outside:
+            out.append(_paint(safe(f"    {action.template}: {_headline(action)}"), color))
+            out += [_paint(safe(f"        {change_line(c)}"), color) for c in action.changes]
+        out += ["", safe(f"This change (the files differ from {plan.base_ref}):")]
+    for template in here.changed:
         out.append(_paint(safe(_template_title(template)), color))
         out += [_paint(safe(f"    {line}"), color) for line in _body_lines(template)]
         out.append("")

@@ -283,6 +283,7 @@ class GitHub:
         }
         github = {
             "event_name": event_name, "event": event, "sha": sha, "ref": ref,
+            "base_ref": "main" if event_name == "pull_request" else "",
             "repository": f"{OWNER}/{NAME}", "run_id": str(run.id),
             "server_url": "https://github.com",
         }  # fmt: skip
@@ -409,7 +410,21 @@ class _StepRunner:
         given = interpolate(step.get("with") or {}, contexts, status)
         action = uses.split("@")[0]
         if action == "actions/checkout":
-            self.hub.repo.export(str(contexts["github"]["sha"]), self.workspace)
+            # A clone, as checkout makes: origin/<branch> is there for --base-ref.
+            sha = str(contexts["github"]["sha"])
+            git = ["git", "-c", "advice.detachedHead=false"]
+            subprocess.run(
+                [
+                    *git,
+                    "clone",
+                    "-q",
+                    "--no-checkout",
+                    str(self.hub.repo.path),
+                    str(self.workspace),
+                ],
+                check=True,
+            )
+            subprocess.run([*git, "-C", str(self.workspace), "checkout", "-q", sha], check=True)
             return True, {}
         if action == "actions/setup-python":
             return True, {}
