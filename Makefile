@@ -23,7 +23,14 @@ $(VENV)/.test-installed: requirements/test.lock pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $(VENV)/.runtime-installed $@
 
-test: $(VENV)/.test-installed
+# The renderers the suite checks the Markdown and Mermaid with (node), pinned by their lock;
+# without node or npm the tests that need them are skipped and say so.
+tests/js/node_modules/.installed: tests/js/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/js --no-audit --no-fund --ignore-scripts --loglevel=error && touch $@; \
+	else echo "no npm: the Markdown rendering and Mermaid tests will be skipped"; fi
+
+test: $(VENV)/.test-installed tests/js/node_modules/.installed
 	@$(MAKE) --no-print-directory check
 
 # lint and the suite with whatever $(BIN) holds (test-newest and test-floors reuse it)
@@ -72,4 +79,4 @@ test-floors:
 	@$(MAKE) --no-print-directory check BIN=.venv-floors/bin
 
 clean:
-	rm -rf $(VENV) .venv-newest .venv-floors .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf tests/js/node_modules $(VENV) .venv-newest .venv-floors .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

@@ -152,6 +152,8 @@ def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     head.append("")
     head += unmanaged_line(plan)
     text = "\n".join(head) + "\n"
+    outside, here = origin.apart(plan)
+    text += outside_block(plan, outside)  # first, as Terraform shows changes made outside it
     skipped = []
     room = limit // 3
     for t in plan.changed:
@@ -163,8 +165,6 @@ def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
             skipped.append(t.name)
     if skipped:
         text += f"_No room for the pictures of {md_list(skipped)}; the changes are below._\n\n"
-    outside, here = origin.apart(plan)
-    text += outside_block(plan, outside)
     return capped(_blocks(here, text, limit), limit)
 
 
@@ -183,7 +183,8 @@ def outside_block(plan: Plan, outside: list[Action]) -> str:
         "> [!WARNING]\n> **Changed outside hmsync: this plan sets it back.** The files at "
         f"{md(plan.base_ref)} already ask for what follows; live was changed elsewhere (the "
         "dashboard?). Merge only if setting it back is meant, or write the change into the files."
-        f"\n\n```diff\n{block}\n```\n\n**This pull request's own changes:**\n\n"
+        f"\n\n```diff\n{block}\n```\n\n**This pull request's own changes** (the pictures show "
+        "the whole plan):\n\n"
     )
 
 
