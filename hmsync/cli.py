@@ -22,6 +22,7 @@ from .commands import emulator as emulator_cmd
 from .commands import export as export_cmd
 from .commands import init as init_cmd
 from .commands import plan as plan_cmd
+from .commands import show as show_cmd
 from .commands import validate as validate_cmd
 from .commands.common import add_api_arguments, global_default
 from .errors import Exit, HmsyncError
@@ -78,6 +79,14 @@ COMMANDS: list[tuple[str, Any, str, str]] = [
         "report how live templates differ from the files (for schedules)",
         "Plan for schedules: exit 0 in sync, 2 drifted, 1 on error, with a report naming "
         "template, role, field, the live value and the file's value.",
+    ),
+    (
+        "show",
+        show_cmd,
+        "draw the files' roles: who may do what, who sees and hears whom (offline)",
+        "The roles of the template files as they are, as a permissions matrix and a "
+        "subscription graph: text, Markdown (for a README or a wiki), Mermaid, or JSON (for "
+        "policy tools such as conftest). No API call.",
     ),
     (
         "export",

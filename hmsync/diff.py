@@ -32,7 +32,7 @@ from .normalize import (
     settings_views,
     views,
 )
-from .problems import dotted
+from .problems import dotted, split_path
 from .redact import SECRET_KEYS
 
 REGION_ONLY = frozenset({"region"})
@@ -334,17 +334,19 @@ def make_plan(
         name = str(data["name"])
         wanted.add(name)
         current = by_name.get(name)
+        actions = tuple(diff_template(data, current, salt, write_credentials, hidden, ignore, api))
         templates.append(
             TemplatePlan(
                 name,
                 file,
                 current.get("_id") if current else None,
-                tuple(diff_template(data, current, salt, write_credentials, hidden, ignore, api)),
+                actions,
                 secret_hashes(data, hash_key),
                 current is not None
                 and not write_credentials
                 and credentials_write_only(data.get("settings"), current.get("settings")),
                 (current or {}).get("roles") or {},
+                _defaulted(data, actions),
             )
         )
     described = wanted | set(managed)
@@ -368,6 +370,22 @@ def make_plan(
         ignored=tuple(ignore),
         api=api,
     )
+
+
+def _defaulted(data: Mapping[str, Any], actions: Iterable[Action]) -> frozenset[tuple[str, str]]:
+    """The changes whose new value is a documented default the file leaves out."""
+    out = set()
+    for action in actions:
+        if action.kind == "update_role":
+            base = get_path(data, ("roles", str(action.role)))
+        elif action.kind == "update_settings":
+            base = data.get("settings")
+        else:
+            continue
+        for change in action.changes:
+            if change.new is not ABSENT and get_path(base, split_path(change.path)) is ABSENT:
+                out.add((action.role or "", change.path))
+    return frozenset(out)
 
 
 def live_fingerprint(template: Json, key: str | None) -> str:

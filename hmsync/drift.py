@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,11 +26,11 @@ def differences(plan: Plan) -> list[Difference]:
     out: list[Difference] = []
     for template in plan.changed:
         for action in template.actions:
-            out += _from_action(action)
+            out += _from_action(action, template.defaulted)
     return out
 
 
-def _from_action(action: Action) -> list[Difference]:
+def _from_action(action: Action, defaulted: frozenset[tuple[str, str]]) -> list[Difference]:
     t, role = action.template, action.role
     if action.kind == "create_template":
         return [Difference(t, None, None, MISSING, "(defined)")]
@@ -44,14 +45,11 @@ def _from_action(action: Action) -> list[Difference]:
         action.kind, ""
     )
     for change in action.changes:
+        file = _shown(change.new, change.sensitive)
+        if (role or "", change.path) in defaulted:
+            file = f"(not set in the file; the default is {json.dumps(file)})"
         out.append(
-            Difference(
-                t,
-                role,
-                prefix + change.path,
-                _shown(change.old, change.sensitive),
-                _shown(change.new, change.sensitive),
-            )
+            Difference(t, role, prefix + change.path, _shown(change.old, change.sensitive), file)
         )
     return out
 

@@ -71,6 +71,8 @@ class TemplatePlan:
     write_only: bool = False  # reads do not tell the credentials: not compared, not written
     # The live roles as read, for the review pictures; in memory only (not in a plan file).
     live_roles: Any = field(default=None, compare=False, repr=False)
+    # (role or "", path) of changes whose new value is a default the file leaves out.
+    defaulted: frozenset[tuple[str, str]] = field(default=frozenset(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

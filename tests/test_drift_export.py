@@ -60,7 +60,7 @@ def test_drift_reports_template_role_field_live_and_file_values(
         "room (templates/room.yaml)\n"
         "  role intruder: live (exists), file (missing)\n"
         "  role guest: live (missing), file (defined)\n"
-        "  role host: permissions.mute: live true, file false\n"
+        "  role host: permissions.mute: live true, file (not set in the file; the default is false)\n"
         "  role host: priority: live 7, file 1\n"
         '  settings.region: live "in", file "eu"\n'
         "\n"

@@ -21,8 +21,10 @@ import pytest
 from hmsync import origin
 from hmsync.diff import make_plan
 from hmsync.model import Plan
-from hmsync.render import plan_markdown
+from hmsync.render import drift_markdown, plan_markdown
 from hmsync.render.pictures import graph, graph_mermaid, matrix, matrix_text, mermaid_label
+
+from .conftest import Run, Write
 
 GOLDEN = Path(__file__).parent / "golden" / "pictures"
 JS = Path(__file__).parent / "js"
@@ -156,10 +158,19 @@ CASES = {
 }  # fmt: skip
 
 
+def markdown_of(name: str) -> str:
+    if name == "drift":  # a drift issue: what changed outside, as pictures
+        return drift_markdown(CASES["subscriptions"]())
+    return plan_markdown(CASES[name]())
+
+
+RENDERED = [*CASES, "drift"]
+
+
 @cache
 def rendered() -> dict[str, dict[str, Any]]:
     """Every case's Markdown through markdown-it and Mermaid's parser, in one node run."""
-    texts = {name: plan_markdown(make()) for name, make in CASES.items()}
+    texts = {name: markdown_of(name) for name in RENDERED}
     done = subprocess.run(
         ["node", str(JS / "render.mjs")], input=json.dumps(list(texts.values())),
         capture_output=True, text=True, check=True, timeout=120,
@@ -176,9 +187,9 @@ needs_renderers = pytest.mark.skipif(
 )
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", RENDERED)
 def test_the_markdown_is_as_golden_and_under_the_budget(name: str) -> None:
-    text = plan_markdown(CASES[name]())
+    text = markdown_of(name)
     assert len(text) < LIMIT
     path = GOLDEN / f"{name}.md"
     if os.environ.get("HMSYNC_GOLDEN") == "update":
@@ -188,7 +199,7 @@ def test_the_markdown_is_as_golden_and_under_the_budget(name: str) -> None:
 
 
 @needs_renderers
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", RENDERED)
 def test_it_renders_and_every_diagram_parses(name: str) -> None:
     out = rendered()[name]
     assert out["mermaid"] == [None] * len(out["mermaid"]), out["mermaid"]
@@ -197,7 +208,7 @@ def test_it_renders_and_every_diagram_parses(name: str) -> None:
         assert html.count(f"<{tag}") == html.count(f"</{tag}>"), (name, tag)
     assert "<script" not in html  # every name is text, never markup
     assert not re.search(r"^\s*::", out["markdown"], re.M)  # no line a job log would run
-    expected = {"subscriptions": 1, "new-role": 1, "deleted-role": 1, "hostile": 1}
+    expected = {"subscriptions": 1, "new-role": 1, "deleted-role": 1, "hostile": 1, "drift": 1}
     assert len(out["mermaid"]) == expected.get(name, 0), name
 
 
@@ -227,3 +238,57 @@ def test_a_hostile_name_cannot_leave_its_label() -> None:
     [t] = plan.changed
     text = graph_mermaid(graph(t.live_roles, t.actions))
     assert text.count('"]') == len(HOSTILE)  # each label closes exactly once, at its end
+
+
+SHOW_ROOM = """\
+name: room
+roles:
+  host:
+    priority: 1
+    publishParams: {allowed: [audio, video]}
+    subscribeParams: {subscribeToRoles: [guest]}
+    permissions: {endRoom: true}
+  guest:
+    priority: 2
+    maxPeerCount: 50
+    subscribeParams: {subscribeToRoles: [host, guest]}
+"""
+
+
+def test_show_draws_the_files_as_they_are(run: Run, write: Write) -> None:
+    write("templates/room.yaml", SHOW_ROOM)
+    write("hmsync.yaml", "api: v2\n")
+    text = run("show")
+    assert (text.code, text.out) == (
+        0,
+        "template room (templates/room.yaml)\n"
+        "  role   audio  video  endRoom  priority  maxPeerCount\n"
+        "  guest  ·      ·      ·        2         50\n"
+        "  host   ✓      ✓      ✓        1         ·\n"
+        "  sees and hears:\n"
+        "    guest -> guest, host\n"
+        "    host -> guest\n",
+    )
+    as_json = json.loads(run("show", "--format", "json").out)
+    assert as_json["templates"][0]["roles"][1] == {
+        "name": "host",
+        "publish": ["audio", "video"],
+        "permissions": {"endRoom": True},
+        "subscribesTo": ["guest"],
+        "priority": 1,
+    }
+    mermaid = run("show", "--format", "mermaid").out
+    assert mermaid.startswith('%% room\nflowchart LR\n  r0["guest"]\n  r1["host"]\n')
+    markdown = run("show", "--format", "markdown").out
+    assert "```mermaid\nflowchart LR" in markdown and "this plan" not in markdown
+    if shutil.which("node") and (JS / "node_modules" / "mermaid").is_dir():
+        done = subprocess.run(
+            ["node", str(JS / "render.mjs")], input=json.dumps([markdown, f"```mermaid\n{mermaid}```"]),
+            capture_output=True, text=True, check=True, timeout=120,
+        )  # fmt: skip
+        assert [r["mermaid"] for r in json.loads(done.stdout)] == [[None], [None]]
+    # Offline: no credentials, no API; a template with errors is refused as validate would.
+    write("templates/bad.yaml", "name: bad\nroles: {host: {priority: high}}\n")
+    refused = run("show")
+    assert refused.code == 1
+    assert refused.err.startswith("hmsync: 1 error in the template files; fix them first")

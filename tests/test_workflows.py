@@ -148,9 +148,10 @@ def test_plan_skips_forks_and_dependabot_with_a_notice() -> None:
     plan = jobs["plan"]["steps"][1]
     assert plan["with"] == {
         "command": "plan",
-        "args": "--format markdown --detailed-exitcode",
+        "args": "--format markdown --detailed-exitcode --base-ref origin/${{ github.base_ref }}",
         "pr-comment": "true",
     }
+    assert jobs["plan"]["steps"][0]["with"]["fetch-depth"] == 0  # the base branch, for --base-ref
     assert jobs["plan"]["environment"] == "hmsync-plan"
     kept = jobs["plan"]["steps"][3]
     assert kept["with"]["name"] == "hmsync-plan-${{ github.event.pull_request.head.sha }}"

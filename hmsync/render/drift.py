@@ -8,6 +8,7 @@ from typing import Any
 from ..drift import Difference, differences
 from ..model import Plan
 from .escape import MARKDOWN_LIMIT, capped, lines_safe, md, md_list
+from .markdown import template_pictures
 
 IN_SYNC = "In sync: live templates match the files."
 
@@ -83,9 +84,13 @@ def drift_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
             f"**{n} template(s) drifted, {len(found)} difference(s).** Live values differ from the "
             "files: apply the files again, or change the files to match.",
             "",
-            "| template | role | field | live | file |",
-            "|---|---|---|---|---|",
         ]
+        room = limit // 3
+        for t in plan.changed:  # what changed outside, as pictures: live -> the files
+            picture = template_pictures(t, room, " (live → the files)")
+            room -= len(picture)
+            lines += [picture] if picture else []
+        lines += ["| template | role | field | live | file |", "|---|---|---|---|---|"]
         used = sum(len(x) + 1 for x in lines)
         for i, d in enumerate(found):
             row = (

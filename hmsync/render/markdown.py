@@ -15,6 +15,7 @@ from ..normalize import SENSITIVE, SET_FIELDS
 from ..problems import split_path
 from . import pictures
 from .escape import MARKDOWN_LIMIT, capped, md, md_list, safe
+from .plan import NOT_SET
 
 FOLD = 100  # characters of a value a diff line shows
 ROLE_KINDS = ("create_template", "create_role", "update_role", "rename_role", "delete_role")
@@ -56,16 +57,17 @@ def leaves(change: Change) -> list[Change]:
     return [change]
 
 
-def diff_lines(action: Action) -> list[str]:
+def diff_lines(action: Action, defaulted: frozenset[tuple[str, str]] = frozenset()) -> list[str]:
     """An action in a ```diff block: a heading, then each field as - old and + new lines."""
     head = _heading(action)
     lines = [head]
     for change in action.changes:
+        note = NOT_SET if (action.role or "", change.path) in defaulted else ""
         for leaf in leaves(change):
             if leaf.old is not ABSENT:
                 lines.append(f"-     {leaf.path}: {_value(leaf, leaf.old)}")
             if leaf.new is not ABSENT:
-                lines.append(f"+     {leaf.path}: {_value(leaf, leaf.new)}")
+                lines.append(f"+     {leaf.path}: {_value(leaf, leaf.new)}{note}")
     return lines
 
 
@@ -96,21 +98,22 @@ def details(t: TemplatePlan, lines: list[str]) -> str:
 
 
 def body_lines(t: TemplatePlan) -> list[str]:
-    return [line for action in t.actions for line in diff_lines(action)]
+    return [line for action in t.actions for line in diff_lines(action, t.defaulted)]
 
 
-def template_pictures(t: TemplatePlan, room: int) -> str:
-    """The matrix of a template whose roles change, and its graph when who sees whom changes."""
+def template_pictures(t: TemplatePlan, room: int, arrow: str = "") -> str:
+    """The matrix of a template whose roles change, and its graph when who sees whom changes.
+    arrow: what old -> new means, where it is not this plan's before and after (drift)."""
     actions = [a for a in t.actions if a.kind in ROLE_KINDS]
     if not actions:
         return ""
     rows = pictures.matrix(t.live_roles or {}, actions)
-    text = f"#### {md(t.name)}: who may do what\n\n{pictures.matrix_markdown(rows)}\n"
+    text = f"#### {md(t.name)}: who may do what{arrow}\n\n{pictures.matrix_markdown(rows)}\n"
     g = pictures.graph(t.live_roles or {}, actions)
     if g.added or g.removed:
         graph = pictures.graph_markdown(g, room - len(text) - 60)
         if graph:
-            text += f"#### {md(t.name)}: who sees and hears whom\n\n{graph}\n"
+            text += f"#### {md(t.name)}: who sees and hears whom{arrow}\n\n{graph}\n"
     return text if len(text) <= room else ""
 
 

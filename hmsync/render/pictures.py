@@ -244,16 +244,17 @@ def graph_table(g: Graph) -> str:
     return "\n".join(lines) + "\n"
 
 
-LEGEND = (
-    "_An arrow: the role sees and hears the one it points to (`subscribeToRoles`). "
-    "Thick, labelled added: this plan adds it; dotted, labelled removed: this plan removes it._\n"
+LEGEND = "_An arrow: the role sees and hears the one it points to (`subscribeToRoles`)."
+CHANGES = (
+    " Thick, labelled added: this plan adds it; dotted, labelled removed: this plan removes it."
 )
 
 
 def graph_markdown(g: Graph, room: int) -> str:
     """The Mermaid graph, or the table when there are too many roles or too little room."""
     if len(g.roles) <= GRAPH_MAX_ROLES:
-        text = f"```mermaid\n{graph_mermaid(g)}```\n{LEGEND}"
+        legend = LEGEND + (CHANGES if g.added or g.removed else "") + "_\n"
+        text = f"```mermaid\n{graph_mermaid(g)}```\n{legend}"
         if len(text) <= room:
             return text
     text = graph_table(g)

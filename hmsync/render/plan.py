@@ -32,6 +32,7 @@ V2_PARTS = {
 }
 COLOR = {"+": "32", "~": "33", "-": "1;31"}
 NO_CHANGES = "No changes. Live templates match the files."
+NOT_SET = " (not set in the file: the default)"
 SUMMARY_WORDS = {
     "create_template": "{n} template{s} to create",
     "create_role": "{n} role{s} to create",
@@ -141,7 +142,9 @@ def template_lines(template: TemplatePlan) -> list[str]:
     lines = []
     for action in template.actions:
         lines.append(f"{SYMBOL[action.kind]} {_headline(action)}")
-        lines += [f"    {change_line(c)}" for c in action.changes]
+        for c in action.changes:
+            note = NOT_SET if (action.role or "", c.path) in template.defaulted else ""
+            lines.append(f"    {change_line(c)}{note}")
     return lines
 
 

@@ -1,0 +1,124 @@
+"""`hmsync show`: the roles of the files as they are, as pictures: who may do what and who sees
+and hears whom. Offline: no API call, no credentials (unset ${HMSYNC_*} are placeholders)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import Exit, InputError
+from ..render import md, safe
+from ..render.pictures import (
+    MEDIA,
+    columns,
+    edges,
+    graph,
+    graph_markdown,
+    graph_mermaid,
+    matrix,
+    matrix_markdown,
+    matrix_text,
+)
+from ..schema import check_paths
+from .common import add_only, add_paths, add_project_arguments, context, select
+
+FORMATS = ("text", "markdown", "mermaid", "json")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_paths(p)
+    p.add_argument("--format", choices=FORMATS, default="text", help="text (default), markdown, "
+                   "mermaid (one flowchart per template) or json (for policy tools)")  # fmt: skip
+    add_only(p)
+    add_project_arguments(p)
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    ctx = context(args)
+    checked = check_paths(
+        ctx.paths(args.paths), environ, variables=ctx.variables, overlays=ctx.overlays, api=ctx.api
+    )
+    if checked.errors:
+        n = len(checked.errors)
+        raise InputError(
+            f"{n} error{'s' if n != 1 else ''} in the template files; fix them first "
+            "(hmsync validate lists the same)",
+            tuple(str(p) for p in checked.errors),
+        )
+    documents = select(checked.documents, args.only)
+    templates = sorted(((str(d.data["name"]), d.file, d.data) for d in documents), key=str)
+    sys.stdout.write(RENDER[args.format](templates))
+    return Exit.OK
+
+
+Shown = list[tuple[str, str, dict[str, Any]]]
+
+
+def _roles(data: Mapping[str, Any]) -> dict[str, Any]:
+    roles = data.get("roles")
+    return (
+        {str(k): v for k, v in roles.items() if isinstance(v, dict)}
+        if isinstance(roles, dict)
+        else {}
+    )
+
+
+def _text(templates: Shown) -> str:
+    out = []
+    for name, file, data in templates:
+        roles = _roles(data)
+        out.append(safe(f"template {name} ({file})"))
+        out += ["  " + safe(line) for line in matrix_text(matrix(roles, [])).splitlines()]
+        out.append("  sees and hears:")
+        for role in sorted(roles):
+            targets = sorted(b for a, b in edges(roles) if a == role)
+            out.append(safe(f"    {role} -> {', '.join(targets) or '(no one)'}"))
+        out.append("")
+    return "\n".join(out)
+
+
+def _markdown(templates: Shown) -> str:
+    out = []
+    for name, file, data in templates:
+        roles = _roles(data)
+        out += [f"### {md(name)} ({md(file)})", "", matrix_markdown(matrix(roles, []))]
+        out += [graph_markdown(graph(roles, []), 60_000)]
+    return "\n".join(out)
+
+
+def _mermaid(templates: Shown) -> str:
+    return "\n".join(
+        f"%% {safe(name).replace('%', '')}\n{graph_mermaid(graph(_roles(data), []))}"
+        for name, _, data in templates
+    )
+
+
+def _json(templates: Shown) -> str:
+    """The same as data, for policy tools (conftest, jq): flags a role leaves out read false."""
+    out = []
+    for name, file, data in templates:
+        roles = _roles(data)
+        rows = matrix(roles, [])
+        flags = [c for c in columns(rows) if c.startswith("permissions.")]
+        shown = []
+        for row in rows:
+            cells = {c: new for c, (_, new) in row.cells.items()}
+            entry: dict[str, Any] = {
+                "name": row.name,
+                "publish": [m for m in MEDIA if cells.get(m) == "✓"],
+                "permissions": {f.split(".", 1)[1]: cells.get(f) == "✓" for f in flags},
+                "subscribesTo": sorted(b for a, b in edges(roles) if a == row.name),
+            }
+            for key in ("priority", "maxPeerCount"):
+                value = roles[row.name].get(key)
+                if isinstance(value, int):
+                    entry[key] = value
+            shown.append(entry)
+        out.append({"name": name, "file": file, "roles": shown})
+    return json.dumps({"templates": out}, indent=2) + "\n"
+
+
+RENDER = {"text": _text, "markdown": _markdown, "mermaid": _mermaid, "json": _json}
