@@ -52,6 +52,7 @@ _SAME_GOAL: dict[str, frozenset[str]] = {
     "update_recordings": frozenset({"update_recordings"}),
     "update_plugins": frozenset({"update_plugins"}),
     "set_default": frozenset({"set_default"}),
+    "rename_template": frozenset({"rename_template"}),
 }
 
 
@@ -65,6 +66,7 @@ def create_body(desired: Mapping[str, Any], api: str = "v1") -> Json:
     """A new template: what the file says, documented defaults filled, nothing left to the
     server's own defaults (which the seed shows differ from its documented ones). On v2 also
     destinations, plugins and recordings (which the v2 backend sends by a call of their own)."""
+    desired = {k: v for k, v in desired.items() if k != "renamedFrom"}  # hmsync's own key
     if api == "v2":
         return complete(desired, "v2.template")
     body = {
@@ -245,7 +247,7 @@ class _TemplateRun:
             live = {"recordings": self.live.get("recordings") or []}
             changes = self._changes(action)
             self.client.update_recordings(tid, patched(live, changes)["recordings"])
-        elif action.kind in ("set_default", "update_plugins"):
+        elif action.kind in ("set_default", "update_plugins", "rename_template"):
             self._modify(tid, action)
         elif action.kind == "delete_role":
             self.client.delete_role(tid, str(action.role))
@@ -269,7 +271,7 @@ class _TemplateRun:
         changes = self._changes(action)
         settings = patched(fresh.get("settings"), changes, prefix)
         body: Json = {
-            "name": fresh["name"],
+            "name": self.desired["name"] if action.kind == "rename_template" else fresh["name"],
             "roles": fresh.get("roles") or {},
             "settings": self._with_credentials(settings, tid),
         }
@@ -310,7 +312,7 @@ class _TemplateRun:
     def _diff(self, live: Json, hidden: frozenset[str]) -> list[Action]:
         """The file against a read, as the plan compared them; hidden: what to conceal."""
         plan = self.plan
-        return diff_template(
+        actions = diff_template(
             self.desired,
             live,
             plan.secret_salt,
@@ -319,6 +321,11 @@ class _TemplateRun:
             plan.ignored,
             plan.api,
         )
+        name, now = str(self.desired["name"]), str(live.get("name"))
+        if now != name:  # read under its old name: the rename is still to do
+            change = Change("name", now, name)
+            actions.insert(0, Action("rename_template", name, old_name=now, changes=(change,)))
+        return actions
 
     def _landed(self, action: Action) -> bool:
         """After a failed write: does a fresh read show its goal met anyway?"""

@@ -22,6 +22,7 @@ from .commands import emulator as emulator_cmd
 from .commands import export as export_cmd
 from .commands import init as init_cmd
 from .commands import plan as plan_cmd
+from .commands import rules as rules_cmd
 from .commands import show as show_cmd
 from .commands import validate as validate_cmd
 from .commands.common import add_api_arguments, global_default
@@ -79,6 +80,13 @@ COMMANDS: list[tuple[str, Any, str, str]] = [
         "report how live templates differ from the files (for schedules)",
         "Plan for schedules: exit 0 in sync, 2 drifted, 1 on error, with a report naming "
         "template, role, field, the live value and the file's value.",
+    ),
+    (
+        "rules",
+        rules_cmd,
+        "list the team's rules of hmsync.yaml and what each matched (offline)",
+        "List the rules and protect of hmsync.yaml: where each applies, what it requires, what "
+        "it matched in the files, and what breaks it. Exit 1 if an error-severity rule breaks.",
     ),
     (
         "show",

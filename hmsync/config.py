@@ -17,6 +17,8 @@ from .errors import InputError
 from .loader import Document, load_file
 from .problems import Problem, did_you_mean, dotted, shorten, unknown_key
 from .redact import remember
+from .rules import Protect, Rule
+from .rules import parse as parse_rules
 
 PROJECT_FILE = "hmsync.yaml"
 SCHEMA_RESOURCE = "schemas/project.schema.json"
@@ -49,6 +51,8 @@ class Project:
     environments: Mapping[str, Environment]
     api: str | None = None  # v1 or v2; None: v1
     digest: str = ""  # sha256 of the file's bytes: a saved plan was made from this project file
+    rules: tuple[Rule, ...] = ()  # the team's state rules
+    protect: Protect | None = None  # the team's change rules
 
     def inputs(self) -> list[str]:
         """Every file or folder a plan reads, as workflow path filters relative to the project
@@ -90,6 +94,10 @@ def load(path: Path) -> Project:
     problems = [p for p in problems if p.severity == "error"]
     if doc is not None and not problems:
         problems = [p for e in _validator().iter_errors(doc.data) for p in _located(doc, e)]
+    if doc is not None and not problems:
+        from .schema import _inlined  # the template schemas, for the rules' paths
+
+        parsed, protect, problems = parse_rules(doc, {api: _inlined(api) for api in ("v1", "v2")})
     if problems or doc is None:
         n = len(problems)
         raise InputError(
@@ -119,6 +127,8 @@ def load(path: Path) -> Project:
         environments,
         data.get("api"),
         hashlib.sha256(path.read_bytes()).hexdigest(),
+        tuple(parsed),
+        protect,
     )
 
 

@@ -330,11 +330,24 @@ def make_plan(
     by_name = {t.get("name"): t for t in live}
     templates = []
     wanted: set[str] = set()
+    desired = list(desired)
+    described_names = {str(d["name"]) for _, d in desired} | set(managed)
+    renamed: set[str] = set()  # live names a file renames (renamedFrom)
     for file, data in desired:
         name = str(data["name"])
         wanted.add(name)
         current = by_name.get(name)
-        actions = tuple(diff_template(data, current, salt, write_credentials, hidden, ignore, api))
+        old = data.get("renamedFrom")
+        data = {k: v for k, v in data.items() if k != "renamedFrom"}
+        rename: tuple[Action, ...] = ()
+        found_old = isinstance(old, str) and old in by_name and old not in described_names
+        if current is None and found_old:
+            current = by_name[old]
+            renamed.add(str(old))
+            change = Change("name", old, name)
+            rename = (Action("rename_template", name, old_name=old, changes=(change,)),)
+        found = diff_template(data, current, salt, write_credentials, hidden, ignore, api)
+        actions = rename + tuple(found)
         templates.append(
             TemplatePlan(
                 name,
@@ -349,10 +362,11 @@ def make_plan(
                 _defaulted(data, actions),
             )
         )
-    described = wanted | set(managed)
+    described = wanted | set(managed) | renamed
     unmanaged = tuple(sorted(str(n) for n in by_name if n not in described))
+    read = wanted | renamed
     digests = tuple(
-        sorted((str(n), live_fingerprint(t, hash_key)) for n, t in by_name.items() if n in wanted)
+        sorted((str(n), live_fingerprint(t, hash_key)) for n, t in by_name.items() if n in read)
         if fingerprints
         else ()
     )

@@ -34,6 +34,8 @@ def _from_action(action: Action, defaulted: frozenset[tuple[str, str]]) -> list[
     t, role = action.template, action.role
     if action.kind == "create_template":
         return [Difference(t, None, None, MISSING, "(defined)")]
+    if action.kind == "rename_template":
+        return [Difference(t, None, "name", action.old_name, t)]
     if action.kind == "create_role":
         return [Difference(t, role, None, MISSING, "(defined)")]
     if action.kind == "delete_role":

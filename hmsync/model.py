@@ -12,6 +12,7 @@ from .errors import ApiError
 # flag, and deletes last.
 ActionKind = Literal[
     "create_template",
+    "rename_template",  # a template whose file says renamedFrom: OLD (a whole-template write)
     "create_role",
     "update_role",
     "rename_role",
@@ -98,6 +99,13 @@ class Plan:
     @property
     def actions(self) -> list[Action]:
         return [a for t in self.templates for a in t.actions]
+
+    def live_name(self, template: TemplatePlan) -> str:
+        """The template's name as live has it now: the old one while a rename is planned."""
+        for action in template.actions:
+            if action.kind == "rename_template":
+                return str(action.old_name)
+        return template.name
 
     @property
     def changed(self) -> list[TemplatePlan]:

@@ -51,7 +51,36 @@ def semantic_problems(documents: list[Document], api: str = "v1") -> list[Proble
         problems.extend(_credential_problems(doc))
         if api == "v2":
             problems.extend(v2_problems(doc))
+    problems.extend(_renamed_templates(documents))
     return problems
+
+
+def _renamed_templates(documents: list[Document]) -> Iterator[Problem]:
+    """renamedFrom names a live template no file describes, and only one file renames it."""
+    names = {d.data["name"]: d for d in documents if isinstance(d.data.get("name"), str)}
+    claimed: dict[str, Document] = {}
+    for doc in documents:
+        old = doc.data.get("renamedFrom")
+        if not isinstance(old, str):
+            continue
+        where = doc.where(("renamedFrom",))
+        if old == doc.data.get("name"):
+            yield Problem(where, "renamedFrom", "a template cannot be renamed from itself")
+        elif old in names:
+            other = names[old].where(("name",))
+            yield Problem(
+                where,
+                "renamedFrom",
+                f"{shorten(old, 60)!r} is the name of the template at {other}; renamedFrom names "
+                "the live template's old name, which no file describes any more",
+            )
+        elif old in claimed:
+            other = claimed[old].where(("renamedFrom",))
+            yield Problem(
+                where, "renamedFrom", f"{shorten(old, 60)!r} is renamed at {other} already"
+            )
+        else:
+            claimed[old] = doc
 
 
 def _role_problems(doc: Document) -> Iterator[Problem]:

@@ -292,3 +292,23 @@ def test_show_draws_the_files_as_they_are(run: Run, write: Write) -> None:
     refused = run("show")
     assert refused.code == 1
     assert refused.err.startswith("hmsync: 1 error in the template files; fix them first")
+
+
+def test_a_wide_terminal_shows_the_matrix_in_the_text_plan() -> None:
+    from hmsync.render import plan_text
+
+    plan = plan_of(changed(roles__student__permissions={"endRoom": True, "mute": False}))
+    wide = plan_text(plan, width=120)
+    assert (
+        "    who may do what (before->after):\n"
+        "    role     audio  video  screen  endRoom  mute  priority\n"
+        "    student  ✓      ·      ·       ·->✓     ·     2\n"
+    ) in wide
+    assert "who may do what" not in plan_text(plan, width=40)  # does not fit: left out
+    assert "who may do what" not in plan_text(plan)  # not a terminal
+
+
+def test_the_readme_shows_a_real_comment() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("````markdown\n", 1)[1].split("````\n", 1)[0]
+    assert block == (GOLDEN / "outside.md").read_text()

@@ -257,6 +257,7 @@ def test_a_saved_plan_is_applied_with_the_api_it_was_made_for(
     assert (saved["api"], list(saved)[2]) == ("v2", "api")
     assert saved["summary"] == {
         "create_template": 1,
+        "rename_template": 0,
         "create_role": 0,
         "update_role": 0,
         "rename_role": 0,

@@ -65,7 +65,7 @@ def test_every_problem_at_once_one_line_each(run: Run, write: Write) -> None:
         "written literally; use ${HMSYNC_...} so the secret stays out of the repository",
         "templates/bad.yaml:15:79: warning: settings.recording.upload.credentials.secret: "
         "credential written literally; use ${HMSYNC_...} so the secret stays out of the repository",
-        "templates/bad.yaml:16:1: foo: unknown key; expected one of: default, name, roles, settings",
+        "templates/bad.yaml:16:1: foo: unknown key; expected one of: default, name, renamedFrom, roles, settings",
         "1 file checked: 8 errors, 5 warnings.",
     ]
     assert "plain" not in result.out

@@ -21,6 +21,7 @@ from ..transport import Json
 from .common import (
     Context,
     add_api_arguments,
+    add_force,
     add_only,
     add_write_arguments,
     app_secret,
@@ -33,6 +34,7 @@ from .common import (
     plan_live,
     read_live,
     refuse_out_of_range,
+    refuse_protected,
     select,
     use_color,
 )
@@ -57,6 +59,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help="report format")
     add_only(p)
+    add_force(p)
     p.add_argument(
         "--backup",
         metavar="DIR",
@@ -100,11 +103,15 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
             elif saved:  # from PATHS, the plan shown above already said so
                 print(render.NO_CHANGES)
             return Exit.OK
+        refuse_protected(plan, ctx, args.force)  # before any write
         _check_deletes(plan, args)
         if not saved and not args.auto_approve:
             _confirm(len(plan.actions), stdin)
         desired = {str(d.data["name"]): d.data for d in documents}
         by_name = {str(t.get("name")): t for t in live}
+        for t in plan.templates:  # a template to rename is read under its old name
+            if plan.live_name(t) in by_name:
+                by_name.setdefault(t.name, by_name[plan.live_name(t)])
         if args.backup:
             _backup(Path(args.backup), plan, by_name)
         outcomes = apply_templates(client, plan, desired, by_name, _progress)
@@ -192,7 +199,7 @@ def _check_saved(
     was: dict[str, str] = saved["live_fingerprints"]
     stale = sorted(
         {n for n, fp in was.items() if now.get(n) != fp}
-        | {t.name for t in plan.templates if t.template_id and t.name not in was}
+        | {t.name for t in plan.templates if t.template_id and plan.live_name(t) not in was}
     )
     if stale:
         raise RefusedError(

@@ -17,12 +17,13 @@ from ..backends import APIS, Backend, client_from_env
 from ..concealment import plan_key
 from ..config import Environment, Project
 from ..diff import files_digest, make_plan
-from ..errors import InputError
+from ..errors import InputError, RefusedError
 from ..loader import Document
 from ..model import Plan
 from ..paths import get_path
 from ..problems import Problem, dotted, split_path
 from ..render import safe
+from ..rules import Protect, Rule
 from ..schema import Checked, check_paths
 from ..transport import Json
 
@@ -140,6 +141,14 @@ class Context:
     def overlays(self) -> str | None:
         return self.env.overlays if self.env else None
 
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self.project.rules if self.project else ()
+
+    @property
+    def protect(self) -> Protect | None:
+        return self.project.protect if self.project else None
+
     def paths(self, given: Sequence[str]) -> list[str]:
         if given:
             return list(given)
@@ -173,6 +182,7 @@ def load_valid(
     environ: Mapping[str, str],
     ctx: Context | None = None,
     allow_out_of_range: bool = False,
+    rules: bool = True,
 ) -> Checked:
     """The files, validated; errors stop here, warnings go to stderr.
 
@@ -180,7 +190,13 @@ def load_valid(
     like a number outside a range: said, and written only where the plan needs it."""
     ctx = ctx or Context()
     checked = check_paths(
-        ctx.paths(paths), environ, variables=ctx.variables, overlays=ctx.overlays, api=ctx.api
+        ctx.paths(paths),
+        environ,
+        variables=ctx.variables,
+        overlays=ctx.overlays,
+        api=ctx.api,
+        rules=ctx.rules if rules else (),
+        environment=ctx.name,
     )
     if allow_out_of_range:
         problems = [
@@ -231,7 +247,7 @@ def _still_working(message: str) -> None:
 
 
 def load_and_read(
-    args: argparse.Namespace, environ: Mapping[str, str], paths: Sequence[str]
+    args: argparse.Namespace, environ: Mapping[str, str], paths: Sequence[str], rules: bool = True
 ) -> tuple[Backend, Checked, list[Json], Context]:
     """The validated files and every live template, read at once: the listing waits on the
     network while validation works the CPU, so both take about as long as the longer one.
@@ -242,14 +258,14 @@ def load_and_read(
     try:
         client = open_client(args, environ, ctx)
     except InputError:
-        load_valid(paths, environ, ctx)  # the files' own errors come first
+        load_valid(paths, environ, ctx, rules=rules)  # the files' own errors come first
         raise
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             listing = pool.submit(client.list_templates)
             try:
                 allow = bool(getattr(args, "allow_out_of_range", False))
-                checked = load_valid(paths, environ, ctx, allow)
+                checked = load_valid(paths, environ, ctx, allow, rules)
             except InputError:
                 listing.cancel()
                 raise
@@ -286,6 +302,29 @@ def add_write_arguments(p: argparse.ArgumentParser) -> None:
         help="write recording credentials even where the API does not return them to "
         "compare (after a rotation)",
     )
+
+
+def add_force(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="go past hmsync.yaml's protect.max_changed_percent (protected roles stay refused)",
+    )
+
+
+def refuse_protected(plan: Plan, ctx: Context, force: bool) -> None:
+    """hmsync.yaml's change rules: a plan they refuse is never applied (exit 4)."""
+    from ..rules import refusals
+
+    found = refusals(plan, ctx.protect, force)
+    if found:
+        n = len(found)
+        raise RefusedError(
+            f"refused by hmsync.yaml's protect ({n} reason{'s' if n != 1 else ''}): {found[0]}"
+            + (f"; and {n - 1} more" if n > 1 else "")
+            + ". Nothing was changed",
+            tuple(found[1:]),
+        )
 
 
 def refuse_out_of_range(plan: Plan, checked: Checked, allow: bool) -> None:

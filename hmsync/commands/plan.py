@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from ..redact import redact
 from ..transport import Json
 from .common import (
     add_api_arguments,
+    add_force,
     add_only,
     add_paths,
     add_write_arguments,
@@ -26,6 +28,7 @@ from .common import (
     non_empty,
     plan_live,
     refuse_out_of_range,
+    refuse_protected,
     select,
     use_color,
 )
@@ -54,6 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "git ref (the pull request's base) against the same live templates",
     )
     add_only(p)
+    add_force(p)
     add_write_arguments(p)
     add_api_arguments(p)
 
@@ -83,7 +87,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     elif args.format == "markdown":
         sys.stdout.write(render.plan_markdown(plan))
     else:
-        sys.stdout.write(render.plan_text(plan, use_color(args, environ, sys.stdout)))
+        wide = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+        sys.stdout.write(render.plan_text(plan, use_color(args, environ, sys.stdout), wide))
+    refuse_protected(plan, ctx, args.force)  # shown above, refused here: never saved
     if args.out:
         # Secrets are masked in the plan by structure; this catches any the server told us.
         write_atomic(Path(args.out), redact(planfile.dumps(plan)))

@@ -36,6 +36,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="an unset ${HMSYNC_*} variable is an error (for CI), not a note",
     )
     p.add_argument(
+        "--rules-only",
+        action="store_true",
+        help="report only the team's rules of hmsync.yaml (a fast check in a hook)",
+    )
+    p.add_argument(
         "--format",
         choices=tuple(RENDERERS),
         default="text",
@@ -65,9 +70,11 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             variables=ctx.variables,
             overlays=ctx.overlays,
             api=ctx.api,
+            rules=ctx.rules,
+            environment=ctx.name,
         )
         problems |= set(checked.problems)
         files = max(files, checked.files)
-    found = sorted(problems)
+    found = sorted(p for p in problems if p.code == "rule" or not args.rules_only)
     sys.stdout.write(RENDERERS[args.format](found, files))
     return Exit.ERROR if any(p.severity == "error" for p in found) else Exit.OK

@@ -14,11 +14,11 @@ from ..model import ABSENT, Action, Change, Plan, TemplatePlan
 from ..normalize import SENSITIVE, SET_FIELDS
 from ..problems import split_path
 from . import pictures
-from .escape import MARKDOWN_LIMIT, capped, md, md_list, safe
-from .plan import NOT_SET
+from .escape import MARKDOWN_LIMIT, capped, md, md_list, md_text, safe
+from .plan import NOT_SET, rename_hint
 
 FOLD = 100  # characters of a value a diff line shows
-ROLE_KINDS = ("create_template", "create_role", "update_role", "rename_role", "delete_role")
+ROLE_KINDS = pictures.ROLE_KINDS
 
 
 def _value(change: Change, value: Any) -> str:
@@ -75,6 +75,7 @@ def _heading(action: Action) -> str:
     role = f"role {action.role}"
     return {
         "create_template": f"+ template {action.template} will be created",
+        "rename_template": f"@@ template {action.template} renamed from {action.old_name} @@",
         "create_role": f"+ {role} will be created",
         "delete_role": f"- {role} will be DELETED",
         "update_role": f"@@ {role} will be updated @@",
@@ -122,10 +123,12 @@ def unmanaged_line(plan: Plan) -> list[str]:
     if not plan.unmanaged:
         return []
     n = len(plan.unmanaged)
+    hint = rename_hint(plan)
     return [
         f"<details><summary>{n} unmanaged template{'s' if n != 1 else ''} (live, in no file; "
         f"left alone)</summary>\n\n{md_list(plan.unmanaged, 200)}\n</details>",
         "",
+        *([f"> [!TIP]\n> {md_text(hint, 400)}", ""] if hint else []),
     ]
 
 

@@ -19,6 +19,7 @@ MEDIA = ("audio", "video", "screen")
 SUBSCRIBES = "subscribeParams.subscribeToRoles"
 GRAPH_MAX_ROLES = 15  # past this a graph is a tangle: a table instead
 BLANK = "·"
+ROLE_KINDS = ("create_template", "create_role", "update_role", "rename_role", "delete_role")
 
 
 @dataclass

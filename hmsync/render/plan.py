@@ -10,10 +10,12 @@ from ..model import ABSENT, Action, Change, Plan, TemplatePlan
 from ..normalize import SENSITIVE, SET_FIELDS
 from ..planfile import dumps, summary
 from ..problems import dotted, split_path
+from . import pictures
 from .escape import md, safe
 
 SYMBOL = {
     "create_template": "+",
+    "rename_template": "~",
     "create_role": "+",
     "update_role": "~",
     "rename_role": "~",
@@ -35,6 +37,7 @@ NO_CHANGES = "No changes. Live templates match the files."
 NOT_SET = " (not set in the file: the default)"
 SUMMARY_WORDS = {
     "create_template": "{n} template{s} to create",
+    "rename_template": "{n} template{s} to rename",
     "create_role": "{n} role{s} to create",
     "update_role": "{n} role{s} to update",
     "rename_role": "{n} role{s} to rename",
@@ -122,6 +125,8 @@ def action_title(action: Action) -> str:
 def _headline(action: Action) -> str:
     if action.kind == "create_template":
         return f"template {action.template} will be created"
+    if action.kind == "rename_template":
+        return f"template {action.template} will be renamed from {action.old_name}"
     if action.kind == "update_settings":
         return "settings will be updated"
     if action.kind == "set_default":
@@ -166,7 +171,8 @@ def _body_lines(template: TemplatePlan) -> list[str]:
     return template_lines(template)
 
 
-def plan_text(plan: Plan, color: bool = False) -> str:
+def plan_text(plan: Plan, color: bool = False, width: int | None = None) -> str:
+    """width: a terminal's, where the permissions matrix of each template is shown if it fits."""
     out: list[str] = []
     outside, here = origin.apart(plan)
     if outside:
@@ -183,14 +189,39 @@ def plan_text(plan: Plan, color: bool = False) -> str:
     for template in here.changed:
         out.append(_paint(safe(_template_title(template)), color))
         out += [_paint(safe(f"    {line}"), color) for line in _body_lines(template)]
+        out += _matrix_lines(template, width)
         out.append("")
     if plan.unmanaged:
         out.append(safe(f"Unmanaged (live, in no file; left alone): {', '.join(plan.unmanaged)}"))
-    for note in (write_only_note(plan), ignored_note(plan)):
+    for note in (rename_hint(plan), write_only_note(plan), ignored_note(plan)):
         if note:
             out.append(safe(note))
     out.append(summary_line(plan))
     return "\n".join(out) + "\n"
+
+
+def _matrix_lines(template: TemplatePlan, width: int | None) -> list[str]:
+    """Who may do what, before -> after, where the terminal is wide enough for it."""
+    actions = [a for a in template.actions if a.kind in pictures.ROLE_KINDS]
+    if not width or not actions:
+        return []
+    text = pictures.matrix_text(pictures.matrix(template.live_roles or {}, actions))
+    lines = ["    " + line for line in text.splitlines()]
+    if max(len(line) for line in lines) > width:
+        return []
+    return ["", "    who may do what (before->after):", *(safe(line) for line in lines)]
+
+
+def rename_hint(plan: Plan) -> str:
+    """A new template beside unmanaged ones may be a rename nobody said: how to say it."""
+    created = [t.name for t in plan.templates if t.template_id is None and t.actions]
+    if not created or not plan.unmanaged:
+        return ""
+    return (
+        f"Renamed? If {created[0]} is a live template under another name ({plan.unmanaged[0]}, "
+        "say), add `renamedFrom: OLD-NAME` to its file: hmsync renames that template instead "
+        "of creating a second one and leaving the old one unmanaged."
+    )
 
 
 def ignored_note(plan: Plan) -> str:
@@ -228,6 +259,8 @@ def summary_table(plan: Plan, budget: int) -> list[str]:
     for i, t in enumerate(plan.changed):
         kinds = [a.kind for a in t.actions]
         name = md(t.name) + (" (new)" if t.template_id is None else "")
+        if plan.live_name(t) != t.name:
+            name = f"{md(plan.live_name(t))} → {md(t.name)}"
         deletes = kinds.count("delete_role")
         creates = kinds.count("create_role")
         if t.template_id is None:  # the roles the new template brings

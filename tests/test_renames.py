@@ -1,0 +1,83 @@
+"""Template renames (issue 25): `renamedFrom: OLD` renames the live template in place (v1 Modify
+Template, v2 Update Template); without it the plan says how."""
+
+from __future__ import annotations
+
+import pytest
+
+from hmsync.emulator import Emulator
+
+from .conftest import Run, Write
+
+OLD = "name: old-room\nroles:\n  host:\n    priority: 1\n"
+NEW = "name: room\nrenamedFrom: old-room\nroles:\n  host:\n    priority: 2\n"
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_renamed_from_renames_the_live_template_in_place(
+    version: str, run: Run, write: Write
+) -> None:
+    with Emulator(api=version) as emu:
+        environ = emu.env()
+        write("hmsync.yaml", f"api: {version}\n")
+        write("templates/room.yaml", OLD)
+        assert run("apply", "--auto-approve", env=environ).code == 0
+        [before] = emu.store.dump()
+        write("templates/room.yaml", NEW)
+        shown = run("plan", env=environ)
+        assert shown.out == (
+            "~ template room (templates/room.yaml)\n"
+            "    ~ template room will be renamed from old-room\n"
+            '        ~ name: "old-room" -> "room"\n'
+            "    ~ role host will be updated\n"
+            "        ~ priority: 1 -> 2\n"
+            "\n"
+            "Plan: 1 template to rename, 1 role to update.\n"
+        )
+        # A saved plan holds it too, and the stale check reads the template by its old name.
+        assert run("plan", "-o", "plan.json", env=environ).code == 0
+        applied = run("apply", "plan.json", env=environ)
+        assert applied.code == 0, applied.err
+        [after] = emu.store.dump()
+        key = "_id" if "_id" in after else "id"
+        assert after[key] == before[key] and after["name"] == "room"
+        assert after["roles"]["host"]["priority"] == 2
+        again = run("plan", "--detailed-exitcode", env=environ)
+        assert (again.code, again.out) == (0, "No changes. Live templates match the files.\n")
+
+
+def test_without_renamed_from_the_plan_says_how(emu: Emulator, run: Run, write: Write) -> None:
+    write("templates/room.yaml", OLD)
+    assert run("apply", "--auto-approve", env=emu.env()).code == 0
+    write("templates/room.yaml", OLD.replace("old-room", "room"))
+    shown = run("plan", env=emu.env()).out
+    assert shown.endswith(
+        "Unmanaged (live, in no file; left alone): old-room\n"
+        "Renamed? If room is a live template under another name (old-room, say), add "
+        "`renamedFrom: OLD-NAME` to its file: hmsync renames that template instead of creating "
+        "a second one and leaving the old one unmanaged.\n"
+        "Plan: 1 template to create.\n"
+    )
+    markdown = run("plan", "--format", "markdown", env=emu.env()).out
+    assert "> [!TIP]\n> Renamed? If room is a live template" in markdown
+
+
+def test_a_rename_in_the_summary_table_and_bad_renames_are_located(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    write("templates/room.yaml", OLD)
+    assert run("apply", "--auto-approve", env=emu.env()).code == 0
+    write("templates/room.yaml", NEW)
+    markdown = run("plan", "--format", "markdown", env=emu.env()).out
+    assert "| <code>old&#45;room</code> → <code>room</code> |  | 1 |" in markdown
+    write("templates/room.yaml", NEW.replace("renamedFrom: old-room", "renamedFrom: room"))
+    write("templates/other.yaml", "name: other\nrenamedFrom: room\n")
+    checked = run("validate")
+    assert checked.code == 1
+    assert checked.out == (
+        "templates/other.yaml:2:14: renamedFrom: 'room' is the name of the template at "
+        "templates/room.yaml:1:7; renamedFrom names the live template's old name, which no file "
+        "describes any more\n"
+        "templates/room.yaml:2:14: renamedFrom: a template cannot be renamed from itself\n"
+        "2 files checked: 2 errors, 0 warnings.\n"
+    )
