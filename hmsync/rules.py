@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -20,6 +20,7 @@ from .model import ABSENT, Plan
 from .normalize import complete, complete_role, complete_settings
 from .paths import get_path
 from .problems import Location, Problem, Severity, did_you_mean, dotted, shorten, split_path
+from .schema import Checked as SchemaChecked
 
 CONDITIONS = ("min", "max", "in", "not_in", "present", "absent")
 
@@ -330,6 +331,29 @@ def unmatched(rules: Iterable[Rule], matched: Mapping[str, list[str]]) -> list[P
         for rule in rules
         if not matched.get(rule.id)
     ]
+
+
+def with_rules(
+    checked: SchemaChecked,
+    rules: Sequence[Rule],
+    environment: str | None,
+    api: str,
+    strict: bool = False,
+) -> SchemaChecked:
+    """The files' check with the team's rules as this environment sees them: only on files
+    with no error of their own (theirs come first), and a rule in scope that matches nothing
+    said, unless files were left out (then "matches nothing" could be wrong)."""
+    if not rules:
+        return checked
+    broken = {p.location.file for p in checked.errors}
+    result = check(rules, [d for d in checked.documents if d.file not in broken], environment, api)
+    found = result.problems + (
+        [] if broken else unmatched(in_scope(rules, environment), result.matched)
+    )
+    if strict:
+        found = [replace(p, severity="error") if p.severity == "warning" else p for p in found]
+    problems = sorted(set(checked.problems) | set(found))
+    return replace(checked, problems=problems, matched=result.matched)
 
 
 # -- checking a plan ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 import os
 import pathlib
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -18,8 +18,6 @@ from .semantic import CREDENTIALS_PATH, semantic_problems
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator, ValidationError
-
-    from .rules import Rule
 from .problems import Path, Problem, did_you_mean, dotted, shorten, unknown_key
 
 SCHEMA_RESOURCES = {"v1": "schemas/template.schema.json", "v2": "schemas/template.v2.schema.json"}
@@ -99,12 +97,9 @@ def check_paths(
     variables: Mapping[str, Any] | None = None,
     overlays: str | None = None,
     api: str = "v1",
-    rules: Sequence[Rule] = (),
-    environment: str | None = None,
 ) -> Checked:
     """Load and check every template file under paths (each with its environment's overlay
-    on top, if any) against the schema of the API version, and the team's rules as the
-    environment sees them; every problem is gathered."""
+    on top, if any) against the schema of the API version; every problem is gathered."""
     files = find_files(paths)
     problems: list[Problem] = []
 
@@ -124,25 +119,11 @@ def check_paths(
         problems.extend(schema_problems(doc, api))
         coerce_integers(doc.data, api=api)
     problems.extend(semantic_problems(documents, api))
-    matched: Mapping[str, list[str]] = {}
-    if rules:
-        # Here, not at the top: rules fills defaults with normalize, which imports this module.
-        from .rules import check as check_rules
-        from .rules import in_scope, unmatched
-
-        broken = {p.location.file for p in problems if p.severity == "error"}
-        result = check_rules(
-            rules, [d for d in documents if d.file not in broken], environment, api
-        )
-        problems.extend(result.problems)
-        matched = result.matched
-        if not broken:  # with files left out, "matches nothing" could be wrong
-            problems.extend(unmatched(in_scope(rules, environment), matched))
     if strict:
         problems = [
             replace(p, severity="error") if p.severity == "warning" else p for p in problems
         ]
-    return Checked(documents, sorted(set(problems)), len(files), matched)
+    return Checked(documents, sorted(set(problems)), len(files))
 
 
 def _with_overlays(

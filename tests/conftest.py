@@ -64,3 +64,16 @@ def emu() -> Iterator[Emulator]:
     """An emulator of its own for each test, on a free loopback port."""
     with Emulator() as emulator:
         yield emulator
+
+
+STAGING_SECRET = "staging-secret-0123456789abcdef01234"
+PROD_SECRET = "production-secret-0123456789abcdef0123"
+
+
+@pytest.fixture
+def apps() -> Iterator[tuple[Emulator, Emulator]]:
+    with (
+        Emulator(access_key="staging-key", secret=STAGING_SECRET) as staging,
+        Emulator(access_key="prod-key", secret=PROD_SECRET) as production,
+    ):
+        yield staging, production

@@ -156,7 +156,7 @@ def test_shell_completion(run: Run, write: Write) -> None:
     bash = run("completion", "bash")
     assert bash.code == 0
     assert _complete(bash.out, "hmsync pl") == ["plan"]
-    assert _complete(bash.out, "hmsync plan --for") == ["--format"]
+    assert _complete(bash.out, "hmsync plan --for") == ["--format", "--force"]
     assert _complete(bash.out, "hmsync plan --format ") == ["text", "json", "markdown"]
     assert _complete(bash.out, "hmsync --timeout 5 apply --allow-d") == ["--allow-delete"]
     assert _complete(bash.out, "hmsync emulator --writes a") == ["as-sent"]

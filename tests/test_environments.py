@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from hmsync.emulator import Emulator
 
-from .conftest import Run, Write
+from .conftest import PROD_SECRET, STAGING_SECRET, Run, Write
 from .helpers import api
 
-STAGING_SECRET = "staging-secret-0123456789abcdef01234"
-PROD_SECRET = "production-secret-0123456789abcdef0123"
 ROOM = """\
 name: room
 settings:
@@ -24,15 +19,6 @@ roles:
       video: {bitRate: "${vars.bitrate}"}
     permissions: {mute: true}
 """
-
-
-@pytest.fixture
-def apps() -> Iterator[tuple[Emulator, Emulator]]:
-    with (
-        Emulator(access_key="staging-key", secret=STAGING_SECRET) as staging,
-        Emulator(access_key="prod-key", secret=PROD_SECRET) as production,
-    ):
-        yield staging, production
 
 
 def project(staging: Emulator, production: Emulator) -> str:

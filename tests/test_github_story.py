@@ -10,7 +10,6 @@ then finds a dashboard change and keeps one issue."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,12 @@ import pytest
 from hmsync.cli import main
 from hmsync.emulator import Emulator
 
+from .conftest import PROD_SECRET, STAGING_SECRET
 from .harness.github import GitHub, Repo, Run
 from .helpers import api
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 
-STAGING_SECRET = "staging-secret-0123456789abcdef01234"
-PROD_SECRET = "production-secret-0123456789abcdef0123"
 PIN = "acme/hmsync@" + "1" * 40
 
 ROOM = """\
@@ -65,15 +63,6 @@ environments:
     vars: {{region: us, bitrate: 800}}
     overlays: overlays/production
 """
-
-
-@pytest.fixture
-def apps() -> Iterator[tuple[Emulator, Emulator]]:
-    with (
-        Emulator(access_key="staging-key", secret=STAGING_SECRET) as staging,
-        Emulator(access_key="prod-key", secret=PROD_SECRET) as production,
-    ):
-        yield staging, production
 
 
 def role(emu: Emulator, name: str) -> dict[str, Any]:

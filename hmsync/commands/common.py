@@ -23,7 +23,7 @@ from ..model import Plan
 from ..paths import get_path
 from ..problems import Problem, dotted, split_path
 from ..render import safe
-from ..rules import Protect, Rule
+from ..rules import Protect, Rule, with_rules
 from ..schema import Checked, check_paths
 from ..transport import Json
 
@@ -190,14 +190,10 @@ def load_valid(
     like a number outside a range: said, and written only where the plan needs it."""
     ctx = ctx or Context()
     checked = check_paths(
-        ctx.paths(paths),
-        environ,
-        variables=ctx.variables,
-        overlays=ctx.overlays,
-        api=ctx.api,
-        rules=ctx.rules if rules else (),
-        environment=ctx.name,
+        ctx.paths(paths), environ, variables=ctx.variables, overlays=ctx.overlays, api=ctx.api
     )
+    if rules:
+        checked = with_rules(checked, ctx.rules, ctx.name, ctx.api)
     if allow_out_of_range:
         problems = [
             replace(p, severity="warning", code="range") if p.code == "enum" else p

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from ..config import find
 from ..errors import Exit, InputError
 from ..render import safe
-from ..rules import Rule, in_scope
+from ..rules import Rule, in_scope, with_rules
 from ..schema import check_paths
 from .common import Context, add_paths, add_project_arguments, context
 
@@ -35,8 +35,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     for ctx in contexts:
         checked = check_paths(
             ctx.paths(args.paths), environ, variables=ctx.variables, overlays=ctx.overlays,
-            api=ctx.api, rules=ctx.rules, environment=ctx.name,
+            api=ctx.api,
         )  # fmt: skip
+        checked = with_rules(checked, ctx.rules, ctx.name, ctx.api)
         if len(contexts) > 1:
             lines.append(f"environment {ctx.name}:")
         applying = {r.id for r in in_scope(project.rules, ctx.name)}

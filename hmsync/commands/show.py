@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import Exit, InputError
+from ..errors import Exit
 from ..render import md, safe
 from ..render.pictures import (
     MEDIA,
@@ -22,8 +22,7 @@ from ..render.pictures import (
     matrix_markdown,
     matrix_text,
 )
-from ..schema import check_paths
-from .common import add_only, add_paths, add_project_arguments, context, select
+from .common import add_only, add_paths, add_project_arguments, context, load_valid, select
 
 FORMATS = ("text", "markdown", "mermaid", "json")
 
@@ -38,16 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     ctx = context(args)
-    checked = check_paths(
-        ctx.paths(args.paths), environ, variables=ctx.variables, overlays=ctx.overlays, api=ctx.api
-    )
-    if checked.errors:
-        n = len(checked.errors)
-        raise InputError(
-            f"{n} error{'s' if n != 1 else ''} in the template files; fix them first "
-            "(hmsync validate lists the same)",
-            tuple(str(p) for p in checked.errors),
-        )
+    checked = load_valid(args.paths, environ, ctx, rules=False)  # pictures, not a verdict
     documents = select(checked.documents, args.only)
     templates = sorted(((str(d.data["name"]), d.file, d.data) for d in documents), key=str)
     sys.stdout.write(RENDER[args.format](templates))

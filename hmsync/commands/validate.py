@@ -10,6 +10,7 @@ from .. import render
 from ..config import find
 from ..errors import Exit, InputError
 from ..problems import Problem
+from ..rules import with_rules
 from ..schema import check_paths
 from .common import Context, add_paths, add_project_arguments, context
 
@@ -70,9 +71,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             variables=ctx.variables,
             overlays=ctx.overlays,
             api=ctx.api,
-            rules=ctx.rules,
-            environment=ctx.name,
         )
+        checked = with_rules(checked, ctx.rules, ctx.name, ctx.api, args.strict)
         problems |= set(checked.problems)
         files = max(files, checked.files)
     found = sorted(p for p in problems if p.code == "rule" or not args.rules_only)

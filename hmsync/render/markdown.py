@@ -15,7 +15,7 @@ from ..normalize import SENSITIVE, SET_FIELDS
 from ..problems import split_path
 from . import pictures
 from .escape import MARKDOWN_LIMIT, capped, md, md_list, md_text, safe
-from .plan import NOT_SET, rename_hint
+from .plan import NOT_SET, headline, rename_hint
 
 FOLD = 100  # characters of a value a diff line shows
 ROLE_KINDS = pictures.ROLE_KINDS
@@ -72,20 +72,11 @@ def diff_lines(action: Action, defaulted: frozenset[tuple[str, str]] = frozenset
 
 
 def _heading(action: Action) -> str:
-    role = f"role {action.role}"
-    return {
-        "create_template": f"+ template {action.template} will be created",
-        "rename_template": f"@@ template {action.template} renamed from {action.old_name} @@",
-        "create_role": f"+ {role} will be created",
-        "delete_role": f"- {role} will be DELETED",
-        "update_role": f"@@ {role} will be updated @@",
-        "rename_role": f"@@ {role} will be renamed from {action.old_name} @@",
-        "update_settings": "@@ settings will be updated @@",
-        "update_destinations": "@@ destinations will be updated @@",
-        "update_recordings": "@@ recordings will be updated @@",
-        "update_plugins": "@@ plugins will be updated @@",
-        "set_default": "@@ default flag will be changed @@",
-    }[action.kind]
+    """The action's headline as a diff line: + created, - deleted, @@ changed @@ (a hunk)."""
+    text = headline(action)
+    if action.kind in ("create_template", "create_role"):
+        return f"+ {text}"
+    return f"- {text}" if action.kind == "delete_role" else f"@@ {text} @@"
 
 
 def details(t: TemplatePlan, lines: list[str]) -> str:

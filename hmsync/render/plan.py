@@ -122,7 +122,7 @@ def action_title(action: Action) -> str:
     return f"{words} {action.role}" if action.role else words
 
 
-def _headline(action: Action) -> str:
+def headline(action: Action) -> str:
     if action.kind == "create_template":
         return f"template {action.template} will be created"
     if action.kind == "rename_template":
@@ -146,7 +146,7 @@ def template_lines(template: TemplatePlan) -> list[str]:
     """One template's actions, deletes first, each with its changed fields under it."""
     lines = []
     for action in template.actions:
-        lines.append(f"{SYMBOL[action.kind]} {_headline(action)}")
+        lines.append(f"{SYMBOL[action.kind]} {headline(action)}")
         for c in action.changes:
             note = NOT_SET if (action.role or "", c.path) in template.defaulted else ""
             lines.append(f"    {change_line(c)}{note}")
@@ -183,7 +183,7 @@ def plan_text(plan: Plan, color: bool = False, width: int | None = None) -> str:
             )
         )
         for action in outside:
-            out.append(_paint(safe(f"    {action.template}: {_headline(action)}"), color))
+            out.append(_paint(safe(f"    {action.template}: {headline(action)}"), color))
             out += [_paint(safe(f"        {change_line(c)}"), color) for c in action.changes]
         out += ["", safe(f"This change (the files differ from {plan.base_ref}):")]
     for template in here.changed:
