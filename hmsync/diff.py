@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from .digests import live_fingerprint
 from .model import ABSENT, Action, ActionKind, Change, Plan, TemplatePlan
 from .normalize import (
     CREDENTIALS,
@@ -22,7 +22,6 @@ from .normalize import (
     ViewContext,
     conceal,
     credentials_write_only,
-    fingerprint,
     get_path,
     list_views,
     remove_path,
@@ -400,28 +399,3 @@ def _defaulted(data: Mapping[str, Any], actions: Iterable[Action]) -> frozenset[
             if change.new is not ABSENT and get_path(base, split_path(change.path)) is ABSENT:
                 out.add((action.role or "", change.path))
     return frozenset(out)
-
-
-def live_fingerprint(template: Json, key: str | None) -> str:
-    """A digest of a live template as read, its secrets keyed first (or left out with no
-    key): a plan file's fingerprint never digests a secret in clear."""
-    hasher = secret_hasher(key) if key else None
-
-    def keyed(value: Any, secret: bool = False) -> Any:
-        if isinstance(value, dict):
-            return {k: keyed(v, secret or k in SECRET_KEYS) for k, v in value.items()}
-        if isinstance(value, list):
-            return [keyed(v, secret) for v in value]
-        if secret and isinstance(value, str):
-            return hasher(value) if hasher else SENSITIVE
-        return value
-
-    return fingerprint(keyed(template))
-
-
-def files_digest(digests: Iterable[tuple[str, str]]) -> str:
-    """One digest of every file a plan was made from: (path, sha256 of its bytes) pairs."""
-    h = hashlib.sha256()
-    for path, digest in sorted(digests):
-        h.update(f"{path}\0{digest}\n".encode())
-    return "sha256:" + h.hexdigest()

@@ -12,7 +12,8 @@ from .. import planfile, render
 from ..apply import apply_templates
 from ..backends import Backend
 from ..concealment import plan_key
-from ..diff import live_fingerprint, make_plan
+from ..diff import make_plan
+from ..digests import live_fingerprint
 from ..errors import ApiError, ConflictError, Exit, InputError, RefusedError
 from ..loader import Document
 from ..meanwhile import moved_meanwhile
@@ -21,7 +22,6 @@ from ..transport import Json
 from .common import (
     Context,
     add_api_arguments,
-    add_force,
     add_only,
     add_write_arguments,
     app_secret,
@@ -33,12 +33,11 @@ from .common import (
     open_client,
     plan_live,
     read_live,
-    refuse_out_of_range,
-    refuse_protected,
     select,
     use_color,
 )
 from .export import write_templates
+from .guards import add_force, refuse_out_of_range, refuse_protected
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

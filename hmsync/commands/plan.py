@@ -19,7 +19,6 @@ from ..redact import redact
 from ..transport import Json
 from .common import (
     add_api_arguments,
-    add_force,
     add_only,
     add_paths,
     add_write_arguments,
@@ -27,11 +26,10 @@ from .common import (
     load_and_read,
     non_empty,
     plan_live,
-    refuse_out_of_range,
-    refuse_protected,
     select,
     use_color,
 )
+from .guards import add_force, refuse_out_of_range, refuse_protected
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
