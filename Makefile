@@ -35,7 +35,7 @@ test: $(VENV)/.test-installed tests/js/node_modules/.installed
 
 # lint and the suite with whatever $(BIN) holds (test-newest and test-floors reuse it)
 check: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 lint:
 	$(BIN)/ruff check .
