@@ -39,10 +39,6 @@ def tag(plan: Plan, base: Plan, ref: str) -> Plan:
     return replace(plan, outside=tuple(outside), base_ref=ref)
 
 
-def is_outside(plan: Plan, action: Action, path: str = "") -> bool:
-    return (action.template, action.kind, action.role or "", path) in set(plan.outside)
-
-
 def apart(plan: Plan) -> tuple[list[Action], Plan]:
     """The actions (of only their outside changes) that set back outside changes, and the plan
     as this change makes it (the rest). Without a base, nothing is outside."""

@@ -188,18 +188,7 @@ def _path_problem(path: str, on_roles: bool, roots: Mapping[str, Any]) -> str | 
                 rule = rule["items"]
             else:
                 if depth > best[0]:
-                    close = did_you_mean(str(part), sorted(props))
-                    where = (
-                        "a role"
-                        if on_roles and depth == 0
-                        else dotted(parts[:depth]) or "a template"
-                    )
-                    hint = (
-                        f"did you mean {close!r}?"
-                        if close
-                        else f"{where} has: {', '.join(sorted(props)) or 'no fields'}"
-                    )
-                    best = (depth, f"{shorten(str(part), 40)!r} is no field of {where}; {hint}")
+                    best = (depth, _no_field(part, parts[:depth], sorted(props), on_roles))
                 break
         else:
             return None

@@ -41,12 +41,15 @@ TARGETS = {
         "tests/test_shared_account.py",
     ],
     "hmsync/diff.py": [
+        "tests/test_core_mutants.py",
+        "tests/test_renames.py",
         "tests/test_diff.py",
         "tests/test_normalize.py",
         "tests/test_v2_normalize.py",
         "tests/test_core_gaps.py",
     ],
     "hmsync/normalize.py": [
+        "tests/test_core_mutants.py",
         "tests/test_normalize.py",
         "tests/test_v2_normalize.py",
         "tests/test_core_gaps.py",
@@ -54,10 +57,18 @@ TARGETS = {
     ],
     "hmsync/semantic.py": ["tests/test_validate.py", "tests/test_v2_validate.py"],
     "hmsync/apply.py": [
+        "tests/test_apply_mutants.py",
         "tests/test_apply.py",
         "tests/test_shared_account.py",
         "tests/test_core_gaps.py",
     ],
+    "hmsync/rules.py": ["tests/test_rules.py", "tests/test_core_mutants.py"],
+    "hmsync/origin.py": [
+        "tests/test_base_ref.py",
+        "tests/test_pictures.py",
+        "tests/test_core_mutants.py",
+    ],
+    "hmsync/transport.py": ["tests/test_api.py", "tests/test_security.py"],
 }
 FSTRING_START = getattr(tokenize, "FSTRING_START", -1)  # Python 3.12+ splits f-strings
 COPIED = ("hmsync", "tests", "examples", "schemas", "docs", "README.md", "pyproject.toml")
