@@ -344,3 +344,51 @@ def test_plan_for_v1_set_default_with_write_only_credentials_goes_through() -> N
     [body] = fake.named("modify_template")
     assert body["default"] is True
     assert body["settings"]["recording"]["upload"]["credentials"] == creds
+
+
+def test_an_action_someone_else_did_whole_is_already_done_not_the_next_ones_write() -> None:
+    desired = {"name": "t", "roles": {"a": role(2), "b": role(3)}, "settings": {"region": "in"}}
+    fake = Fake(live_template(a=role(1), b=role(1)))
+    plan = make_plan([("t.yaml", desired)], list(copy.deepcopy(fake.store).values()), "salt")
+    fake.store["t1"]["roles"]["a"]["priority"] = 2  # a's whole change, made meanwhile
+    [outcome] = apply_templates(
+        fake, plan, {"t": desired}, {"t": live_template(a=role(1), b=role(1))}
+    )
+    assert outcome.notes == ["update role a: already as planned; nothing written"]
+    assert [r for r, _ in fake.named("upsert_role")] == ["b"]
+
+
+def test_a_whole_write_stops_where_someone_else_changed_the_template_meanwhile() -> None:
+    live = live_template(a=role(1))
+    live["settings"] = {"region": "in", "recording": {"enabled": False}}
+    fake = Fake(live)
+    desired = {
+        "name": "t",
+        "roles": {"a": role(1)},
+        "settings": {"region": "in", "recording": {"enabled": True}},
+    }
+    plan = make_plan([("t.yaml", desired)], [copy.deepcopy(live)], "salt")
+    fake.store["t1"]["settings"]["region"] = "eu"  # not a field the plan changes
+    [outcome] = apply_templates(fake, plan, {"t": desired}, {"t": copy.deepcopy(live)})
+    assert outcome.failed is not None
+    assert "the template changed since it was planned" in str(outcome.error)
+    assert not fake.named("modify_template")  # their region is not overwritten
+
+
+def test_a_v2_plugins_write_keeps_the_parts_the_file_leaves_out() -> None:
+    live = {
+        **live_template(host=role(1)),
+        "destinations": {"rtmpDestinations": {"yt": {"name": "yt", "rtmpUrls": ["rtmp://a/b"]}}},
+        "plugins": {"whiteboard": {"permissions": {"admin": ["host"]}}},
+    }
+    fake = Fake(live)
+    desired = {
+        "name": "t",
+        "roles": {"host": role(1)},
+        "settings": {"region": "in"},
+        "plugins": {"whiteboard": {"permissions": {"admin": ["host"], "reader": ["host"]}}},
+    }
+    run(fake, desired, api="v2")
+    [body] = fake.named("modify_template")
+    assert body["destinations"] == live["destinations"]  # Update Template overwrites all fields
+    assert body["plugins"]["whiteboard"]["permissions"]["reader"] == ["host"]
