@@ -59,6 +59,9 @@ def documents_at(
 ) -> list[Document] | None:
     """The valid documents at ref, as `environment` sees them there; None (said on stderr)
     when they do not load, so the plan goes on without telling changes apart."""
+    if ref.startswith("-") or not ref.strip():
+        # git would read it as an option (`--output=FILE` writes a file): never passed on.
+        raise InputError(f"--base-ref {ref!r}: not a git ref; name a branch, tag or commit")
     try:
         top = Path(_git("rev-parse", "--show-toplevel").decode().strip())
         archive = _git("archive", "--format=tar", ref)

@@ -55,7 +55,12 @@ TARGETS = {
         "tests/test_core_gaps.py",
         "tests/test_diff.py",
     ],
-    "hmsync/semantic.py": ["tests/test_validate.py", "tests/test_v2_validate.py"],
+    "hmsync/semantic.py": [
+        "tests/test_validate.py",
+        "tests/test_v2_validate.py",
+        "tests/test_renames.py",
+        "tests/test_core_mutants.py",
+    ],
     "hmsync/apply.py": [
         "tests/test_apply_mutants.py",
         "tests/test_apply.py",
@@ -68,7 +73,11 @@ TARGETS = {
         "tests/test_pictures.py",
         "tests/test_core_mutants.py",
     ],
-    "hmsync/transport.py": ["tests/test_api.py", "tests/test_security.py"],
+    "hmsync/transport.py": [
+        "tests/test_transport_mutants.py",
+        "tests/test_api.py",
+        "tests/test_security.py",
+    ],
 }
 FSTRING_START = getattr(tokenize, "FSTRING_START", -1)  # Python 3.12+ splits f-strings
 COPIED = ("hmsync", "tests", "examples", "schemas", "docs", "README.md", "pyproject.toml")

@@ -83,6 +83,12 @@ def test_a_base_git_cannot_read_is_a_clear_error(emu: Emulator, run: Run, write:
     assert outside_git.err.endswith(
         "; fetch it first (in GitHub: actions/checkout with fetch-depth: 0)\n"
     )
+    # A "ref" git would take for an option is never passed to it.
+    hostile = run("plan", "--base-ref=--output=/tmp/pwned.tar", env=env(emu))
+    assert hostile.err == (
+        "hmsync: --base-ref '--output=/tmp/pwned.tar': not a git ref; name a branch, tag or "
+        "commit\n"
+    )
 
 
 def test_the_files_at_the_base_failing_to_load_leave_the_plan_untold(

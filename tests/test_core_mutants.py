@@ -255,3 +255,12 @@ def test_a_completed_template_holds_no_list_or_map_the_file_does_not_have() -> N
         "roles",
         "settings",
     ]
+
+
+def test_one_role_renamed_from_a_name_is_fine_and_two_are_not(run: Run, write: Write) -> None:
+    write("templates/t.yaml", "name: t\nroles:\n  b:\n    renamedFrom: a\n")
+    assert run("validate").code == 0
+    write(
+        "templates/t.yaml", "name: t\nroles:\n  b:\n    renamedFrom: a\n  c:\n    renamedFrom: a\n"
+    )
+    assert run("validate").code == 1

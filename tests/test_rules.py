@@ -254,3 +254,11 @@ def test_too_large_a_share_of_changed_roles_needs_force(
     assert run("plan", "--force", env=emu.env()).code == 0
     assert run("apply", "--auto-approve", env=emu.env()).code == 4
     assert run("apply", "--auto-approve", "--force", env=emu.env()).code == 0
+
+
+def test_rules_without_any_rules_says_how(run: Run, write: Write) -> None:
+    write("templates/webinar.yaml", WEBINAR)
+    assert run("rules").err == (
+        "hmsync: no rules: hmsync.yaml has no rules or protect (the README's 'Your own rules' "
+        "shows how)\n"
+    )

@@ -14,7 +14,7 @@ from hmsync.emulator import Emulator
 
 from .conftest import Run, Write
 from .helpers import env
-from .servers import Proxy, Seen
+from .servers import Proxy, RawServer, Seen
 
 LIVE_KEY = "AKIALIVEONLYKEY77777"
 LIVE_SECRET = "LiveOnlySecret/abcdefghijklmnop"
@@ -119,54 +119,6 @@ def test_1_random_live_secrets_echoed_in_any_error_shape_never_show(
         assert key not in result.out + result.err and secret not in result.out + result.err
 
 
-class _RawServer:
-    """A loopback server that answers every connection with handle(socket)."""
-
-    def __init__(self, handle: Any) -> None:
-        import socket
-        import threading
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.handle = handle
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/policy/v1"
-
-    def _serve(self) -> None:
-        import threading
-
-        self.sock.settimeout(0.2)
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
-
-    def _one(self, conn: Any) -> None:
-        try:
-            conn.recv(65536)
-            self.handle(conn, self.stop)
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    def __enter__(self) -> _RawServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join()
-        self.sock.close()
-
-
 def _hmsync(*args: str, base: str) -> tuple[int, str, float, int]:
     """hmsync in a process of its own: exit code, stderr, seconds, peak memory in MB."""
     import os
@@ -206,7 +158,7 @@ def _hmsync(*args: str, base: str) -> tuple[int, str, float, int]:
 def _plan_against(handle: Any, write: Write, *args: str) -> tuple[int, str, float, int, str]:
     """`hmsync plan` of one file against a raw server: what _hmsync returns, and the base."""
     write("templates/t.yaml", "name: t\n")
-    with _RawServer(handle) as server:
+    with RawServer(handle) as server:
         return (*_hmsync("plan", "--retries", "0", *args, base=server.base), server.base)
 
 

@@ -24,7 +24,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     project = find(getattr(args, "config", None))
     if project is None or not (project.rules or project.protect):
         raise InputError(
-            "no rules: hmsync.yaml has no rules or protect (hmsync's docs/rules.md shows how)"
+            "no rules: hmsync.yaml has no rules or protect "
+            "(the README's 'Your own rules' shows how)"
         )
     if getattr(args, "env", None) is None and project.environments:
         contexts = [Context(project, e, None) for e in project.environments.values()]
