@@ -146,7 +146,7 @@ def killed(mutant: Mutant, tests: list[str], work: Path) -> bool:
             [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
              "-o", "addopts=", *tests],
             cwd=work, capture_output=True, timeout=600, check=False,
-            env={"PYTHONPATH": str(work), "PATH": "/usr/bin:/bin", "HYPOTHESIS_PROFILE": "default"},
+            env={"PYTHONPATH": str(work), "PATH": "/usr/bin:/bin", "HYPOTHESIS_PROFILE": "mutate"},
         )  # fmt: skip
         return done.returncode != 0
     except subprocess.TimeoutExpired:

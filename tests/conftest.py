@@ -6,9 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from hmsync.cli import main
 from hmsync.emulator import Emulator
+
+# `make mutate` runs the properties derandomized: a planted bug they catch, they catch every run
+# (a catch by chance would make the score a coin toss).
+settings.register_profile("mutate", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "templates"
 EXAMPLE_ENV = {"HMSYNC_S3_KEY": "AKIAEXAMPLEKEY", "HMSYNC_S3_SECRET": "example-secret-value"}
