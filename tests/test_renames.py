@@ -3,6 +3,8 @@ Template, v2 Update Template); without it the plan says how."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hmsync.emulator import Emulator
@@ -81,3 +83,20 @@ def test_a_rename_in_the_summary_table_and_bad_renames_are_located(
         "templates/room.yaml:2:14: renamedFrom: a template cannot be renamed from itself\n"
         "2 files checked: 2 errors, 0 warnings.\n"
     )
+
+
+def test_a_backup_taken_before_a_rename_renames_it_back(
+    emu: Emulator, run: Run, write: Write, tmp_path: Path
+) -> None:
+    write("templates/room.yaml", OLD)
+    assert run("apply", "--auto-approve", env=emu.env()).code == 0
+    [before] = emu.store.dump()
+    write("templates/room.yaml", NEW)
+    assert run("apply", "--auto-approve", "--backup", "backup", env=emu.env()).code == 0
+    saved = (tmp_path / "backup" / "old-room.yaml").read_text()
+    assert "\nname: old-room\nrenamedFrom: room\nroles:\n" in saved
+    restored = run("apply", "backup", "--auto-approve", "--allow-delete", env=emu.env())
+    assert restored.code == 0, restored.err
+    [after] = emu.store.dump()
+    assert (after["_id"], after["name"]) == (before["_id"], "old-room")
+    assert after["roles"]["host"]["priority"] == 1

@@ -263,10 +263,15 @@ def _backup(folder: Path, plan: Plan, live: Mapping[str, Json]) -> None:
     DIR` restores them. A role this apply renames is written with renamedFrom its new name,
     so the restore renames it back instead of deleting and creating it."""
     touched = [live[t.name] for t in plan.changed if t.name in live]
+    # Keyed by the name live has now: a template this apply renames is backed up under it,
+    # with renamedFrom its new name, so the restore renames it back.
     hints = {
-        t.name: {str(a.old_name): str(a.role) for a in t.actions if a.kind == "rename_role"}
+        plan.live_name(t): {
+            str(a.old_name): str(a.role) for a in t.actions if a.kind == "rename_role"
+        }
         for t in plan.changed
     }
+    renamed = {plan.live_name(t): t.name for t in plan.changed if plan.live_name(t) != t.name}
     written, variables = write_templates(
         folder,
         touched,
@@ -274,6 +279,7 @@ def _backup(folder: Path, plan: Plan, live: Mapping[str, Json]) -> None:
         hints,
         "name a new folder for --backup; nothing was changed",
         api=plan.api,
+        renamed=renamed,
     )
     print(
         f"Backed up {len(written)} template(s) to {folder}/ before writing; restore with: "

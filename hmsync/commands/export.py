@@ -71,10 +71,12 @@ def write_templates(
     instead: str = "pass --force to overwrite, or --out another folder",
     ignore: tuple[str, ...] = (),
     api: str = "v1",
+    renamed: Mapping[str, str] | None = None,
 ) -> tuple[list[tuple[Path, int]], list[str]]:
     """Live templates as files in out: [(path, roles)] and the variables they need.
 
-    hints: per template, {role: renamedFrom} to write (a backup undoes a rename by one)."""
+    hints: per template, {role: renamedFrom} to write (a backup undoes a rename by one);
+    renamed: {template: its new name}, written as the template's renamedFrom, likewise."""
     taken: set[str] = set()
     files = [(out / file_name(str(t.get("name")), taken), t) for t in sorted(live, key=_name)]
     links = [str(path) for path, _ in files if path.is_symlink()]
@@ -95,6 +97,12 @@ def write_templates(
         for role, renamed_from in (hints or {}).get(data["name"], {}).items():
             if role in data["roles"]:
                 data["roles"][role]["renamedFrom"] = renamed_from
+        new_name = (renamed or {}).get(data["name"])
+        if new_name:  # right after `name`, as a person writes it
+            name, rest = data["name"], [(k, v) for k, v in data.items() if k != "name"]
+            data.clear()
+            data.update([("name", name), ("renamedFrom", new_name), *rest])
+
     # A file that validate refuses would fail the first pull request: write none of them.
     refused = [
         f"{data['name']}: {problem}" for _, data, _ in made for problem in data_errors(data, api)
