@@ -173,6 +173,8 @@ def _no_field(part: Any, parent: Sequence[Any], known: list[str], on_roles: bool
 def _path_problem(path: str, on_roles: bool, roots: Mapping[str, Any]) -> str | None:
     """None if path names a field of a role (on_roles) or a template in either API's schema."""
     parts = split_path(path)
+    if not parts or any(p == "" for p in parts):
+        return "an empty path; name a field, such as priority or permissions.endRoom"
     best: tuple[int, str] = (-1, "")
     for root in roots.values():
         rule: Any = root
@@ -182,7 +184,11 @@ def _path_problem(path: str, on_roles: bool, roots: Mapping[str, Any]) -> str | 
             props = rule.get("properties", {}) if isinstance(rule, dict) else {}
             if isinstance(part, str) and part in props:
                 rule = props[part]
-            elif isinstance(rule, dict) and isinstance(rule.get("additionalProperties"), dict):
+            elif (
+                isinstance(part, str)
+                and isinstance(rule, dict)
+                and isinstance(rule.get("additionalProperties"), dict)
+            ):
                 rule = rule["additionalProperties"]
             elif isinstance(part, int) and isinstance(rule, dict) and "items" in rule:
                 rule = rule["items"]

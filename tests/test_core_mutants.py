@@ -144,6 +144,10 @@ def test_more_bad_definitions(run: Run, write: Write) -> None:
         "[ in the pattern; close it, or write [[] for a literal [",
         _rule("{priority: 1}", where="{environments: [prod]}"): "rules[0].where.environments: "
         "matches none of the environments this file defines (none)",
+        _rule('{"": 1}'): 'rules[0].require[""]: an empty path; name a field, such as priority '
+        "or permissions.endRoom",
+        _rule('{"roles[0]": 1}', where="{templates: [room]}"): 'rules[0].require["roles[0]"]: '
+        "'0' is no field of roles; roles has: nothing",
         "protect:\n  roles: ['[host']\n": "protect.roles[0]: an unclosed [ in the pattern; "
         "close it, or write [[] for a literal [",
     }
