@@ -11,21 +11,13 @@ import re
 import sys
 import traceback
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from importlib import import_module
 from typing import Any, NoReturn
 
 from . import __version__, redact
 from .backends import APIS
-from .commands import apply as apply_cmd
-from .commands import drift as drift_cmd
-from .commands import emulator as emulator_cmd
-from .commands import export as export_cmd
-from .commands import init as init_cmd
-from .commands import plan as plan_cmd
-from .commands import rules as rules_cmd
-from .commands import show as show_cmd
-from .commands import validate as validate_cmd
-from .commands.common import add_api_arguments, global_default
+from .commands.options import add_api_arguments, global_default
 from .errors import Exit, HmsyncError
 from .redact import RedactingStream, secret_values
 from .render import safe
@@ -50,25 +42,26 @@ files:
   Recording credentials belong in such variables, never in the file."""
 
 Handler = Callable[[argparse.Namespace, Mapping[str, str]], int]
-# name, module (with add_arguments(parser) and run(args, environ)), help, description
-COMMANDS: list[tuple[str, Any, str, str]] = [
+# name, module of hmsync.commands (with add_arguments(parser) and run(args, environ)), help,
+# description. A module is imported only to parse its own command: start-up stays light.
+COMMANDS: list[tuple[str, str, str, str]] = [
     (
         "validate",
-        validate_cmd,
+        "validate",
         "check template files offline (schema and semantic checks)",
         "Check template files against the schema and hmsync's own rules, offline. "
         "Every problem is reported at once, one line each, as file:line:col: path: message.",
     ),
     (
         "plan",
-        plan_cmd,
+        "plan",
         "show what apply would change (read-only)",
         "Read the live templates and show how they differ from the files: the actions apply "
         "would take. Changes nothing.",
     ),
     (
         "apply",
-        apply_cmd,
+        "apply",
         "carry out a saved plan, or plan and confirm",
         "Make the live templates match the files. With PLAN.json (from `hmsync plan -o`), "
         "carry out exactly that plan, refusing if the files or the live templates changed "
@@ -76,21 +69,21 @@ COMMANDS: list[tuple[str, Any, str, str]] = [
     ),
     (
         "drift",
-        drift_cmd,
+        "drift",
         "report how live templates differ from the files (for schedules)",
         "Plan for schedules: exit 0 in sync, 2 drifted, 1 on error, with a report naming "
         "template, role, field, the live value and the file's value.",
     ),
     (
         "rules",
-        rules_cmd,
+        "rules",
         "list the team's rules of hmsync.yaml and what each matched (offline)",
         "List the rules and protect of hmsync.yaml: where each applies, what it requires, what "
         "it matched in the files, and what breaks it. Exit 1 if an error-severity rule breaks.",
     ),
     (
         "show",
-        show_cmd,
+        "show",
         "draw the files' roles: who may do what, who sees and hears whom (offline)",
         "The roles of the template files as they are, as a permissions matrix and a "
         "subscription graph: text, Markdown (for a README or a wiki), Mermaid, or JSON (for "
@@ -98,21 +91,21 @@ COMMANDS: list[tuple[str, Any, str, str]] = [
     ),
     (
         "export",
-        export_cmd,
+        "export",
         "write the live templates as template files",
         "Write one YAML file per live template, documented defaults left out and recording "
         "credentials as ${HMSYNC_...} placeholders. Then validate and plan: no changes.",
     ),
     (
         "init",
-        init_cmd,
+        "init",
         "write a starting hmsync.yaml, the schemas and the workflows",
         "Write a starting hmsync.yaml (if there is none), the JSON schemas, and the three "
         "GitHub workflows, made for the environments hmsync.yaml defines.",
     ),
     (
         "emulator",
-        emulator_cmd,
+        "emulator",
         "serve a local, faithful 100ms policy API (tests, demos, CI)",
         "Serve the 100ms policy v1 API on a local port, with state in memory or in a file, "
         "injectable faults, and a control endpoint under /_emulator/.",
@@ -143,7 +136,9 @@ def _global_options(p: argparse.ArgumentParser, top: bool) -> None:
 COMMAND_NAMES = [name for name, *_ in COMMANDS] + ["schema", "completion"]
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(wanted: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with wanted, only those commands' own options are read (each
+    module imported then), the others listed for help and suggestions."""
     common = _Parser(add_help=False)
     _global_options(common, top=False)
 
@@ -169,8 +164,10 @@ def _parser() -> argparse.ArgumentParser:
             epilog=epilog,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        module.add_arguments(p)
-        p.set_defaults(handler=module.run)
+        if wanted is None or name in wanted:
+            command = import_module(f".commands.{module}", __package__)
+            command.add_arguments(p)
+            p.set_defaults(handler=command.run)
 
     p = sub.add_parser(
         "schema", parents=[common], help="print the template JSON Schema (for editors)"
@@ -248,7 +245,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 def _main(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:
     try:
-        args = _parser().parse_args(argv)
+        words = sys.argv[1:] if argv is None else list(argv)
+        args = _parser(set(words) & set(COMMAND_NAMES)).parse_args(words)
     except SystemExit as exc:  # argparse says 2 for a usage error; 2 means "changes" here
         return int(Exit.OK) if exc.code in (0, None) else int(Exit.ERROR)
     handler: Handler = args.handler

@@ -79,3 +79,30 @@ def test_the_backends_are_siblings_on_one_transport() -> None:
     assert "hmsync.transport" in edges["hmsync.backends.shared"]
     # The transport knows no endpoint and no backend.
     assert not {m for m in edges["hmsync.transport"] if m.startswith("hmsync.backends")}
+
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("httpx", "httpcore", "jwt", "deepdiff", "jsonschema", "http.server")
+
+
+def _loaded_after(*argv: str) -> list[str]:
+    """The heavy modules a command imports, in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom hmsync.cli import main\n"
+        f"main({list(argv)!r}, {{}})\n"
+        f"print(sorted(m for m in sys.modules if m in {HEAVY!r} or m.startswith('hmsync.emulator.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return list(eval(done.stdout.strip().splitlines()[-1]))
+
+
+def test_start_up_imports_only_what_the_command_needs() -> None:
+    """Issue 27: --version and validate load no HTTP client, no emulator, no JWT; the schema
+    validator only when a file fails the fast check (examples pass it)."""
+    assert _loaded_after("--version") == []
+    assert _loaded_after("validate", "examples/templates") == []

@@ -14,13 +14,15 @@ Both make their calls through transport.Transport; neither imports the other.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
-import httpx
-
-from ..auth import TokenSource, credentials_from_env
 from ..errors import InputError
-from ..transport import Json, RetryPolicy, check_base_url
+from ..paths import Json
+
+if TYPE_CHECKING:  # httpx (through transport) only once a command calls the API
+    from ..auth import TokenSource
+    from ..transport import RetryPolicy
 
 APIS = ("v1", "v2")
 DEFAULT_BASES = {
@@ -67,7 +69,7 @@ class Backend(Protocol):
 def _check_version(base: str, api: str) -> None:
     """A base URL of the other API version is a mistake to say before any call: each API
     answers the other's paths with errors that would not say why."""
-    path = httpx.URL(base).path.rstrip("/")
+    path = urlsplit(base).path.rstrip("/")
     other = "v1" if path.endswith("/policy/v1") else "v2" if path.endswith("/v2") else None
     if other is not None and other != api:
         raise InputError(
@@ -87,6 +89,8 @@ def client_from_env(
 ) -> Backend:
     """The backend of that API version (v1 or v2), its base URL and credentials from the
     environment. The backends are imported here, each only when it is the one asked for."""
+    from ..auth import TokenSource, credentials_from_env
+    from ..transport import RetryPolicy, check_base_url
 
     base = api_base or environ.get("HMS_API_BASE") or DEFAULT_BASES[api]
     check_base_url(base)  # before credentials are even read

@@ -18,18 +18,14 @@ from ..errors import ApiError, ConflictError, Exit, InputError, RefusedError
 from ..loader import Document
 from ..meanwhile import moved_meanwhile
 from ..model import Action, Outcome, Plan
-from ..transport import Json
+from ..paths import Json
 from .common import (
     Context,
-    add_api_arguments,
-    add_only,
-    add_write_arguments,
     app_secret,
     context,
     inputs_digest,
     load_and_read,
     load_valid,
-    number,
     open_client,
     plan_live,
     read_live,
@@ -38,6 +34,7 @@ from .common import (
 )
 from .export import write_templates
 from .guards import add_force, refuse_out_of_range, refuse_protected
+from .options import add_api_arguments, add_only, add_write_arguments, number
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 
 from .. import render
 from ..errors import Exit
-from .common import add_api_arguments, add_only, add_paths, load_and_read, plan_live, select
+from .common import load_and_read, plan_live, select
+from .options import add_api_arguments, add_only, add_paths
 
 RENDERERS = {
     "text": render.drift_text,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..emulator.readings import CHOICES
 from ..errors import Exit, InputError
-from .common import number
+from .options import number
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 READING_HELP = {

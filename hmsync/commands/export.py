@@ -13,7 +13,8 @@ from ..export import dump, file_name, template_file
 from ..normalize import Json
 from ..redact import redact
 from ..schema import data_errors, undocumented_values
-from .common import add_api_arguments, add_only, context, open_client
+from .common import context, open_client
+from .options import add_api_arguments, add_only
 
 SCHEMA_FILES = {
     "v1": Path("schemas") / "template.schema.json",

@@ -15,21 +15,11 @@ from .. import gitbase, origin, planfile, render
 from ..diff import make_plan
 from ..errors import Exit, InputError
 from ..model import Plan
+from ..paths import Json
 from ..redact import redact
-from ..transport import Json
-from .common import (
-    add_api_arguments,
-    add_only,
-    add_paths,
-    add_write_arguments,
-    app_secret,
-    load_and_read,
-    non_empty,
-    plan_live,
-    select,
-    use_color,
-)
+from .common import app_secret, load_and_read, plan_live, select, use_color
 from .guards import add_force, refuse_out_of_range, refuse_protected
+from .options import add_api_arguments, add_only, add_paths, add_write_arguments, non_empty
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -22,7 +22,8 @@ from ..render.pictures import (
     matrix_markdown,
     matrix_text,
 )
-from .common import add_only, add_paths, add_project_arguments, context, load_valid, select
+from .common import context, load_valid, select
+from .options import add_only, add_paths, add_project_arguments
 
 FORMATS = ("text", "markdown", "mermaid", "json")
 

@@ -12,7 +12,8 @@ from ..errors import Exit, InputError
 from ..problems import Problem
 from ..rules import with_rules
 from ..schema import check_paths
-from .common import Context, add_paths, add_project_arguments, context
+from .common import Context, context
+from .options import add_paths, add_project_arguments
 
 RENDERERS = {
     "text": render.validation_text,
