@@ -230,16 +230,22 @@ def test_a_partly_done_action_writes_the_rest_of_its_own_role() -> None:
     assert bodies["host"]["priority"] == 2 and bodies["guest"]["priority"] == 5
 
 
-def test_settings_partly_done_by_someone_else_are_still_written() -> None:
+def _recording(region: str, enabled: bool) -> tuple[Fake, dict[str, Any], Plan, dict[str, Any]]:
+    """A template whose recording the file turns on (a whole write), planned; the file's
+    region as given."""
     live = live_template(a=role(1))
     live["settings"] = {"region": "in", "recording": {"enabled": False}}
-    fake = Fake(live)
     desired = {
         "name": "t",
         "roles": {"a": role(1)},
-        "settings": {"region": "eu", "recording": {"enabled": True}},
+        "settings": {"region": region, "recording": {"enabled": enabled}},
     }
     plan = make_plan([("t.yaml", desired)], [copy.deepcopy(live)], "salt")
+    return Fake(live), desired, plan, live
+
+
+def test_settings_partly_done_by_someone_else_are_still_written() -> None:
+    fake, desired, plan, live = _recording("eu", True)
     fake.store["t1"]["settings"]["region"] = "eu"  # half of it, done meanwhile
     [outcome] = apply_templates(fake, plan, {"t": desired}, {"t": copy.deepcopy(live)})
     assert outcome.failed is None
@@ -359,15 +365,7 @@ def test_an_action_someone_else_did_whole_is_already_done_not_the_next_ones_writ
 
 
 def test_a_whole_write_stops_where_someone_else_changed_the_template_meanwhile() -> None:
-    live = live_template(a=role(1))
-    live["settings"] = {"region": "in", "recording": {"enabled": False}}
-    fake = Fake(live)
-    desired = {
-        "name": "t",
-        "roles": {"a": role(1)},
-        "settings": {"region": "in", "recording": {"enabled": True}},
-    }
-    plan = make_plan([("t.yaml", desired)], [copy.deepcopy(live)], "salt")
+    fake, desired, plan, live = _recording("in", True)
     fake.store["t1"]["settings"]["region"] = "eu"  # not a field the plan changes
     [outcome] = apply_templates(fake, plan, {"t": desired}, {"t": copy.deepcopy(live)})
     assert outcome.failed is not None

@@ -210,12 +210,17 @@ protect:
 """
 
 
-def test_protected_roles_are_never_deleted_or_renamed(
-    emu: Emulator, run: Run, write: Write
-) -> None:
+def _live_webinar(emu: Emulator, run: Run, write: Write) -> None:
+    """The webinar applied, then hmsync.yaml's protect in force."""
     write("templates/webinar.yaml", WEBINAR)
     assert run("apply", "--auto-approve", env=emu.env()).code == 0
     write("hmsync.yaml", PROTECT)
+
+
+def test_protected_roles_are_never_deleted_or_renamed(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    _live_webinar(emu, run, write)
     write(
         "templates/webinar.yaml",
         WEBINAR.replace("  host:\n", "  presenter:\n    renamedFrom: host\n"),
@@ -237,9 +242,7 @@ def test_protected_roles_are_never_deleted_or_renamed(
 def test_too_large_a_share_of_changed_roles_needs_force(
     emu: Emulator, run: Run, write: Write
 ) -> None:
-    write("templates/webinar.yaml", WEBINAR)
-    assert run("apply", "--auto-approve", env=emu.env()).code == 0
-    write("hmsync.yaml", PROTECT)
+    _live_webinar(emu, run, write)
     write("templates/webinar.yaml", WEBINAR.replace("priority: 2", "priority: 5"))  # 1 of 3
     write("hmsync.yaml", PROTECT.replace("30", "34"))  # 33% is under 34%
     assert run("plan", "--detailed-exitcode", env=emu.env()).code == 2
