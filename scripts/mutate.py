@@ -79,6 +79,7 @@ TARGETS = {
         "tests/test_security.py",
     ],
 }
+EXTRA: list[str] = []  # more pytest arguments (--without-properties)
 FSTRING_START = getattr(tokenize, "FSTRING_START", -1)  # Python 3.12+ splits f-strings
 COPIED = ("hmsync", "tests", "examples", "schemas", "docs", "README.md", "pyproject.toml")
 # (pattern, replacement): the one-line bugs: a flipped comparison, a dropped condition, an
@@ -144,7 +145,7 @@ def killed(mutant: Mutant, tests: list[str], work: Path) -> bool:
     try:
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-             "-o", "addopts=", *tests],
+             "-o", "addopts=", *EXTRA, *tests],
             cwd=work, capture_output=True, timeout=600, check=False,
             env={"PYTHONPATH": str(work), "PATH": "/usr/bin:/bin", "HYPOTHESIS_PROFILE": "mutate"},
         )  # fmt: skip
@@ -167,7 +168,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", default=list(TARGETS))
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--without-properties",
+        action="store_true",
+        help="deselect the hypothesis properties: what survives then is caught by them alone",
+    )
     args = parser.parse_args()
+    if args.without_properties:
+        EXTRA.extend(["-m", "not hypothesis"])
     trees = []
     for _ in range(args.jobs):
         tree = Path(tempfile.mkdtemp(prefix="hmsync-mutate-"))
