@@ -246,22 +246,30 @@ def _describe(kind: str, wanted: Any) -> str:
     return f"{words[kind]} {json.dumps(wanted)}"
 
 
+def applies(rule: Rule, environment: str | None) -> bool:
+    """Whether the rule holds where this environment is (always, without environments)."""
+    if rule.environments is None:
+        return True
+    return environment is not None and selected(rule.environments, environment)
+
+
 def check(
     rules: Iterable[Rule], documents: Iterable[Document], environment: str | None, api: str
 ) -> Checked:
     out = Checked()
     documents = list(documents)
+    wholes: dict[int, dict[str, Any]] = {}  # each document's effective form, made once
     for rule in rules:
         matched = out.matched.setdefault(rule.id, [])
-        if rule.environments is not None and (
-            environment is None or not selected(rule.environments, environment)
-        ):
+        if not applies(rule, environment):
             continue
         for doc in documents:
             name = str(doc.data.get("name"))
             if not selected(rule.templates, name):
                 continue
-            whole = effective(doc.data, api)
+            if id(doc) not in wholes:
+                wholes[id(doc)] = effective(doc.data, api)
+            whole = wholes[id(doc)]
             if rule.roles is None:
                 targets: list[tuple[tuple[str, ...], Any]] = [((), whole)]
             else:
@@ -304,12 +312,7 @@ def _breaks(rule: Rule, doc: Document, base: tuple[str, ...], body: Any) -> list
 
 def in_scope(rules: Iterable[Rule], environment: str | None) -> list[Rule]:
     """The rules that apply where this environment is (all of them without environments)."""
-    return [
-        r
-        for r in rules
-        if r.environments is None
-        or (environment is not None and selected(r.environments, environment))
-    ]
+    return [r for r in rules if applies(r, environment)]
 
 
 def unmatched(rules: Iterable[Rule], matched: Mapping[str, list[str]]) -> list[Problem]:
