@@ -14,13 +14,14 @@ from ..render import md, safe
 from ..render.pictures import (
     MEDIA,
     columns,
-    edges,
     graph,
     graph_markdown,
     graph_mermaid,
     matrix,
     matrix_markdown,
     matrix_text,
+    pictures,
+    subscriptions,
 )
 from .common import context, load_valid, select
 from .options import add_only, add_paths, add_project_arguments
@@ -64,8 +65,7 @@ def _text(templates: Shown) -> str:
         out.append(safe(f"template {name} ({file})"))
         out += ["  " + safe(line) for line in matrix_text(matrix(roles, [])).splitlines()]
         out.append("  sees and hears:")
-        for role in sorted(roles):
-            targets = sorted(b for a, b in edges(roles) if a == role)
+        for role, targets in sorted(subscriptions(roles).items()):
             out.append(safe(f"    {role} -> {', '.join(targets) or '(no one)'}"))
         out.append("")
     return "\n".join(out)
@@ -75,8 +75,9 @@ def _markdown(templates: Shown) -> str:
     out = []
     for name, file, data in templates:
         roles = _roles(data)
-        out += [f"### {md(name)} ({md(file)})", "", matrix_markdown(matrix(roles, []))]
-        out += [graph_markdown(graph(roles, []), 60_000)]
+        rows, drawn = pictures(roles, [])
+        out += [f"### {md(name)} ({md(file)})", "", matrix_markdown(rows)]
+        out += [graph_markdown(drawn, 60_000)]
     return "\n".join(out)
 
 
@@ -93,6 +94,7 @@ def _json(templates: Shown) -> str:
     for name, file, data in templates:
         roles = _roles(data)
         rows = matrix(roles, [])
+        seen = subscriptions(roles)
         flags = [c for c in columns(rows) if c.startswith("permissions.")]
         shown = []
         for row in rows:
@@ -101,7 +103,7 @@ def _json(templates: Shown) -> str:
                 "name": row.name,
                 "publish": [m for m in MEDIA if cells.get(m) == "✓"],
                 "permissions": {f.split(".", 1)[1]: cells.get(f) == "✓" for f in flags},
-                "subscribesTo": sorted(b for a, b in edges(roles) if a == row.name),
+                "subscribesTo": seen[row.name],
             }
             for key in ("priority", "maxPeerCount"):
                 value = roles[row.name].get(key)

@@ -99,9 +99,8 @@ def template_pictures(t: TemplatePlan, room: int, arrow: str = "") -> str:
     actions = [a for a in t.actions if a.kind in ROLE_KINDS]
     if not actions:
         return ""
-    rows = pictures.matrix(t.live_roles or {}, actions)
+    rows, g = pictures.pictures(t.live_roles or {}, actions)
     text = f"#### {md(t.name)}: who may do what{arrow}\n\n{pictures.matrix_markdown(rows)}\n"
-    g = pictures.graph(t.live_roles or {}, actions)
     if g.added or g.removed:
         graph = pictures.graph_markdown(g, room - len(text) - 60)
         if graph:

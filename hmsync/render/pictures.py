@@ -68,8 +68,13 @@ def roles_after(live_roles: Mapping[str, Any], actions: Sequence[Action]) -> dic
     return roles
 
 
-def matrix(live_roles: Mapping[str, Any], actions: Sequence[Action]) -> list[Row]:
-    after = roles_after(live_roles, actions)
+def matrix(
+    live_roles: Mapping[str, Any],
+    actions: Sequence[Action],
+    after: Mapping[str, Any] | None = None,
+) -> list[Row]:
+    """after: roles_after(live_roles, actions), where the caller has it already."""
+    after = roles_after(live_roles, actions) if after is None else after
     renamed = {str(a.role): str(a.old_name) for a in actions if a.kind == "rename_role"}
     deleted = {str(a.role) for a in actions if a.kind == "delete_role"}
     created = {str(a.role) for a in actions if a.kind == "create_role"}
@@ -172,25 +177,34 @@ class Graph:
     added: frozenset[tuple[str, str]]
     removed: frozenset[tuple[str, str]]
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.removed or any(s for _, s in self.roles))
-
 
 def graph(live_roles: Mapping[str, Any], actions: Sequence[Action]) -> Graph:
+    return pictures(live_roles, actions)[1]
+
+
+def pictures(live_roles: Mapping[str, Any], actions: Sequence[Action]) -> tuple[list[Row], Graph]:
+    """The matrix and the graph of one template, from one application of the plan's actions."""
     after = roles_after(live_roles, actions)
+    rows = matrix(live_roles, actions, after)
     renamed = {str(a.old_name): str(a.role) for a in actions if a.kind == "rename_role"}
     # Before, with renamed roles under their new names: a rename alone moves no edge.
     before_roles = {renamed.get(str(k), str(k)): v for k, v in live_roles.items()}
     before = {(renamed.get(a, a), renamed.get(b, b)) for a, b in edges(before_roles)}
     now = edges(after)
-    rows = matrix(live_roles, actions)
-    return Graph(
+    return rows, Graph(
         tuple((r.name, r.status) for r in rows),
         frozenset(before & now),
         frozenset(now - before),
         frozenset(before - now),
     )
+
+
+def subscriptions(roles: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Each role and whom it sees and hears, sorted (no one: an empty list)."""
+    out: dict[str, list[str]] = {str(name): [] for name in roles}
+    for a, b in sorted(edges(roles)):
+        out[a].append(b)
+    return out
 
 
 def mermaid_label(text: str) -> str:
