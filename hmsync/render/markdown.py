@@ -6,28 +6,29 @@ per template with a note naming it."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .. import origin
 from ..model import ABSENT, Action, Change, Plan, TemplatePlan
-from ..normalize import SENSITIVE, SET_FIELDS
+from ..normalize import SET_FIELDS
 from ..problems import split_path
 from . import pictures
 from .escape import MARKDOWN_LIMIT, capped, md, md_list, md_text, safe
-from .plan import NOT_SET, headline, rename_hint
+from .plan import NOT_SET, headline, rename_hint, shown_value, summary_line, summary_table
 
 FOLD = 100  # characters of a value a diff line shows
 ROLE_KINDS = pictures.ROLE_KINDS
 
 
 def _value(change: Change, value: Any) -> str:
-    if value is ABSENT:
-        return "(not set)"
-    if change.sensitive:
-        return SENSITIVE
-    text = json.dumps(value, separators=(", ", ": "))
+    """As the text plan shows it, folded past FOLD characters."""
+    text = shown_value(change, value)
     return text if len(text) <= FOLD else text[: FOLD - 1] + f"… ({len(text)} characters)"
+
+
+def _fenced(lines: list[str]) -> str:
+    """Lines for inside a code fence: control characters escaped, no line can close it."""
+    return "\n".join(safe(line).replace("```", "'''") for line in lines)
 
 
 def leaves(change: Change) -> list[Change]:
@@ -82,10 +83,7 @@ def _heading(action: Action) -> str:
 def details(t: TemplatePlan, lines: list[str]) -> str:
     return (
         f"<details><summary>{md(t.name)}: {len(t.actions)} action(s) "
-        f"({md(t.file)})</summary>\n\n```diff\n"
-        # Inside the fence, control characters escaped: no line can close it early.
-        + "\n".join(safe(line).replace("```", "'''") for line in lines)
-        + "\n```\n</details>\n"
+        f"({md(t.file)})</summary>\n\n```diff\n" + _fenced(lines) + "\n```\n</details>\n"
     )
 
 
@@ -124,8 +122,6 @@ def unmanaged_line(plan: Plan) -> list[str]:
 
 def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     """For a pull-request comment. Never longer than `limit`."""
-    from .plan import summary_line, summary_table
-
     title = f"### hmsync plan: {md(plan.environment)}" if plan.environment else "### hmsync plan"
     head = [title, "", f"**{summary_line(plan)}**", ""]
     write_only = [t.name for t in plan.templates if t.write_only]
@@ -174,7 +170,7 @@ def outside_block(plan: Plan, outside: list[Action]) -> str:
     for action in outside:
         for line in diff_lines(action):
             lines.append(line.replace("@@ ", f"@@ {action.template}: ", 1))
-    block = "\n".join(safe(line).replace("```", "'''") for line in lines)
+    block = _fenced(lines)
     return (
         "> [!WARNING]\n> **Changed outside hmsync: this plan sets it back.** The files at "
         f"{md(plan.base_ref)} already ask for what follows; live was changed elsewhere (the "

@@ -59,7 +59,8 @@ def summary_line(plan: Plan) -> str:
     return f"Plan: {', '.join(parts)}." if parts else NO_CHANGES
 
 
-def _show(change: Change, value: Any) -> str:
+def shown_value(change: Change, value: Any) -> str:
+    """A change's value as a plan line shows it: JSON, masked if sensitive."""
     if value is ABSENT:
         return "(not set)"
     if change.sensitive:
@@ -69,12 +70,14 @@ def _show(change: Change, value: Any) -> str:
 
 def change_line(change: Change) -> str:
     if change.old is ABSENT:
-        return f"+ {change.path}: {_show(change, change.new)}"
+        return f"+ {change.path}: {shown_value(change, change.new)}"
     if change.new is ABSENT:
-        return f"- {change.path}: {_show(change, change.old)}"
+        return f"- {change.path}: {shown_value(change, change.old)}"
     if isinstance(change.old, list) and isinstance(change.new, list) and not change.sensitive:
         return f"~ {change.path}: {list_delta(change)}"
-    return f"~ {change.path}: {_show(change, change.old)} -> {_show(change, change.new)}"
+    return (
+        f"~ {change.path}: {shown_value(change, change.old)} -> {shown_value(change, change.new)}"
+    )
 
 
 def list_delta(change: Change) -> str:
