@@ -308,43 +308,34 @@ def test_v2_writes_each_part_by_its_own_call_and_keeps_the_rest() -> None:
     assert fake.named("update_recordings")[0][0]["name"] == "r1"
 
 
-def test_a_whole_write_never_sends_credentials_it_cannot_read() -> None:
+UPLOAD_TO = {"type": "s3", "location": "b", "prefix": "p"}
+
+
+def _default_on(
+    live_upload: dict[str, Any], file_upload: dict[str, Any]
+) -> tuple[Fake, dict[str, Any]]:
+    """A template the file makes the default (a whole write), with recording uploads as given."""
     live = live_template(a=role(1))
-    upload = {"type": "s3", "location": "b", "prefix": "p", "credentials": {"key": "****"}}
-    live["settings"] = {"region": "in", "recording": {"enabled": False, "upload": upload}}
-    fake = Fake(live)
+    live["settings"] = {"region": "in", "recording": {"enabled": False, "upload": live_upload}}
     desired = {
         "name": "t",
         "roles": {"a": role(1)},
         "default": True,
-        "settings": {
-            "region": "in",
-            "recording": {
-                "enabled": False,
-                "upload": {k: v for k, v in upload.items() if k != "credentials"},
-            },
-        },
+        "settings": {"region": "in", "recording": {"enabled": False, "upload": file_upload}},
     }
+    return Fake(live), desired
+
+
+def test_a_whole_write_never_sends_credentials_it_cannot_read() -> None:
+    fake, desired = _default_on({**UPLOAD_TO, "credentials": {"key": "****"}}, dict(UPLOAD_TO))
     [outcome] = run(fake, desired)[1]
     assert outcome.failed is not None
     assert not fake.named("modify_template")
 
 
 def test_plan_for_v1_set_default_with_write_only_credentials_goes_through() -> None:
-    live = live_template(a=role(1))
-    upload = {"type": "s3", "location": "b", "prefix": "p"}
-    live["settings"] = {"region": "in", "recording": {"enabled": False, "upload": dict(upload)}}
-    fake = Fake(live)
     creds = {"key": "K", "secret": "S"}
-    desired = {
-        "name": "t",
-        "roles": {"a": role(1)},
-        "default": True,
-        "settings": {
-            "region": "in",
-            "recording": {"enabled": False, "upload": {**upload, "credentials": creds}},
-        },
-    }
+    fake, desired = _default_on(dict(UPLOAD_TO), {**UPLOAD_TO, "credentials": creds})
     [outcome] = run(fake, desired)[1]
     assert outcome.failed is None, outcome.error
     [body] = fake.named("modify_template")
