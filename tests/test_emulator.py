@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hmsync.emulator import Emulator, Faults, StateFileError
 
@@ -762,3 +764,28 @@ def test_readings_through_the_control_endpoint_and_the_command_line(emu: Emulato
         1,
         "hmsync: --lost-answer-rate: lost_answer_rate: must be a number from 0 to 1\n",
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    batches=st.lists(
+        st.lists(st.integers(min_value=0, max_value=60), max_size=8, unique=True), max_size=5
+    ),
+    start=st.none() | st.integers(min_value=0, max_value=61),
+    inclusive=st.booleans(),
+)
+def test_the_list_index_is_the_sorted_ids_after_any_loads(
+    batches: list[list[int]], start: int | None, inclusive: bool
+) -> None:
+    """The listing reads a sorted index kept across loads (given ids in any order, and new
+    ones), never a stale one: it is always what sorting every id would give."""
+    from hmsync.emulator.store import Store
+
+    store = Store("key")
+    for batch in batches:
+        store.load([{"_id": f"{i:024x}", "name": f"t{i}"} for i in batch])
+        store.load([{"name": "made"}])  # a new id from the store itself
+        cursor = None if start is None else f"{start:024x}"
+        every = sorted(store.templates, reverse=True)
+        want = [i for i in every if cursor is None or i < cursor or (inclusive and i == cursor)]
+        assert list(store.before(cursor, inclusive)) == want

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -66,6 +68,11 @@ class Store:
         # exactly what the writes made it (tests compare it before and after).
         self.times: dict[str, dict[str, str]] = {}
         self.next_id = 0
+        # The ids in increasing order, so a page of the list costs the same at any size:
+        # rebuilt only when the set of templates changes (templates are never removed one by
+        # one; a reset or a state file replaces the dict).
+        self._order: list[str] = []
+        self._order_of: dict[str, dict[str, Any]] | None = None
         if state_file is not None and state_file.exists():
             self._read(state_file)
         if state_file is not None:
@@ -127,6 +134,18 @@ class Store:
     def dump(self) -> list[dict[str, Any]]:
         with self.lock:
             return [copy_json(self.templates[i]) for i in sorted(self.templates, reverse=True)]
+
+    def before(self, start: str | None, inclusive: bool) -> Iterator[str]:
+        """The ids in decreasing order (the list's), from just before `start` (or at it, if
+        inclusive) on. Call under the lock."""
+        if self._order_of is not self.templates or len(self._order) != len(self.templates):
+            self._order, self._order_of = sorted(self.templates), self.templates
+        order = self._order
+        if start is None:
+            end = len(order)
+        else:
+            end = (bisect.bisect_right if inclusive else bisect.bisect_left)(order, start)
+        return (order[i] for i in range(end - 1, -1, -1))
 
     def new_id(self) -> str:
         self.next_id += 1
@@ -283,24 +302,27 @@ class Store:
             if query["default"] not in ("true", "false"):
                 raise ApiError(400, "Invalid query param", ["default: must be true or false"])
             wanted_default = query["default"] == "true"
+        start = query.get("start")
         with self.lock:
-            ids = sorted(self.templates, reverse=True)  # decreasing _id
-            if "start" in query:
-                start, inclusive = query["start"], self.readings.start == "inclusive"
-                ids = [i for i in ids if i < start or (inclusive and i == start)]
-            matches = [
-                self.templates[i]
-                for i in ids
-                if query.get("id", i) == i
-                and query.get("name", self.templates[i]["name"]) == self.templates[i]["name"]
-                and (
-                    wanted_default is None
-                    or bool(self.templates[i].get("default")) is wanted_default
-                )
-            ]
-            page = [self._answer(t) for t in matches[:limit]]
+            ids = self.before(start, self.readings.start == "inclusive")
+            wanted_id, wanted_name = query.get("id"), query.get("name")
+            matches = islice(
+                (
+                    self.templates[i]
+                    for i in ids
+                    if wanted_id in (None, i)
+                    and wanted_name in (None, self.templates[i]["name"])
+                    and (
+                        wanted_default is None
+                        or bool(self.templates[i].get("default")) is wanted_default
+                    )
+                ),
+                limit + 1,  # one past the page says whether more follow
+            )
+            found = list(matches)
+            page = [self._answer(t) for t in found[:limit]]
         # `last` continues the list; how a full page that ends it says so is a reading.
-        more = len(matches) > limit
+        more = len(found) > limit
         return page_answer(page, more, limit, "_id", "start" in query, self.readings)
 
     def upsert_role(

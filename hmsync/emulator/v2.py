@@ -9,6 +9,7 @@ readings where the v2 pages leave room.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 from urllib.parse import unquote
 
@@ -173,10 +174,11 @@ class V2:
         # The v2 list has no filters (v1's name, id, default): any other parameter is ignored.
         store = self.store
         with store.lock:
-            ids = sorted(store.templates, reverse=True)
-            if "start" in query:
-                start, inclusive = query["start"], self.readings.start == "inclusive"
-                ids = [i for i in ids if i < start or (inclusive and i == start)]
+            ids = list(
+                islice(
+                    store.before(query.get("start"), self.readings.start == "inclusive"), limit + 1
+                )
+            )
             page = [self._template(store.templates[i]) for i in ids[:limit]]
         more = len(ids) > limit
         return page_answer(page, more, limit, "id", "start" in query, self.readings)
