@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import gc
 import json
-import logging
 import os
 import re
 import sys
@@ -13,7 +13,7 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import import_module
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__, redact
 from .backends import APIS
@@ -21,6 +21,9 @@ from .commands.options import add_api_arguments, global_default
 from .errors import Exit, HmsyncError
 from .redact import RedactingStream, secret_values
 from .render import safe
+
+if TYPE_CHECKING:
+    import logging
 
 EXIT_CODES = """\
 exit codes:
@@ -222,12 +225,27 @@ def _one_line_warning(message: Any, category: Any, *args: Any, **kwargs: Any) ->
 def _log_to_stderr() -> logging.Handler:
     """-v: every request (method, URL, status, attempt; never a header or body) on stderr,
     for this run only (main may run many times in one process, as in the tests)."""
+    import logging  # here: ~6 ms of start-up that only -v needs
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("hmsync: %(message)s"))
     logger = logging.getLogger("hmsync")
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
     return handler
+
+
+_OWN_PROCESS = False  # True when hmsync is the process (entry), not a library call (tests)
+
+
+def entry() -> int:
+    """The `hmsync` program: main() in a process of its own."""
+    global _OWN_PROCESS
+    _OWN_PROCESS = True
+    # httpx imports its own command line (rich, click, pygments: ~50-80 ms when installed)
+    # on `import httpx`; hmsync never runs it. Marked absent, httpx falls back to a stub.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    return main()
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -251,10 +269,17 @@ def _main(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:
         return int(Exit.OK) if exc.code in (0, None) else int(Exit.ERROR)
     handler: Handler = args.handler
     logged = _log_to_stderr() if getattr(args, "verbose", False) else None
+    if _OWN_PROCESS and args.command != "emulator":
+        # A command runs for seconds and makes almost no reference cycles, yet the cyclic
+        # collector walks every object again and again as a thousand templates are read:
+        # about a quarter of plan's CPU. Off for the run; the emulator is long-lived.
+        gc.disable()
     try:
         return _run(args, handler, env)
     finally:
         if logged is not None:
+            import logging
+
             logging.getLogger("hmsync").removeHandler(logged)
             logging.getLogger("hmsync").setLevel(logging.NOTSET)
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -33,6 +34,34 @@ _VAR_REFERENCE = re.compile(r"\$\{vars\.([A-Za-z_][A-Za-z0-9_]*)\}")
 _COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 _STR = "tag:yaml.org,2002:str"
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PLAIN = (str, int, bool, type(None))  # what needs no integer coercion
+_MERGE = "tag:yaml.org,2002:merge"
+_INT, _BOOL = "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool"
+_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+# A tag, once resolved, for each short scalar seen: templates repeat the same keys and values
+# thousands of times, and the resolver's regular expressions cost ~40% of a file's parse.
+_TAGS: dict[tuple[Any, Any, Any], str] = {}
+_MAX_TAGS = 50_000
+
+
+class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
+    """The safe loader with its tag resolution remembered. hmsync adds no path resolvers, so
+    a tag depends on the node's kind, value and implicitness only."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        key = (kind, value, implicit)
+        tag = _TAGS.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_TAGS) < _MAX_TAGS and (value is None or len(value) <= 64):
+                _TAGS[key] = tag
+        return tag
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass  # path resolvers only: none
+
+    def ascend_resolver(self) -> None:
+        pass
 
 
 @dataclass
@@ -49,6 +78,7 @@ class Document:
     interpolated: set[Path] = field(default_factory=set)
     digest: str = ""
     unresolved: set[Path] = field(default_factory=set)  # a ${...} that could not be filled
+    floats: bool = True  # whether a value may be a float (False: none is; coercion is moot)
     _values: dict[Path, Location] | None = field(default=None, repr=False)
     _keys: dict[Path, Location] = field(default_factory=dict, repr=False)
 
@@ -181,7 +211,9 @@ def load_bytes(
     except RecursionError:  # the composer's own recursion, before any depth check of ours
         return None, [_too_deep(name, text)]
     digest = hashlib.sha256(raw).hexdigest()
-    document = Document(name, data, text, builder.interpolated, digest, builder.unresolved)
+    document = Document(
+        name, data, text, builder.interpolated, digest, builder.unresolved, builder.floats
+    )
     return document, builder.problems
 
 
@@ -289,14 +321,17 @@ class _Builder:
         self.unresolved: set[Path] = set()
         self.problems: list[Problem] = []
         self.count = 0
-        self.stack: list[tuple[int, yaml.Node]] = []  # the mappings and lists being built
+        self.floats = False  # a float was read, or a variable's value of another kind
+        self.depth = 0
+        self.open: set[int] = set()  # the ids of the mappings and lists being built
         self.loader: yaml.SafeLoader | None = None
 
     def compose(self, text: str) -> yaml.Node | None:
         # libyaml's parser when present: the same nodes and marks, ~10x faster.
-        self.loader = _SafeLoader(text)
+        self.loader = _Loader(text)
         try:
-            return self.loader.get_single_node()
+            root: yaml.Node | None = self.loader.get_single_node()
+            return root
         finally:
             self.loader.dispose()
 
@@ -310,32 +345,39 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise self.fail(node, path, f"more than {MAX_NODES} values after expanding aliases")
-        if any(n is node for _, n in self.stack):
-            where = key_node if key_node is not None else node
-            raise self.fail(where, path, "an alias refers to the node that contains it")
-        if len(self.stack) >= MAX_DEPTH:
+        if self.locate:
+            self.values[path] = self.loc(node)
+        if self.depth >= MAX_DEPTH:
             raise self.fail(
                 node, (), f"nested deeper than {MAX_DEPTH} levels; a template is never that deep"
             )
-        if self.locate:
-            self.values[path] = self.loc(node)
         if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node, path)
+            value = self.scalar(node, path)
+            if type(value) not in _PLAIN:
+                self.floats = True
+            return value
+        if id(node) in self.open:
+            where = key_node if key_node is not None else node
+            raise self.fail(where, path, "an alias refers to the node that contains it")
         if node.tag not in _COLLECTION_TAGS:
             raise self.fail(node, path, f"unsupported YAML tag {node.tag}; write plain YAML")
-        self.stack.append((id(node), node))
+        self.open.add(id(node))
+        self.depth += 1
         try:
             if isinstance(node, yaml.SequenceNode):
                 return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
             assert isinstance(node, yaml.MappingNode)
             return self.mapping(node, path)
         finally:
-            self.stack.pop()
+            self.depth -= 1
+            self.open.discard(id(node))
 
     def mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
         seen: dict[Any, yaml.Node] = {}
+        merges = False
         for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _MERGE:
+                merges = True
                 continue
             key = self.key(key_node, path)
             if key in seen:
@@ -349,7 +391,8 @@ class _Builder:
             seen[key] = key_node
         assert self.loader is not None
         # Merge keys (<<) are expanded by PyYAML itself; own keys override merged ones.
-        self.loader.flatten_mapping(node)
+        if merges:
+            self.loader.flatten_mapping(node)
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = self.key(key_node, path)
@@ -372,7 +415,9 @@ class _Builder:
 
     def key(self, node: yaml.Node, path: Path) -> str:
         if node.tag == _STR:  # nearly every key: no constructor needed
-            return str(node.value)
+            # One string object for each distinct key across all files: a thousand templates
+            # repeat the same few dozen keys, and each copy would cost ~60 bytes.
+            return sys.intern(str(node.value))
         key = self.construct(node, path) if isinstance(node, yaml.ScalarNode) else None
         if not isinstance(key, str):
             shown = shorten(node.value) if isinstance(node, yaml.ScalarNode) else "a collection"
@@ -382,6 +427,16 @@ class _Builder:
     def scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
         if node.tag == _STR:  # the resolver has already told strings apart
             value: Any = node.value
+        elif node.tag == _INT and node.value.isascii() and node.value.isdigit():
+            # Plain decimal digits, as nearly every number in a template; a leading 0 is
+            # YAML 1.1's octal (`010` is 8), so those go to the constructor.
+            value = (
+                int(node.value)
+                if node.value[0] != "0" or node.value == "0"
+                else self.construct(node, path)
+            )
+        elif node.tag == _BOOL and node.value.lower() in _BOOLS:
+            value = _BOOLS[node.value.lower()]
         else:
             value = self.construct(node, path)
         if isinstance(value, str) and "$" in value:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from .fastcheck import Check, compiled
 from .loader import Document, find_files, load_file
 from .overlay import by_name, overlaid
 from .semantic import CREDENTIALS_PATH, semantic_problems
@@ -117,7 +117,8 @@ def check_paths(
         documents = _with_overlays(documents, load_all(find_files([overlays])), problems)
     for doc in documents:
         problems.extend(schema_problems(doc, api))
-        coerce_integers(doc.data, api=api)
+        if doc.floats:
+            coerce_integers(doc.data, api=api)
     problems.extend(semantic_problems(documents, api))
     if strict:
         problems = [
@@ -178,95 +179,14 @@ def schema_problems(doc: Document, api: str = "v1") -> Iterator[Problem]:
         yield from _translate(doc, error, api)
 
 
-# The keywords the fast check understands; a test keeps the schema within them.
-FAST_KEYWORDS = frozenset(
-    {
-        "type",
-        "enum",
-        "properties",
-        "required",
-        "additionalProperties",
-        "propertyNames",
-        "items",
-        "uniqueItems",
-        "minLength",
-        "maxLength",
-        "maxItems",
-        "multipleOf",
-        "pattern",
-        "minimum",
-        "maximum",
-        # annotations, no effect on validity:
-        "$schema",
-        "$id",
-        "title",
-        "description",
-        "default",
-    }
-)
-_TYPES: dict[str, Any] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "integer": lambda v: (
-        (isinstance(v, int) and not isinstance(v, bool))
-        or (isinstance(v, float) and v.is_integer())
-    ),
-}
-
-
 def is_valid(instance: Any, api: str = "v1") -> bool:
     """Whether jsonschema would find no error: the same verdict, without building errors."""
-    return _fits(_inlined(api), instance)
+    return _fast(api)(instance)
 
 
-def _fits(rule: dict[str, Any], value: Any) -> bool:
-    kind = rule.get("type")
-    if kind is not None and not _TYPES[kind](value):
-        return False
-    if "enum" in rule and not any(value == e and type(value) is type(e) for e in rule["enum"]):
-        return False
-    if isinstance(value, dict):
-        props, extra = rule.get("properties", {}), rule.get("additionalProperties", True)
-        names = rule.get("propertyNames")
-        if any(k not in value for k in rule.get("required", ())):
-            return False
-        for key, item in value.items():
-            if names is not None and not _fits(names, key):
-                return False
-            if key in props:
-                if not _fits(props[key], item):
-                    return False
-            elif extra is False or (isinstance(extra, dict) and not _fits(extra, item)):
-                return False
-    elif isinstance(value, list):
-        items = rule.get("items")
-        if items is not None and not all(_fits(items, v) for v in value):
-            return False
-        if len(value) > rule.get("maxItems", len(value)):
-            return False
-        if rule.get("uniqueItems") and len({_identity(v) for v in value}) != len(value):
-            return False
-    elif isinstance(value, str):
-        if not rule.get("minLength", 0) <= len(value) <= rule.get("maxLength", len(value)):
-            return False
-        if "pattern" in rule and not re.search(rule["pattern"], value):
-            return False
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        if not rule.get("minimum", value) <= value <= rule.get("maximum", value):
-            return False
-        if "multipleOf" in rule and value % rule["multipleOf"]:
-            return False
-    return True
-
-
-def _identity(value: Any) -> str:
-    # As jsonschema's uniqueItems: 1 and true differ, 1 and 1.0 do not.
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return json.dumps(value, sort_keys=True, default=repr)
+@cache
+def _fast(api: str) -> Check:
+    return compiled(_inlined(api))
 
 
 def _translate(doc: Document, error: ValidationError, api: str = "v1") -> Iterator[Problem]:

@@ -106,3 +106,35 @@ def test_start_up_imports_only_what_the_command_needs() -> None:
     validator only when a file fails the fast check (examples pass it)."""
     assert _loaded_after("--version") == []
     assert _loaded_after("validate", "examples/templates") == []
+
+
+def _as_program(*argv: str) -> list[str]:
+    """Run hmsync as its own program (cli.entry) in a fresh interpreter; then say whether the
+    cyclic collector is on and which httpx command line `import httpx` found."""
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, sys\nfrom hmsync import cli\n"
+        f"sys.argv = ['hmsync', *{list(argv)!r}]\n"
+        "code = cli.entry()\nimport httpx\n"
+        "print(code, gc.isenabled(), httpx.main.__module__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return done.stdout.split()[-3:]
+
+
+def test_the_program_runs_without_the_cyclic_collector_and_httpx_s_command_line() -> None:
+    """Issue 27: the collector costs a quarter of a large plan's CPU; httpx's own command
+    line (rich, click, pygments) ~50 ms of every start-up. The emulator, which lives long,
+    keeps the collector, and so does hmsync called as a library."""
+    assert _as_program("validate", "examples/templates") == ["0", "False", "httpx"]
+    assert _as_program("emulator", "--state", "/nonexistent/x.json") == ["1", "True", "httpx"]
+    code = "import gc\nfrom hmsync.cli import main\nmain(['validate', 'examples/templates'], {})\nprint(gc.isenabled())"
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.split()[-1] == "True"

@@ -4,6 +4,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hmsync.loader import MAX_NODES, load_bytes, load_file
 from hmsync.problems import Location
@@ -191,3 +193,26 @@ def test_a_quoted_whole_reference_keeps_the_variables_type() -> None:
     doc, problems = load_bytes("t.yaml", raw, {}, variables={"bitrate": 900})
     assert problems == [] and doc is not None
     assert doc.data["roles"]["host"]["publishParams"]["video"]["bitRate"] == 900
+
+
+_SCALARS = st.sampled_from(
+    ["0", "7", "010", "0o17", "0x1F", "0b101", "1_000", "190:20:30", "+5", "-3", "12", "٣",
+     "1.5", "1e3", ".inf", "Yes", "NO", "on", "Off", "true", "False", "y", "n", "~", "null",
+     "'012'", '"true"', "!!int 42", "!!bool yes", "!!str 12", "text"]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_SCALARS, min_size=1, max_size=12))
+def test_every_scalar_reads_as_pyyaml_reads_it(values: list[str]) -> None:
+    """The loader's shortcuts (remembered tags, plain decimal ints, booleans) give exactly
+    what PyYAML's own safe loader gives, octal, sexagesimal, quoted and tagged values too,
+    on the first and on a later reading of the same text."""
+    text = "\n".join(f"k{i}: {v}" for i, v in enumerate(values)) + "\n"
+    for _ in range(2):
+        doc, problems = load_bytes("f.yaml", text.encode(), environ={}, require_env=False)
+        assert doc is not None and not [p for p in problems if p.severity == "error"]
+        assert doc.data == yaml.safe_load(text)
+        assert [type(v) for v in doc.data.values()] == [
+            type(v) for v in yaml.safe_load(text).values()
+        ]

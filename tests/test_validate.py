@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from hmsync.cli import main
-from hmsync.schema import FAST_KEYWORDS, _validator, check_paths, is_valid, schema
+from hmsync.fastcheck import FAST_KEYWORDS
+from hmsync.schema import _validator, check_paths, is_valid, schema
 
 from .conftest import EXAMPLE_ENV, EXAMPLES, Run, Write
 from .strategies import fuzz_values, templates
@@ -196,6 +197,14 @@ def test_whole_number_floats_are_integers(run: Run, write: Write) -> None:
     video = doc.data["roles"]["r"]["publishParams"]["video"]
     assert (video["bitRate"], type(video["bitRate"])) == (300, int)
     assert type(doc.data["roles"]["r"]["priority"]) is int
+    # A float from an environment's variable is coerced too; a file of ints only is left be.
+    var = write("v.yaml", "name: c\nroles:\n  r: {priority: '${vars.p}'}\n")
+    [doc] = check_paths([str(var)], variables={"p": 3.0}).documents
+    assert (doc.floats, type(doc.data["roles"]["r"]["priority"])) == (True, int)
+    whole = write(
+        "w.yaml", "name: d\nroles:\n  r: {priority: 3, publishParams: {allowed: [audio]}}\n"
+    )
+    assert check_paths([str(whole)]).documents[0].floats is False
     write("u.yaml", "name: b\nroles:\n  r: {priority: 2.5}\n")
     assert run("validate", "u.yaml").out.startswith(
         "u.yaml:3:17: roles.r.priority: 2.5 is not of type 'integer'"
