@@ -155,6 +155,14 @@ def load_file(
     variables: Mapping[str, Any] | None = None,
 ) -> tuple[Document | None, list[Problem]]:
     """Read one template file. Returns the document (None if unreadable) and its problems."""
+    raw, problems = read_file(path)
+    if raw is None:
+        return None, problems
+    return load_bytes(str(path), raw, environ, require_env, variables)
+
+
+def read_file(path: FsPath) -> tuple[bytes | None, list[Problem]]:
+    """A file's bytes, or None and why not (unreadable, or far too large for a template)."""
     name = str(path)
     try:
         with path.open("rb") as f:
@@ -164,7 +172,7 @@ def load_file(
     if len(raw) > MAX_FILE_BYTES:
         msg = f"the file is over {MAX_FILE_BYTES // 1024} KiB, far beyond any template; split it"
         return None, [Problem(Location(name, 1, 1), "", msg)]
-    return load_bytes(name, raw, environ, require_env, variables)
+    return raw, []
 
 
 def load_bytes(

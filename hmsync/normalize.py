@@ -294,6 +294,47 @@ class ViewContext:
     write_credentials: bool = False  # compare (and so write) credentials reads do not tell
 
 
+@dataclass(frozen=True)
+class _Field:
+    """One property of a definition, with what views() asks of it worked out once."""
+
+    key: str
+    prop: Json
+    child: str | None
+    credentials: bool
+    marker: str
+    sub: str
+    is_set: bool  # compared as a set (SET_FIELDS)
+    boolean: bool
+    has_default: bool
+    default: Any
+
+
+@cache
+def _fields(definition: str) -> tuple[_Field, ...]:
+    out = []
+    for key, prop in _properties(definition).items():
+        if key in HINTS:
+            continue
+        child = _CHILDREN.get(definition, {}).get(key)
+        marker, sub = _each(child) if child is not None else ("", "")
+        out.append(
+            _Field(
+                key,
+                prop,
+                child,
+                child is not None and kind_of(child) == "credentials",
+                marker,
+                sub,
+                key in SET_FIELDS,
+                prop.get("type") == "boolean",
+                "default" in prop,
+                prop.get("default"),
+            )
+        )
+    return tuple(out)
+
+
 def views(
     live: Any, file: Any, definition: str, ctx: ViewContext | None = None
 ) -> tuple[Json, Json]:
@@ -302,17 +343,19 @@ def views(
     live_obj, file_obj = _obj(live), _obj(file)
     lv: Json = {}
     dv: Json = {}
-    for key, prop in _properties(definition).items():
-        if key in HINTS:
-            continue
-        child = _CHILDREN.get(definition, {}).get(key)
-        f, v = _given(file_obj, key), _given(live_obj, key)
-        if child is not None and kind_of(child) == "credentials":
+    v2 = is_v2(definition)
+    for field in _fields(definition):
+        key, child = field.key, field.child
+        f = file_obj.get(key)
+        f = ABSENT if f is None else f
+        v = live_obj.get(key)
+        v = ABSENT if v is None else v
+        if field.credentials:
             _credential_views(v, f, live, lv, dv, ctx)
         elif child is not None:
             if f is ABSENT and key in UNMANAGED_WHEN_LEFT_OUT:
                 continue
-            marker, sub = _each(child)
+            marker, sub = field.marker, field.sub
             if marker == MAP:
                 # Given a file's parent object, a map it leaves out is empty.
                 lv[key], dv[key] = _map_views(key, v, {} if f is ABSENT else f, sub, ctx)
@@ -335,22 +378,22 @@ def views(
             if f is not ABSENT or isinstance(v, dict):
                 dv[key] = sub_desired
         elif f is not ABSENT:
-            dv[key] = _as_set(key, f)
+            dv[key] = _as_set(key, f) if field.is_set else f
             if v is not ABSENT:
-                lv[key] = _as_set(key, v)
+                lv[key] = _as_set(key, v) if field.is_set else v
             elif isinstance(f, list):
                 lv[key] = []  # answers may leave out empty lists (Go's omitempty)
-            elif prop.get("type") == "boolean":
+            elif field.boolean:
                 # Answers may leave out false values (Go's omitempty; no v2 example shows a
                 # false permission), so an absent flag reads as false, whatever its default:
                 # a default-true flag the file leaves out is then written once, explicitly.
                 lv[key] = False
-            elif is_v2(definition) and "default" in prop:
-                lv[key] = prop["default"]  # v2 answers leave out what is at its default
-        elif "default" in prop and v is not ABSENT:
-            dv[key] = prop["default"]
-            lv[key] = _as_set(key, v)
-        elif prop.get("default") is True and prop.get("type") == "boolean":
+            elif v2 and field.has_default:
+                lv[key] = field.default  # v2 answers leave out what is at its default
+        elif field.has_default and v is not ABSENT:
+            dv[key] = field.default
+            lv[key] = _as_set(key, v) if field.is_set else v
+        elif field.default is True and field.boolean:
             dv[key], lv[key] = True, False  # absent reads as false (see above): managed at true
     return lv, dv
 

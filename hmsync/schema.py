@@ -12,7 +12,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from .fastcheck import Check, compiled
-from .loader import Document, find_files, load_file
+from .filecache import FileCache, context_key, load_cached, problems_entry, problems_of
+from .loader import Document, find_files
 from .overlay import by_name, overlaid
 from .semantic import CREDENTIALS_PATH, semantic_problems
 
@@ -97,16 +98,21 @@ def check_paths(
     variables: Mapping[str, Any] | None = None,
     overlays: str | None = None,
     api: str = "v1",
+    cache_root: pathlib.Path | None = None,
 ) -> Checked:
     """Load and check every template file under paths (each with its environment's overlay
-    on top, if any) against the schema of the API version; every problem is gathered."""
+    on top, if any) against the schema of the API version; every problem is gathered.
+    cache_root: the folder whose .hmsync-cache/ keeps what unchanged files gave (filecache)."""
     files = find_files(paths)
     problems: list[Problem] = []
+    cache = None
+    if cache_root is not None:
+        cache = FileCache(cache_root, context_key(api, schema_text(api), variables, require_env))
 
     def load_all(found: list[pathlib.Path]) -> list[Document]:
         documents = []
         for path in found:
-            doc, file_problems = load_file(path, environ, require_env, variables)
+            doc, file_problems = load_cached(path, environ, require_env, variables, cache)
             problems.extend(file_problems)
             if doc is not None:
                 documents.append(doc)
@@ -116,9 +122,11 @@ def check_paths(
     if overlays:
         documents = _with_overlays(documents, load_all(find_files([overlays])), problems)
     for doc in documents:
-        problems.extend(schema_problems(doc, api))
+        problems.extend(_schema_cached(doc, api, cache))
         if doc.floats:
             coerce_integers(doc.data, api=api)
+    if cache is not None:
+        cache.save()
     problems.extend(semantic_problems(documents, api))
     if strict:
         problems = [
@@ -147,6 +155,19 @@ def _with_overlays(
     matched = by_name(tops)
     return [overlaid(d, matched[d.data["name"]]) if d.data.get("name") in matched else d
             for d in documents]  # fmt: skip
+
+
+def _schema_cached(doc: Document, api: str, cache: FileCache | None) -> list[Problem]:
+    """schema_problems, remembered by the document's content (both files', if overlaid)."""
+    if cache is None or doc.interpolated:
+        return list(schema_problems(doc, api))
+    key = cache.key("schema", doc.file, doc.digest)
+    found = problems_of(cache.get(key))
+    if found is not None:
+        return found
+    problems = list(schema_problems(doc, api))
+    cache.put(key, problems_entry(problems))
+    return problems
 
 
 def data_errors(data: Any, api: str = "v1") -> list[str]:

@@ -105,7 +105,7 @@ def test_start_up_imports_only_what_the_command_needs() -> None:
     """Issue 27: --version and validate load no HTTP client, no emulator, no JWT; the schema
     validator only when a file fails the fast check (examples pass it)."""
     assert _loaded_after("--version") == []
-    assert _loaded_after("validate", "examples/templates") == []
+    assert _loaded_after("validate", "--no-cache", "examples/templates") == []
 
 
 def _as_program(*argv: str) -> list[str]:
@@ -130,9 +130,9 @@ def test_the_program_runs_without_the_cyclic_collector_and_httpx_s_command_line(
     """Issue 27: the collector costs a quarter of a large plan's CPU; httpx's own command
     line (rich, click, pygments) ~50 ms of every start-up. The emulator, which lives long,
     keeps the collector, and so does hmsync called as a library."""
-    assert _as_program("validate", "examples/templates") == ["0", "False", "httpx"]
+    assert _as_program("validate", "--no-cache", "examples/templates") == ["0", "False", "httpx"]
     assert _as_program("emulator", "--state", "/nonexistent/x.json") == ["1", "True", "httpx"]
-    code = "import gc\nfrom hmsync.cli import main\nmain(['validate', 'examples/templates'], {})\nprint(gc.isenabled())"
+    code = "import gc\nfrom hmsync.cli import main\nmain(['validate', '--no-cache', 'examples/templates'], {})\nprint(gc.isenabled())"
     import subprocess
     import sys
 

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, TextIO
 
 from .. import config
@@ -26,6 +27,7 @@ from ..rules import Protect, Rule, with_rules
 from ..schema import Checked, check_paths
 from .options import (  # noqa: F401 (the commands import them from here too)
     add_api_arguments,
+    add_cache_argument,
     add_only,
     add_paths,
     add_project_arguments,
@@ -93,12 +95,21 @@ def context(args: argparse.Namespace) -> Context:
     return Context(project, env, getattr(args, "api", None))
 
 
+def cache_root(args: argparse.Namespace, ctx: Context) -> Path | None:
+    """The folder of .hmsync-cache/: beside hmsync.yaml, else the current folder. None: no
+    cache, for --no-cache and for the commands without that option (apply never uses one)."""
+    if getattr(args, "no_cache", True):
+        return None
+    return Path(ctx.project.file).parent if ctx.project else Path()
+
+
 def load_valid(
     paths: Sequence[str],
     environ: Mapping[str, str],
     ctx: Context | None = None,
     allow_out_of_range: bool = False,
     rules: bool = True,
+    cache: Path | None = None,
 ) -> Checked:
     """The files, validated; errors stop here, warnings go to stderr.
 
@@ -106,7 +117,12 @@ def load_valid(
     like a number outside a range: said, and written only where the plan needs it."""
     ctx = ctx or Context()
     checked = check_paths(
-        ctx.paths(paths), environ, variables=ctx.variables, overlays=ctx.overlays, api=ctx.api
+        ctx.paths(paths),
+        environ,
+        variables=ctx.variables,
+        overlays=ctx.overlays,
+        api=ctx.api,
+        cache_root=cache,
     )
     if rules:
         checked = with_rules(checked, ctx.rules, ctx.name, ctx.api)
@@ -170,14 +186,14 @@ def load_and_read(
     try:
         client = open_client(args, environ, ctx)
     except InputError:
-        load_valid(paths, environ, ctx, rules=rules)  # the files' own errors come first
+        load_valid(paths, environ, ctx, rules=rules, cache=cache_root(args, ctx))  # files first
         raise
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             listing = pool.submit(client.list_templates)
             try:
                 allow = bool(getattr(args, "allow_out_of_range", False))
-                checked = load_valid(paths, environ, ctx, allow, rules)
+                checked = load_valid(paths, environ, ctx, allow, rules, cache_root(args, ctx))
             except InputError:
                 listing.cancel()
                 raise

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from .. import render
 from ..errors import Exit
 from .common import load_and_read, plan_live, select
-from .options import add_api_arguments, add_only, add_paths
+from .options import add_api_arguments, add_cache_argument, add_only, add_paths
 
 RENDERERS = {
     "text": render.drift_text,
@@ -20,6 +20,7 @@ RENDERERS = {
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_paths(p)
+    add_cache_argument(p)
     p.add_argument(
         "--format",
         choices=tuple(RENDERERS),

@@ -23,6 +23,14 @@ def add_paths(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_cache_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read and check every file afresh; .hmsync-cache/ is neither read nor written",
+    )
+
+
 def number(kind: type, low: float, high: float) -> Callable[[str], Any]:
     """An argparse type: a finite number from low to high, or a clear usage error."""
 

@@ -19,11 +19,19 @@ from ..paths import Json
 from ..redact import redact
 from .common import app_secret, load_and_read, plan_live, select, use_color
 from .guards import add_force, refuse_out_of_range, refuse_protected
-from .options import add_api_arguments, add_only, add_paths, add_write_arguments, non_empty
+from .options import (
+    add_api_arguments,
+    add_cache_argument,
+    add_only,
+    add_paths,
+    add_write_arguments,
+    non_empty,
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_paths(p)
+    add_cache_argument(p)
     p.add_argument(
         "-o", "--out", type=non_empty, metavar="PLAN.json", help="save the plan for hmsync apply"
     )

@@ -12,12 +12,13 @@ from ..errors import Exit, InputError
 from ..render import safe
 from ..rules import Rule, in_scope, with_rules
 from ..schema import check_paths
-from .common import Context, context
-from .options import add_paths, add_project_arguments
+from .common import Context, cache_root, context
+from .options import add_cache_argument, add_paths, add_project_arguments
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_paths(p)
+    add_cache_argument(p)
     add_project_arguments(p)
 
 
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     for ctx in contexts:
         checked = check_paths(
             ctx.paths(args.paths), environ, variables=ctx.variables, overlays=ctx.overlays,
-            api=ctx.api,
+            api=ctx.api, cache_root=cache_root(args, ctx),
         )  # fmt: skip
         checked = with_rules(checked, ctx.rules, ctx.name, ctx.api)
         if len(contexts) > 1:

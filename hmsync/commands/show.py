@@ -23,14 +23,15 @@ from ..render.pictures import (
     pictures,
     subscriptions,
 )
-from .common import context, load_valid, select
-from .options import add_only, add_paths, add_project_arguments
+from .common import cache_root, context, load_valid, select
+from .options import add_cache_argument, add_only, add_paths, add_project_arguments
 
 FORMATS = ("text", "markdown", "mermaid", "json")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_paths(p)
+    add_cache_argument(p)
     p.add_argument("--format", choices=FORMATS, default="text", help="text (default), markdown, "
                    "mermaid (one flowchart per template) or json (for policy tools)")  # fmt: skip
     add_only(p)
@@ -39,7 +40,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     ctx = context(args)
-    checked = load_valid(args.paths, environ, ctx, rules=False)  # pictures, not a verdict
+    checked = load_valid(
+        args.paths, environ, ctx, rules=False, cache=cache_root(args, ctx)
+    )  # pictures, not a verdict
     documents = select(checked.documents, args.only)
     templates = sorted(((str(d.data["name"]), d.file, d.data) for d in documents), key=str)
     sys.stdout.write(RENDER[args.format](templates))

@@ -12,8 +12,8 @@ from ..errors import Exit, InputError
 from ..problems import Problem
 from ..rules import with_rules
 from ..schema import check_paths
-from .common import Context, context
-from .options import add_paths, add_project_arguments
+from .common import Context, cache_root, context
+from .options import add_cache_argument, add_paths, add_project_arguments
 
 RENDERERS = {
     "text": render.validation_text,
@@ -24,6 +24,7 @@ RENDERERS = {
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_paths(p)
+    add_cache_argument(p)
     p.add_argument("--strict", action="store_true", help="turn warnings into errors")
     p.add_argument(
         "--all-envs",
@@ -72,6 +73,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             variables=ctx.variables,
             overlays=ctx.overlays,
             api=ctx.api,
+            cache_root=cache_root(args, ctx),
         )
         checked = with_rules(checked, ctx.rules, ctx.name, ctx.api, args.strict)
         problems |= set(checked.problems)
