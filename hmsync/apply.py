@@ -160,7 +160,7 @@ class _TemplateRun:
         (what others changed elsewhere is carried over, never set back). A change the plan
         makes that is already there is dropped; a field the plan changes that someone else
         changed meanwhile stops the template, named field by field (nothing written to it)."""
-        fresh = self.client.get_template(str(self.template_id))
+        fresh = self._read(str(self.template_id))
         now = {(_group(a), a.role, c.path): c for a in self._still_to_do(fresh) for c in a.changes}
         conflicts: list[str] = []
         remaining: list[Action] = []
@@ -198,6 +198,11 @@ class _TemplateRun:
         self.remaining = [a for a in remaining if a.kind != "create_template"]
         self.live, self.fresh = fresh, True
         self.real = self._real_values(fresh)
+
+    def _read(self, template_id: str) -> Json:
+        """A fresh read of the template, with v2's recordings only if the file manages them
+        (they are a call of their own, and nothing else compares them)."""
+        return self.client.get_template(template_id, recordings="recordings" in self.desired)
 
     def _write(self, action: Action) -> None:
         roles = self.live.get("roles") or {}
@@ -254,7 +259,7 @@ class _TemplateRun:
 
     def _modify(self, tid: str, action: Action) -> None:
         """Modify Template, which replaces roles and settings whole, from a fresh read."""
-        fresh = self.client.get_template(tid)
+        fresh = self._read(tid)
         planned = [_without_write_only(a) for a in self.remaining]
         unexpected = [a for a in self._still_to_do(fresh) if _without_write_only(a) not in planned]
         if unexpected:
@@ -334,14 +339,14 @@ class _TemplateRun:
                 found = self.client.find_template(str(self.desired["name"]))
                 if found is None:
                     return False
-                found = self.client.get_template(found["_id"])  # whole: v2's recordings too
+                found = self._read(found["_id"])
                 if self._still_to_do(found):
                     return False
                 self.template_id = found["_id"]
                 return True
             if self.template_id is None:
                 return False
-            fresh = self.client.get_template(self.template_id)
+            fresh = self._read(self.template_id)
         except ApiError:
             return False
         kinds = _SAME_GOAL[action.kind]

@@ -43,7 +43,7 @@ class Fake:
             raise ApiError("POST", self.base_url, status, "boom")
         return write()
 
-    def get_template(self, tid: str) -> dict[str, Any]:
+    def get_template(self, tid: str, recordings: bool = True) -> dict[str, Any]:
         self.calls.append(("get_template", tid))
         return self._maybe_fail("get_template", lambda: copy.deepcopy(self.store[tid]))
 
@@ -184,7 +184,7 @@ def test_a_failed_read_after_a_failed_write_is_not_taken_for_success() -> None:
     original = fake.get_template
     reads = [0]
 
-    def failing_second(tid: str) -> dict[str, Any]:
+    def failing_second(tid: str, recordings: bool = True) -> dict[str, Any]:
         reads[0] += 1
         if reads[0] > 1:
             raise ApiError("GET", fake.template_url(tid), 503, "down")

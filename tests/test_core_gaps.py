@@ -73,7 +73,7 @@ class _Reads:
     def __init__(self, fresh: dict[str, Any]) -> None:
         self.fresh = fresh
 
-    def get_template(self, template_id: str) -> dict[str, Any]:
+    def get_template(self, template_id: str, recordings: bool = True) -> dict[str, Any]:
         return self.fresh
 
 

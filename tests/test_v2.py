@@ -464,3 +464,23 @@ def test_creates_on_v2_check_names_right_before_each_create(
     httpx.post(emu.base("v2") + "/templates", json={"name": "late"}, headers=auth(), timeout=10)
     refused = run("apply", "plan.json", "--api", "v2", env=environ)
     assert refused.code == 4, refused.out + refused.err
+
+
+def test_recordings_are_read_only_for_the_templates_whose_files_manage_them(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    """Issue 27: v2's recordings are a call of their own; the fresh read before a template's
+    writes makes it only when the file has `recordings` (nothing else compares them)."""
+    environ = {**emu.env(), "HMS_API_BASE": emu.base("v2")}
+    write("templates/a.yaml", "name: a\nroles:\n  host: {priority: 1}\n")
+    write("templates/b.yaml", "name: b\nroles:\n  host: {priority: 1}\nrecordings: []\n")
+    assert run("apply", "--api", "v2", "--auto-approve", env=environ).code == 0
+    write("templates/a.yaml", "name: a\nroles:\n  host: {priority: 2}\n")
+    write("templates/b.yaml", "name: b\nroles:\n  host: {priority: 2}\nrecordings: []\n")
+    emu.reset_calls()
+    assert run("apply", "--api", "v2", "--auto-approve", env=environ).code == 0
+    routes = emu.calls()["routes"]
+    # A fresh read of each before its write; b's recordings in the plan's read, the fresh
+    # read and the convergence read after; a's never.
+    assert (routes["v2_get_template"], routes["v2_get_recordings"]) == (2, 3)
+    assert routes["v2_upsert_role"] == 2

@@ -23,8 +23,9 @@ class V1Client(Templates):
         """Where messages say a template was read from."""
         return self._url(f"/templates?id={quote(template_id, safe='')}")
 
-    def get_template(self, template_id: str) -> Json:
-        """One template by id, read through the list's `id` filter (there is no other read)."""
+    def get_template(self, template_id: str, recordings: bool = True) -> Json:
+        """One template by id, read through the list's `id` filter (there is no other read).
+        recordings: v2's; v1 has none."""
         for template in self.list_templates(id=template_id):
             if template["_id"] == template_id:
                 return template

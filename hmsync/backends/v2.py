@@ -76,12 +76,13 @@ class V2Client(Templates):
             raise ValueError("the v2 list takes no filters")
         return super().list_templates()
 
-    def get_template(self, template_id: str) -> Json:
-        """One template by path, with its recordings (a call of their own)."""
+    def get_template(self, template_id: str, recordings: bool = True) -> Json:
+        """One template by path, with its recordings (a call of their own) if asked."""
         path = self._template(template_id)
         answer = checked_template(self._call("GET", path), "GET", self._url(path))
         template = self.internal(answer)
-        template["recordings"] = self.get_recordings(template_id)
+        if recordings:
+            template["recordings"] = self.get_recordings(template_id)
         return template
 
     def find_template(self, name: str) -> Json | None:
