@@ -61,20 +61,26 @@ def remember(values: Iterable[str]) -> None:
     KNOWN.add(values)
 
 
-def secrets_in(answer: Any, under_secret: bool = False) -> Iterator[str]:
+def secrets_in(answer: Any, under_secret: bool = False) -> list[str]:
     """The secret-shaped strings of an API answer: every string under a SECRET_KEYS key, and
-    an RTMP URL's last part (its stream key) too."""
-    if isinstance(answer, dict):
-        for key, value in answer.items():
-            yield from secrets_in(value, under_secret or key in SECRET_KEYS)
-    elif isinstance(answer, list):
-        for value in answer:
-            yield from secrets_in(value, under_secret)
-    elif isinstance(answer, str) and under_secret:
-        yield answer
-        key = answer.rstrip("/").rsplit("/", 1)[-1] if "://" in answer else ""
-        if len(key) >= STREAM_KEY_LENGTH:
-            yield key
+    an RTMP URL's last part (its stream key) too. Every answer passes here: a plain loop over
+    containers, no generator per value (a page of templates holds ~50,000 values)."""
+    found: list[str] = []
+    stack: list[tuple[Any, bool]] = [(answer, under_secret)]
+    while stack:
+        value, under = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, dict | list) or under or key in SECRET_KEYS:
+                    stack.append((item, under or key in SECRET_KEYS))
+        elif isinstance(value, list):
+            stack.extend((item, under) for item in value if under or isinstance(item, dict | list))
+        elif isinstance(value, str) and under:
+            found.append(value)
+            key = value.rstrip("/").rsplit("/", 1)[-1] if "://" in value else ""
+            if len(key) >= STREAM_KEY_LENGTH:
+                found.append(key)
+    return found
 
 
 def redact(text: str, values: Iterable[str] | None = None) -> str:

@@ -4,10 +4,13 @@ on the bug and passes on the code as it is."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hmsync import planfile
 from hmsync.api import Client
@@ -211,3 +214,42 @@ def test_credentials_that_are_no_object_are_not_readable() -> None:
 
     for value in (None, "AKIAREAL1234", ["AKIAREAL1234", "secret-value"]):
         assert credentials_readable(value) is False
+
+
+def _secrets_reference(answer: Any, under: bool = False) -> Iterator[str]:
+    """secrets_in as first written: a recursive generator (issue 27 made it a loop)."""
+    from hmsync.redact import SECRET_KEYS, STREAM_KEY_LENGTH
+
+    if isinstance(answer, dict):
+        for key, value in answer.items():
+            yield from _secrets_reference(value, under or key in SECRET_KEYS)
+    elif isinstance(answer, list):
+        for value in answer:
+            yield from _secrets_reference(value, under)
+    elif isinstance(answer, str) and under:
+        yield answer
+        key = answer.rstrip("/").rsplit("/", 1)[-1] if "://" in answer else ""
+        if len(key) >= STREAM_KEY_LENGTH:
+            yield key
+
+
+_ANSWER_KEYS = st.sampled_from(["credentials", "secretKey", "rtmpUrls", "name", "roles", "x"])
+_ANSWERS = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from(
+        ["rtmp://h/app/abcdefgh", "rtmp://h/a/short", "plain", "https://x/y/streamkey1/"]
+    ),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_ANSWER_KEYS, inner, max_size=3),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ANSWERS)
+def test_secrets_in_finds_what_the_recursive_walk_found(answer: Any) -> None:
+    from hmsync.redact import secrets_in
+
+    assert sorted(secrets_in(answer)) == sorted(_secrets_reference(answer))
+    assert sorted(secrets_in(answer, True)) == sorted(_secrets_reference(answer, True))
