@@ -2,13 +2,14 @@
 
     python benchmarks/baseline.py list  API BASE
     python benchmarks/baseline.py apply API BASE PARALLELISM FOLDER
-    python benchmarks/baseline.py write API BASE COUNT
+    python benchmarks/baseline.py times API BASE COUNT
 
 `list` walks the paged list at the API's largest page, and nothing else: the floor of any plan.
 `apply` reads the YAML files, lists once, and writes each template whose roles differ in one
 whole-template call (the files' roles merged over the live ones), PARALLELISM at once. It checks
 nothing and keeps no one else's change that lands between its list and its write.
-`write` times COUNT role writes one after another that change nothing: one write's round trip.
+`times` times COUNT role writes that change nothing, then COUNT reads of one template, one
+after another: one write's and one read's round trip.
 Each prints one line of JSON.
 """
 
@@ -80,14 +81,22 @@ def apply(http: httpx.Client, api: str, parallelism: int, folder: Path) -> dict[
     return {"writes": len(writes)}
 
 
-def write_time(http: httpx.Client, api: str, count: int) -> dict[str, Any]:
+def call_times(http: httpx.Client, api: str, count: int) -> dict[str, Any]:
+    """One template read's and one role write's round trip, each the mean of count."""
     template = listing(http, api)[0][0]
     tid = template["_id"] if api == "v1" else template["id"]
     role = template["roles"]["r9"]
     started = time.perf_counter()
     for _ in range(count):
         http.post(f"/templates/{tid}/roles/r9", json=role).raise_for_status()
-    return {"write_s": (time.perf_counter() - started) / count}
+    written = time.perf_counter()
+    for _ in range(count):
+        if api == "v1":  # v1 reads one template through the list's id filter
+            http.get("/templates", params={"id": tid}).raise_for_status()
+        else:
+            http.get(f"/templates/{tid}").raise_for_status()
+    read = time.perf_counter()
+    return {"write_s": (written - started) / count, "read_s": (read - written) / count}
 
 
 def main(argv: list[str]) -> int:
@@ -102,7 +111,7 @@ def main(argv: list[str]) -> int:
             result = apply(http, api, int(argv[3]), Path(argv[4]))
     else:
         with client(base) as http:
-            result = write_time(http, api, int(argv[3]))
+            result = call_times(http, api, int(argv[3]))
     result["inside_s"] = time.perf_counter() - started
     print(json.dumps(result))
     return 0

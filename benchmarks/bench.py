@@ -123,16 +123,21 @@ def bench_apply(emulator: EmulatorProcess, root: Path, api: str, parallelism: in
     write_files(folder, APPLY_TEMPLATES, dict.fromkeys(range(APPLY_ROLES), 2))
     emulator.load(live_templates(APPLY_TEMPLATES, api))
     alone = listing_alone(emulator, api, root)
-    one = run_measured(BASELINE + ["write", api, emulator.base(api), "20"], {}, root)
-    write_s = json.loads(one["output"][-1])["write_s"]
+    one = run_measured(BASELINE + ["times", api, emulator.base(api), "20"], {}, root)
+    times = json.loads(one["output"][-1])
     emulator.calls()
     args = ["apply", "templates", "--auto-approve", "--api", api]
     args += ["--parallelism", str(parallelism)]
     result = run_measured(hmsync(args), emulator.env(api), root, emulator)
     assert result["exit"] == 0, result
     calls = emulator.calls()
-    rounds = math.ceil(APPLY_TEMPLATES / parallelism) * APPLY_ROLES
-    floor = alone["wall_s"] + alone["inside_s"] + rounds * write_s
+    # Each template's calls one after another (its fresh read, then its writes), templates
+    # `parallelism` at once; before them the plan's listing (with start-up), after them the
+    # convergence read, another listing.
+    reads = (calls["total"] - calls["writes"] - 2 * alone["pages"]) / APPLY_TEMPLATES
+    per_template = reads * times["read_s"] + APPLY_ROLES * times["write_s"]
+    rounds = math.ceil(APPLY_TEMPLATES / parallelism)
+    floor = alone["wall_s"] + alone["inside_s"] + rounds * per_template
     emulator.load(live_templates(APPLY_TEMPLATES, api))
     script_args = ["apply", api, emulator.base(api), str(parallelism), str(folder)]
     script = run_measured(BASELINE + script_args, {}, root, emulator)
@@ -142,10 +147,13 @@ def bench_apply(emulator: EmulatorProcess, root: Path, api: str, parallelism: in
         "api": api,
         "parallelism": parallelism,
         "changes": APPLY_TEMPLATES * APPLY_ROLES,
+        "templates": APPLY_TEMPLATES,
         **_numbers(result),
         "calls": calls["total"],
         "writes": calls["writes"],
-        "write_s": write_s,
+        "write_s": times["write_s"],
+        "read_s": times["read_s"],
+        "reads_per_template": reads,
         "floor_s": floor,
         "alone": alone,
         "script": {**_numbers(script), "calls": script_calls["total"]},

@@ -152,7 +152,9 @@ def details(results: dict[str, Any]) -> Iterator[str]:
         s = a["script"]
         yield (
             f"apply {a['api']} parallelism {a['parallelism']:>2}: wall {a['wall_s']:.2f} s "
-            f"(floor {a['floor_s']:.2f} s: one write {a['write_s'] * 1000:.1f} ms), CPU "
+            f"(floor {a['floor_s']:.2f} s: {a['reads_per_template']:.0f} read of "
+            f"{a['read_s'] * 1000:.1f} ms and {a['changes'] // a['templates']} writes of "
+            f"{a['write_s'] * 1000:.1f} ms a template), CPU "
             f"{a['cpu_s']:.2f} s, {a['calls']} calls ({a['writes']} writes); the script "
             f"{s['wall_s']:.2f} s, {s['calls']} calls"
         )

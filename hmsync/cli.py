@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import gc
-import json
 import os
 import re
 import sys
-import traceback
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import import_module
@@ -20,7 +17,6 @@ from .backends import APIS
 from .commands.options import add_api_arguments, global_default
 from .errors import Exit, HmsyncError
 from .redact import RedactingStream, secret_values
-from .render import safe
 
 if TYPE_CHECKING:
     import logging
@@ -122,6 +118,8 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         match = re.search(r"invalid choice: '([^']*)'", message)
         if match and "COMMAND" in message:
+            import difflib  # only for a mistyped command
+
             close = difflib.get_close_matches(match.group(1), COMMAND_NAMES, n=1, cutoff=0.5)
             hint = f"did you mean {close[0]!r}?" if close else "hmsync --help lists them"
             message = f"unknown command {match.group(1)!r}; {hint}"
@@ -209,7 +207,7 @@ def _print_completion(args: argparse.Namespace, environ: Mapping[str, str]) -> i
 
 def _print_schema(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from . import config, schema
-    from .commands.common import context
+    from .commands.context import context
 
     text = config.schema_text() if args.project else schema.schema_text(context(args).api)
     sys.stdout.write(text)
@@ -233,6 +231,13 @@ def _log_to_stderr() -> logging.Handler:
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
     return handler
+
+
+def safe(text: str) -> str:
+    """render.safe, imported when there is something to print (not for --version)."""
+    from .render import safe as escaped
+
+    return escaped(text)
 
 
 _OWN_PROCESS = False  # True when hmsync is the process (entry), not a library call (tests)
@@ -262,8 +267,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 
 def _main(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words == ["--version"]:  # asked on every CI run and by the hook: no parser to build
+        print(f"hmsync {__version__}")
+        return int(Exit.OK)
     try:
-        words = sys.argv[1:] if argv is None else list(argv)
         args = _parser(set(words) & set(COMMAND_NAMES)).parse_args(words)
     except SystemExit as exc:  # argparse says 2 for a usage error; 2 means "changes" here
         return int(Exit.OK) if exc.code in (0, None) else int(Exit.ERROR)
@@ -294,6 +302,8 @@ def _run(args: argparse.Namespace, handler: Handler, env: Mapping[str, str]) -> 
         if getattr(args, "format", None) == "json":  # a program reads stdout: JSON there too
             error = {"message": exc.message, "details": list(exc.details)}
             body = {"format_version": 1, "error": error, "exit_code": int(exc.exit_code)}
+            import json
+
             sys.stdout.write(json.dumps(body, indent=2) + "\n")
         for line in exc.lines():  # a server's message may hold anything: escaped
             print(safe(f"hmsync: {line}" if line is exc.message else line), file=sys.stderr)
@@ -303,6 +313,8 @@ def _run(args: argparse.Namespace, handler: Handler, env: Mapping[str, str]) -> 
         return 130
     except Exception as exc:
         if getattr(args, "verbose", False):
+            import traceback
+
             traceback.print_exc()
         print(
             f"hmsync: internal error: {type(exc).__name__}: {exc}. This is a bug in hmsync; "

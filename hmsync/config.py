@@ -9,7 +9,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +66,7 @@ class Project:
 
 
 def schema_text() -> str:
-    return resources.files("hmsync").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    return (Path(__file__).parent / SCHEMA_RESOURCE).read_text(encoding="utf-8")
 
 
 @cache

@@ -8,6 +8,7 @@ a timeout. The stream is httpcore's, wrapped; no thread watches it.
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -75,9 +76,14 @@ class _Backend(httpcore.SyncBackend):
         return _Stream(super().connect_tcp(host, port, left, local_address, socket_options))
 
 
-def transport(limits: httpx.Limits) -> httpx.HTTPTransport:
-    """httpx's own transport, its sockets bounded by the request's deadline."""
-    made = httpx.HTTPTransport(limits=limits)
+def transport(limits: httpx.Limits, tls: bool = True) -> httpx.HTTPTransport:
+    """httpx's own transport, its sockets bounded by the request's deadline.
+
+    tls=False (a plain http:// base, the emulator): no certificate store is loaded, ~20 ms of
+    every start-up; the context trusts no certificate at all, so no TLS connection can be
+    made through it by mistake (and redirects are never followed)."""
+    verify: ssl.SSLContext | bool = True if tls else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    made = httpx.HTTPTransport(limits=limits, verify=verify)
     # httpx offers no parameter for httpcore's network backend; tests/test_security.py
     # proves the deadline holds, so a change here in a new httpx release is seen at once.
     made._pool._network_backend = _Backend()

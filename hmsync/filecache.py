@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -109,6 +108,8 @@ class FileCache:
         cannot be written (a read-only checkout) is no error: the next run reads afresh."""
         if self.used.keys() == self.found.keys():
             return
+        import tempfile  # only when there is something to write
+
         try:
             self.folder.mkdir(exist_ok=True)
             for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", _TAG)):

@@ -17,7 +17,6 @@ from typing import Any
 
 from .loader import Document
 from .model import ABSENT, Plan
-from .normalize import complete, complete_role, complete_settings
 from .paths import get_path
 from .problems import Location, Problem, Severity, did_you_mean, dotted, shorten, split_path
 from .schema import Checked as SchemaChecked
@@ -206,6 +205,8 @@ def _path_problem(path: str, on_roles: bool, roots: Mapping[str, Any]) -> str | 
 
 def effective(data: Mapping[str, Any], api: str) -> dict[str, Any]:
     """The template as the API will hold it: documented defaults filled."""
+    from .normalize import complete, complete_role, complete_settings  # only with rules
+
     if api == "v2":
         return complete(data, "v2.template")
     roles = data.get("roles") if isinstance(data.get("roles"), dict) else {}

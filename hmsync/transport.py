@@ -113,7 +113,8 @@ class Transport:
         self.http = httpx.Client(
             auth=ManagementAuth(tokens),
             timeout=timeout,
-            transport=transport or deadline.transport(limits),
+            transport=transport
+            or deadline.transport(limits, tls=self.base_url.startswith("https:")),
             follow_redirects=False,  # a token must never travel to another host
             # identity: an answer's size is what crosses the wire (see _decoded)
             headers={"User-Agent": "hmsync", "Accept-Encoding": "identity"},

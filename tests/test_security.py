@@ -352,3 +352,30 @@ def test_7_a_plan_file_alone_cannot_test_a_guess_of_a_credential(
     token_only["HMS_MANAGEMENT_TOKEN"] = mint(emu.secret, emu.access_key)
     assert run("plan", "-o", "plan2.json", env=token_only).code == 0
     assert json.loads(Path("plan2.json").read_text())["templates"][0]["secret_hashes"] == {}
+
+
+def test_a_plain_http_base_loads_no_certificates_and_trusts_none() -> None:
+    """Issue 27: the certificate store costs ~20 ms of each start-up; an http:// base (the
+    emulator) never makes a TLS connection, so it gets a context that would refuse any."""
+    import ssl
+
+    import httpx
+
+    from hmsync import deadline
+
+    plain = deadline.transport(httpx.Limits(), tls=False)._pool._ssl_context
+    secure = deadline.transport(httpx.Limits(), tls=True)._pool._ssl_context
+    assert plain is not None and secure is not None
+    assert plain.cert_store_stats()["x509"] == 0
+    assert (plain.verify_mode, plain.check_hostname) == (ssl.CERT_REQUIRED, True)
+    assert secure.cert_store_stats()["x509"] > 0
+    assert (secure.verify_mode, secure.check_hostname) == (ssl.CERT_REQUIRED, True)
+    # The client picks by its base URL's scheme.
+    from hmsync.api import Client
+    from hmsync.auth import Credentials, TokenSource
+
+    tokens = TokenSource(Credentials(access_key="k", secret="s" * 32))
+    for base, certificates in (("http://127.0.0.1:9/policy/v1", 0), ("https://h/policy/v1", 1)):
+        with Client(base, tokens) as client:
+            context = client.http._transport._pool._ssl_context  # type: ignore[attr-defined]
+            assert min(context.cert_store_stats()["x509"], 1) == certificates

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from ..errors import InputError
-from ..paths import Json
 
 if TYPE_CHECKING:  # httpx (through transport) only once a command calls the API
     from ..auth import TokenSource
+    from ..paths import Json
     from ..transport import RetryPolicy
 
 APIS = ("v1", "v2")

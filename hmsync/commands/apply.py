@@ -20,9 +20,7 @@ from ..meanwhile import moved_meanwhile
 from ..model import Action, Outcome, Plan
 from ..paths import Json
 from .common import (
-    Context,
     app_secret,
-    context,
     inputs_digest,
     load_and_read,
     load_valid,
@@ -32,6 +30,7 @@ from .common import (
     select,
     use_color,
 )
+from .context import Context, context
 from .export import write_templates
 from .guards import add_force, refuse_out_of_range, refuse_protected
 from .options import add_api_arguments, add_only, add_write_arguments, number

@@ -7,15 +7,13 @@ import os
 import secrets
 import sys
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from .. import config
 from ..backends import Backend, client_from_env
 from ..concealment import plan_key
-from ..config import Environment, Project
 from ..diff import make_plan
 from ..digests import files_digest
 from ..errors import InputError
@@ -23,8 +21,9 @@ from ..loader import Document
 from ..model import Plan
 from ..paths import Json, get_path
 from ..render import safe
-from ..rules import Protect, Rule, with_rules
+from ..rules import with_rules
 from ..schema import Checked, check_paths
+from .context import Context, cache_root, context
 from .options import (  # noqa: F401 (the commands import them from here too)
     add_api_arguments,
     add_cache_argument,
@@ -36,71 +35,6 @@ from .options import (  # noqa: F401 (the commands import them from here too)
     non_empty,
     number,
 )
-
-DEFAULT_PATHS = ["templates"]
-
-
-@dataclass(frozen=True)
-class Context:
-    """The project file (if any), the environment this command works on, and --api."""
-
-    project: Project | None = None
-    env: Environment | None = None
-    given_api: str | None = None
-
-    @property
-    def api(self) -> str:
-        """--api, then the environment's api, then the project's, then v1."""
-        if self.given_api:
-            return self.given_api
-        if self.env and self.env.api:
-            return self.env.api
-        return (self.project.api if self.project else None) or "v1"
-
-    @property
-    def name(self) -> str | None:
-        return self.env.name if self.env else None
-
-    @property
-    def variables(self) -> Mapping[str, Any] | None:
-        return self.env.vars if self.env else None
-
-    @property
-    def ignore(self) -> tuple[str, ...]:
-        if self.env:
-            return self.env.ignore
-        return self.project.ignore if self.project else ()
-
-    @property
-    def overlays(self) -> str | None:
-        return self.env.overlays if self.env else None
-
-    @property
-    def rules(self) -> tuple[Rule, ...]:
-        return self.project.rules if self.project else ()
-
-    @property
-    def protect(self) -> Protect | None:
-        return self.project.protect if self.project else None
-
-    def paths(self, given: Sequence[str]) -> list[str]:
-        if given:
-            return list(given)
-        return list(self.project.templates) if self.project else list(DEFAULT_PATHS)
-
-
-def context(args: argparse.Namespace) -> Context:
-    project = config.find(getattr(args, "config", None))
-    env = config.pick(project, getattr(args, "env", None))
-    return Context(project, env, getattr(args, "api", None))
-
-
-def cache_root(args: argparse.Namespace, ctx: Context) -> Path | None:
-    """The folder of .hmsync-cache/: beside hmsync.yaml, else the current folder. None: no
-    cache, for --no-cache and for the commands without that option (apply never uses one)."""
-    if getattr(args, "no_cache", True):
-        return None
-    return Path(ctx.project.file).parent if ctx.project else Path()
 
 
 def load_valid(
@@ -188,6 +122,8 @@ def load_and_read(
     except InputError:
         load_valid(paths, environ, ctx, rules=rules, cache=cache_root(args, ctx))  # files first
         raise
+    from concurrent.futures import ThreadPoolExecutor  # not for validate's start-up
+
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             listing = pool.submit(client.list_templates)

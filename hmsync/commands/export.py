@@ -13,7 +13,8 @@ from ..export import dump, file_name, template_file
 from ..normalize import Json
 from ..redact import redact
 from ..schema import data_errors, undocumented_values
-from .common import context, open_client
+from .common import open_client
+from .context import context
 from .options import add_api_arguments, add_only
 
 SCHEMA_FILES = {

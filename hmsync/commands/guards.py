@@ -10,7 +10,7 @@ from ..errors import InputError, RefusedError
 from ..model import Plan
 from ..problems import Problem, dotted, split_path
 from ..schema import Checked
-from .common import Context
+from .context import Context
 
 # Where in a file each kind of action's change paths are (roles: under roles.NAME).
 FILE_PREFIX: dict[str, tuple[str, ...]] = {

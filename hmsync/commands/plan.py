@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from .. import gitbase, origin, planfile, render
+from .. import origin, planfile, render
 from ..diff import make_plan
 from ..errors import Exit, InputError
 from ..model import Plan
@@ -103,6 +103,8 @@ def _tagged(
     plan: Plan, args: argparse.Namespace, environ: Mapping[str, str], live: list[Json], api: str
 ) -> Plan:
     """The plan with the changes it sets back (made outside hmsync) told apart."""
+    from .. import gitbase  # git and tar: only with --base-ref
+
     base = gitbase.documents_at(
         args.base_ref,
         args.paths,

@@ -23,7 +23,8 @@ from ..render.pictures import (
     pictures,
     subscriptions,
 )
-from .common import cache_root, context, load_valid, select
+from .common import load_valid, select
+from .context import cache_root, context
 from .options import add_cache_argument, add_only, add_paths, add_project_arguments
 
 FORMATS = ("text", "markdown", "mermaid", "json")

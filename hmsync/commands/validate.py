@@ -12,7 +12,7 @@ from ..errors import Exit, InputError
 from ..problems import Problem
 from ..rules import with_rules
 from ..schema import check_paths
-from .common import Context, cache_root, context
+from .context import Context, cache_root, context
 from .options import add_cache_argument, add_paths, add_project_arguments
 
 RENDERERS = {

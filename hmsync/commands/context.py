@@ -1,0 +1,79 @@
+"""The project, environment and API a command works on, and where its cache is: what every
+command needs first, kept light (validate and the hook start from here)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import config
+from ..config import Environment, Project
+from ..rules import Protect, Rule
+
+DEFAULT_PATHS = ["templates"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """The project file (if any), the environment this command works on, and --api."""
+
+    project: Project | None = None
+    env: Environment | None = None
+    given_api: str | None = None
+
+    @property
+    def api(self) -> str:
+        """--api, then the environment's api, then the project's, then v1."""
+        if self.given_api:
+            return self.given_api
+        if self.env and self.env.api:
+            return self.env.api
+        return (self.project.api if self.project else None) or "v1"
+
+    @property
+    def name(self) -> str | None:
+        return self.env.name if self.env else None
+
+    @property
+    def variables(self) -> Mapping[str, Any] | None:
+        return self.env.vars if self.env else None
+
+    @property
+    def ignore(self) -> tuple[str, ...]:
+        if self.env:
+            return self.env.ignore
+        return self.project.ignore if self.project else ()
+
+    @property
+    def overlays(self) -> str | None:
+        return self.env.overlays if self.env else None
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self.project.rules if self.project else ()
+
+    @property
+    def protect(self) -> Protect | None:
+        return self.project.protect if self.project else None
+
+    def paths(self, given: Sequence[str]) -> list[str]:
+        if given:
+            return list(given)
+        return list(self.project.templates) if self.project else list(DEFAULT_PATHS)
+
+
+def context(args: argparse.Namespace) -> Context:
+    project = config.find(getattr(args, "config", None))
+    env = config.pick(project, getattr(args, "env", None))
+    return Context(project, env, getattr(args, "api", None))
+
+
+def cache_root(args: argparse.Namespace, ctx: Context) -> Path | None:
+    """The folder of .hmsync-cache/: beside hmsync.yaml, else the current folder. None: no
+    cache, for --no-cache and for the commands without that option (apply never uses one)."""
+    if getattr(args, "no_cache", True):
+        return None
+    return Path(ctx.project.file).parent if ctx.project else Path()
