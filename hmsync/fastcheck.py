@@ -104,7 +104,48 @@ def compiled(rule: dict[str, Any]) -> Check:
                 return False
         return True
 
+    # The common shapes get a check of their own, with no test for what they cannot hold
+    # (a property holds every one to jsonschema's verdict).
+    kind_name, plain = rule.get("type"), enum is None
+    if kind_name == "object" and plain and names is None and not required:
+
+        def fits_object(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return False
+            for key, item in value.items():
+                check = props.get(key)
+                if check is not None:
+                    if not check(item):
+                        return False
+                elif closed or (extra_check is not None and not extra_check(item)):
+                    return False
+            return True
+
+        return fits_object
+    if kind_name == "boolean" and plain:
+        return _is_bool
+    if kind_name == "integer" and plain and step is None:
+
+        def fits_integer(value: Any) -> bool:
+            if type(value) is not int:  # bool is not; a whole float is rare: the long way
+                return fits(value)
+            return (low is None or value >= low) and (high is None or value <= high)
+
+        return fits_integer
+    if kind_name == "string" and enum is not None and all(type(e) is str for e in enum):
+        choices = frozenset(enum)
+        if (
+            pattern is None
+            and min_length <= min(map(len, choices), default=0)
+            and (max_length is None or max_length >= max(map(len, choices), default=0))
+        ):
+            return lambda value: type(value) is str and value in choices
+
     return fits
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
 
 
 def _unique(value: list[Any]) -> bool:
