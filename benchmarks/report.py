@@ -79,7 +79,9 @@ def lines(results: dict[str, Any]) -> Iterator[Line]:
 
     yield Line("start-up: `python -c pass` (s)", each(lambda r: r["startup"]["pass_s"]), "s")
     yield Line("start-up: `--version` / `python -c pass`", startup("version_s"), "x", 2.0)
-    yield Line("start-up: `validate`, 10 templates / `python -c pass`", startup("validate_s"), "x", 4.0)
+    yield Line(
+        "start-up: `validate`, 10 templates / `python -c pass`", startup("validate_s"), "x", 4.0
+    )
     yield Line("start-up: `plan`, 10 templates / `python -c pass`", startup("plan_s"), "x", 6.0)
     for api in ("v1", "v2"):
         yield Line(
@@ -111,9 +113,18 @@ def lines(results: dict[str, Any]) -> Iterator[Line]:
     )
     yield Line(
         "plan memory per 1,000 templates (peak 5,000 - peak 1,000) / 4",
-        each(lambda r: (_plan(r, "v2", "cold", 5000)["peak_mb"] - _plan(r, "v2", "cold")["peak_mb"]) / 4),
+        each(
+            lambda r: (
+                (_plan(r, "v2", "cold", 5000)["peak_mb"] - _plan(r, "v2", "cold")["peak_mb"]) / 4
+            )
+        ),
         "MB",
         25.0,
+    )
+    yield Line(
+        "plan 1,000, v2 cold: peak memory of the process",
+        each(lambda r: _plan(r, "v2", "cold")["peak_mb"]),
+        "MB",
     )
     yield Line(
         "plan 1,000, v1 cold: the emulator's CPU meanwhile",
@@ -124,7 +135,11 @@ def lines(results: dict[str, Any]) -> Iterator[Line]:
         for parallelism, limit in ((8, 1.3), (16, 1.6)):
             yield Line(
                 f"apply 1,000 role changes, {api}, parallelism {parallelism}: wall / floor",
-                each(lambda r, a=api, p=parallelism: _apply(r, a, p)["wall_s"] / _apply(r, a, p)["floor_s"]),
+                each(
+                    lambda r, a=api, p=parallelism: (
+                        _apply(r, a, p)["wall_s"] / _apply(r, a, p)["floor_s"]
+                    )
+                ),
                 "x",
                 limit,
             )

@@ -3,11 +3,10 @@ person writes them, the live templates they match, and one measured child proces
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +27,16 @@ class EmulatorProcess:
     def __init__(self, latency_ms: int) -> None:
         self.latency_ms = latency_ms
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hmsync", "emulator", "--port", "0"]
-            + ["--latency-ms", str(latency_ms)],
+            [
+                sys.executable,
+                "-m",
+                "hmsync",
+                "emulator",
+                "--port",
+                "0",
+                "--latency-ms",
+                str(latency_ms),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -109,38 +116,70 @@ def live_templates(count: int, api: str = "v1") -> list[dict[str, Any]]:
     return [
         {
             "name": f"t{t:04}",
-            "roles": {f"r{r}": {"name": f"r{r}", **complete_role(role(r, 1), api)} for r in range(ROLES)},
+            "roles": {
+                f"r{r}": {"name": f"r{r}", **complete_role(role(r, 1), api)} for r in range(ROLES)
+            },
             "settings": {"recording": {"enabled": False}},
         }
         for t in range(count)
     ]
 
 
+# A small process that starts every measured command. A child's peak RSS (ru_maxrss) counts
+# the memory of the process it was forked from, up to its exec: from the benchmark itself,
+# which holds thousands of templates, it would measure the benchmark.
+_LAUNCHER = """
+import json, os, subprocess, sys, tempfile, time
+for line in sys.stdin:
+    job = json.loads(line)
+    with tempfile.TemporaryFile("w+") as output:
+        started = time.perf_counter()
+        proc = subprocess.Popen(job["command"], cwd=job["cwd"], env=job["env"],
+                                stdout=output, stderr=output)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        output.seek(0)
+        lines = output.read().strip().splitlines()
+    print(json.dumps({"exit": os.waitstatus_to_exitcode(status), "wall_s": wall,
+                      "cpu_s": usage.ru_utime + usage.ru_stime,
+                      "peak_mb": usage.ru_maxrss / 1024, "output": lines[-3:]}), flush=True)
+"""
+
+
+class _Launcher:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def run(self, command: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        job = {"command": command, "env": env, "cwd": str(cwd)}
+        self.proc.stdin.write(json.dumps(job) + "\n")
+        self.proc.stdin.flush()
+        result: dict[str, Any] = json.loads(self.proc.stdout.readline())
+        return result
+
+
+_launcher: _Launcher | None = None
+
+
 def run_measured(
     command: list[str], env: dict[str, str], cwd: Path, emulator: EmulatorProcess | None = None
 ) -> dict[str, Any]:
-    """One child process: exit code, wall, CPU and peak RSS of that child, the emulator's CPU
-    meanwhile, and its last line of output."""
-    # Output to a file, not a pipe: a large plan would fill the pipe while we wait for the child.
-    with tempfile.TemporaryFile("w+") as output:
-        server_cpu = emulator.cpu() if emulator else 0.0
-        started = time.perf_counter()
-        proc = subprocess.Popen(
-            command, cwd=cwd, env={**os.environ, **env}, stdout=output, stderr=output
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        server_cpu = (emulator.cpu() - server_cpu) if emulator else 0.0
-        output.seek(0)
-        lines = output.read().strip().splitlines()
-    return {
-        "exit": os.waitstatus_to_exitcode(status),
-        "wall_s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_mb": usage.ru_maxrss / 1024,
-        "server_cpu_s": server_cpu,
-        "output": lines[-3:],  # a failed plan can print megabytes
-    }
+    """One child process, started by the launcher: exit code, wall, CPU and peak RSS of that
+    child, the emulator's CPU meanwhile, and its last lines of output (a failed plan can
+    print megabytes)."""
+    global _launcher
+    if _launcher is None:
+        _launcher = _Launcher()
+    server_cpu = emulator.cpu() if emulator else 0.0
+    result = _launcher.run(command, {**os.environ, **env}, cwd)
+    result["server_cpu_s"] = (emulator.cpu() - server_cpu) if emulator else 0.0
+    return result
 
 
 def hmsync(args: list[str]) -> list[str]:

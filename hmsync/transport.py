@@ -4,7 +4,6 @@ through it; it knows no endpoint."""
 
 from __future__ import annotations
 
-import email.utils
 import ipaddress
 import logging
 import random
@@ -72,6 +71,8 @@ def _retry_after(response: httpx.Response, now: float) -> float | None:
     if value.strip().isdigit():
         return float(value)
     try:
+        import email.utils  # only for a Retry-After date
+
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
@@ -290,6 +291,8 @@ def _about_time(reason: str, details: tuple[str, ...]) -> bool:
 def _skew(response: httpx.Response) -> str:
     """How far this machine's clock is from the server's, by its Date header, if it sent one."""
     try:
+        import email.utils
+
         server = email.utils.parsedate_to_datetime(response.headers.get("Date", ""))
     except (TypeError, ValueError):
         return ""
