@@ -83,6 +83,12 @@ def lines(results: dict[str, Any]) -> Iterator[Line]:
         "start-up: `validate`, 10 templates / `python -c pass`", startup("validate_s"), "x", 4.0
     )
     yield Line("start-up: `plan`, 10 templates / `python -c pass`", startup("plan_s"), "x", 6.0)
+    for command in ("validate", "plan"):
+        yield Line(
+            f"start-up: `{command} --no-cache`, 10 templates / `python -c pass`",
+            startup(f"{command}_cold_s"),
+            "x",
+        )
     for api in ("v1", "v2"):
         yield Line(
             f"plan 1,000: the listing alone, {api}",

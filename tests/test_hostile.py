@@ -298,8 +298,9 @@ def test_10_deep_nesting_is_one_message_whatever_parser_stops_it(
     import yaml
 
     from hmsync import loader as loader_module
+    from hmsync import yamlfile
 
-    monkeypatch.setattr(loader_module, "_SafeLoader", getattr(yaml, loader, yaml.SafeLoader))
+    monkeypatch.setattr(yamlfile, "_SafeLoader", getattr(yaml, loader, yaml.SafeLoader))
     text = "name: t\nroles:\n  r: " + "[" * 5000 + "]" * 5000 + "\n"
     document, problems = loader_module.load_bytes("t.yaml", text.encode(), environ={})
     assert document is None

@@ -138,3 +138,30 @@ def test_the_program_runs_without_the_cyclic_collector_and_httpx_s_command_line(
 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.stdout.split()[-1] == "True"
+
+
+def test_a_validate_answered_from_the_cache_loads_no_yaml_parser(tmp_path: Path) -> None:
+    """Issue 27: with every file unchanged since the last run, validate neither parses YAML
+    nor loads PyYAML (the pre-commit hook's usual case)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "templates").mkdir()
+    for name in ("a", "b"):  # no ${HMSYNC_*}: such a file is never cached
+        (tmp_path / "templates" / f"{name}.yaml").write_text(
+            f"name: {name}\nroles:\n  host: {{priority: 1}}\n"
+        )
+    code = (
+        "import sys\nfrom hmsync.cli import main\n"
+        "code = main(['validate', 'templates'], {})\n"
+        "print(code, 'yaml' in sys.modules, 'hmsync.yamlfile' in sys.modules)"
+    )
+
+    def run() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+        )
+        return done.stdout.split()[-3:]
+
+    assert run() == ["0", "True", "True"]  # the first run parses and fills the cache
+    assert run() == ["0", "False", "False"]

@@ -7,8 +7,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hmsync.loader import MAX_NODES, load_bytes, load_file
+from hmsync.loader import load_bytes, load_file
 from hmsync.problems import Location
+from hmsync.yamlfile import MAX_NODES
 
 Write = Callable[[str, "str | bytes"], Path]
 
