@@ -181,11 +181,16 @@ def details(results: dict[str, Any]) -> Iterator[str]:
         )
 
 
+def _made(results: dict[str, Any]) -> str:
+    return (
+        f"{len(results['runs'])} runs, {results['latency_ms']} ms of latency per request, "
+        f"Python {results['python']}; a target is judged on the median of the runs"
+    )
+
+
 def text(results: dict[str, Any]) -> str:
-    runs = len(results["runs"])
     out = [
-        f"hmsync benchmarks: {runs} runs, emulator latency {results['latency_ms']} ms per "
-        f"request, Python {results['python']}; a target is judged on the median",
+        f"hmsync benchmarks: {_made(results)}",
         "",
         f"{'':<72} {'median':>9} {'spread':>17} {'target':>9}  verdict",
     ]
@@ -200,10 +205,8 @@ def text(results: dict[str, Any]) -> str:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    runs = len(results["runs"])
     out = [
-        f"Made by `make bench` from `benchmarks/results.json`: {runs} runs, "
-        f"{results['latency_ms']} ms of latency per request, Python {results['python']}.",
+        f"Made by `make bench` from `benchmarks/results.json`: {_made(results)}.",
         "",
         "| measured | median | spread | target | verdict |",
         "|---|---:|---:|---:|---|",

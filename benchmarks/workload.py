@@ -27,16 +27,7 @@ class EmulatorProcess:
     def __init__(self, latency_ms: int) -> None:
         self.latency_ms = latency_ms
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "hmsync",
-                "emulator",
-                "--port",
-                "0",
-                "--latency-ms",
-                str(latency_ms),
-            ],
+            [*hmsync(["emulator", "--port", "0"]), "--latency-ms", str(latency_ms)],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,

@@ -68,23 +68,26 @@ def compiled(rule: dict[str, Any]) -> Check:
     pattern = re.compile(rule["pattern"]) if "pattern" in rule else None
     low, high, step = rule.get("minimum"), rule.get("maximum"), rule.get("multipleOf")
 
+    def items_fit(value: dict[Any, Any]) -> bool:
+        for key, item in value.items():
+            if names is not None and not names(key):
+                return False
+            check = props.get(key)
+            if check is not None:
+                if not check(item):
+                    return False
+            elif closed or (extra_check is not None and not extra_check(item)):
+                return False
+        return True
+
     def fits(value: Any) -> bool:
         if kind is not None and not kind(value):
             return False
         if enum is not None and not any(value == e and type(value) is type(e) for e in enum):
             return False
         if isinstance(value, dict):
-            if any(k not in value for k in required):
+            if any(k not in value for k in required) or not items_fit(value):
                 return False
-            for key, item in value.items():
-                if names is not None and not names(key):
-                    return False
-                check = props.get(key)
-                if check is not None:
-                    if not check(item):
-                        return False
-                elif closed or (extra_check is not None and not extra_check(item)):
-                    return False
         elif isinstance(value, list):
             if items is not None and not all(items(v) for v in value):
                 return False
@@ -108,20 +111,7 @@ def compiled(rule: dict[str, Any]) -> Check:
     # (a property holds every one to jsonschema's verdict).
     kind_name, plain = rule.get("type"), enum is None
     if kind_name == "object" and plain and names is None and not required:
-
-        def fits_object(value: Any) -> bool:
-            if not isinstance(value, dict):
-                return False
-            for key, item in value.items():
-                check = props.get(key)
-                if check is not None:
-                    if not check(item):
-                        return False
-                elif closed or (extra_check is not None and not extra_check(item)):
-                    return False
-            return True
-
-        return fits_object
+        return lambda value: isinstance(value, dict) and items_fit(value)
     if kind_name == "boolean" and plain:
         return _is_bool
     if kind_name == "integer" and plain and step is None:

@@ -161,7 +161,8 @@ def _schema_cached(doc: Document, api: str, cache: FileCache | None) -> list[Pro
     """schema_problems, remembered by the document's content (both files', if overlaid)."""
     if cache is None or doc.interpolated:
         return list(schema_problems(doc, api))
-    key = cache.key("schema", doc.file, doc.digest)
+    overlay = getattr(doc, "overlay", None)  # an Overlaid: its problems may name either file
+    key = cache.key("schema", doc.file, overlay.file if overlay else "", doc.digest)
     found = problems_of(cache.get(key))
     if found is not None:
         return found

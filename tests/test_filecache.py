@@ -206,3 +206,15 @@ def test_apply_never_reads_the_cache_and_no_cache_neither_reads_nor_writes(
     assert run("apply", "--auto-approve", env=env).code == 0
     [live] = emu.store.dump()
     assert live["roles"]["host"]["priority"] == 1  # the file's, not the cache's
+
+
+def test_a_moved_overlay_is_named_by_its_new_name(write: Write) -> None:
+    """The schema check of a template with an overlay is kept by both files' bytes and names:
+    a problem the overlay brings names the overlay's file as it is called now."""
+    write("templates/t.yaml", "name: t\nroles:\n  host: {priority: 1}\n")
+    write("a/t.yaml", "name: t\nroles:\n  host: {priority: 11}\n")
+    [first] = check_paths(["templates"], {}, overlays="a", cache_root=Path()).problems
+    assert str(first).startswith("a/t.yaml:3:")
+    Path("a").rename("b")
+    [moved] = check_paths(["templates"], {}, overlays="b", cache_root=Path()).problems
+    assert str(moved).startswith("b/t.yaml:3:")
