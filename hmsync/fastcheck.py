@@ -83,7 +83,7 @@ def compiled(rule: dict[str, Any]) -> Check:
     def fits(value: Any) -> bool:
         if kind is not None and not kind(value):
             return False
-        if enum is not None and not any(value == e and type(value) is type(e) for e in enum):
+        if enum is not None and not any(_equal(value, e) for e in enum):
             return False
         if isinstance(value, dict):
             if any(k not in value for k in required) or not items_fit(value):
@@ -132,6 +132,14 @@ def compiled(rule: dict[str, Any]) -> Check:
             return lambda value: type(value) is str and value in choices
 
     return fits
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """As jsonschema compares for enum: true is not 1, and 1.0 is 1."""
+    numbers = (int, float)
+    if isinstance(a, numbers) and isinstance(b, numbers) and bool not in (type(a), type(b)):
+        return a == b
+    return type(a) is type(b) and a == b
 
 
 def _is_bool(value: Any) -> bool:

@@ -88,6 +88,8 @@ def test_the_second_run_reads_the_cache_and_a_changed_file_is_read_again(
     checked = check_paths(["templates"], {}, cache_root=Path())
     assert parsed[2:] == ["templates/a.yaml"]
     assert checked.documents[0].data["roles"]["host"]["priority"] == 2
+    check_paths(["templates"], {}, cache_root=Path())
+    assert parsed[3:] == []  # the changed file's new entries were kept
     # a's old entries went unused: dropped, not piled up
     assert len(saved.read_text().splitlines()) == 1 + 4
     assert sorted(p.name for p in Path(FOLDER).iterdir()) == [
@@ -96,6 +98,33 @@ def test_the_second_run_reads_the_cache_and_a_changed_file_is_read_again(
         saved.name,
     ]
     assert (Path(FOLDER) / ".gitignore").read_text() == "*\n"
+
+
+def test_the_schema_check_is_read_from_the_cache_too(
+    write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file with a problem: the second run neither checks it against the schema nor loses
+    its problem."""
+    import hmsync.schema
+
+    checked: list[str] = []
+    check = hmsync.schema.schema_problems
+
+    def counted(doc: Any, api: str = "v1") -> Any:
+        checked.append(doc.file)
+        return check(doc, api)
+
+    monkeypatch.setattr(hmsync.schema, "schema_problems", counted)
+    write("t.yaml", "name: a\nroles:\n  host: {priority: 11}\n")
+    said = [str(p) for p in check_paths(["t.yaml"], {}, cache_root=Path()).problems]
+    assert checked == ["t.yaml"] and len(said) == 1
+    again = [str(p) for p in check_paths(["t.yaml"], {}, cache_root=Path()).problems]
+    assert (checked, again) == (["t.yaml"], said)
+
+
+def test_the_context_does_not_depend_on_the_order_of_vars() -> None:
+    one = context_key("v1", "schema", {"a": 1, "b": 2}, True)
+    assert one == context_key("v1", "schema", {"b": 2, "a": 1}, True)
 
 
 def test_an_entry_is_fresh_objects_each_time(write: Write) -> None:
