@@ -122,14 +122,10 @@ def compiled(rule: dict[str, Any]) -> Check:
             return (low is None or value >= low) and (high is None or value <= high)
 
         return fits_integer
-    if kind_name == "string" and enum is not None and all(type(e) is str for e in enum):
-        choices = frozenset(enum)
-        if (
-            pattern is None
-            and min_length <= min(map(len, choices), default=0)
-            and (max_length is None or max_length >= max(map(len, choices), default=0))
-        ):
-            return lambda value: type(value) is str and value in choices
+    only_enum = not ({"pattern", "minLength", "maxLength"} & rule.keys())
+    if kind_name == "string" and enum is not None and only_enum:
+        choices = frozenset(e for e in enum if type(e) is str)  # true is not "true"
+        return lambda value: type(value) is str and value in choices
 
     return fits
 

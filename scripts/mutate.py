@@ -74,7 +74,11 @@ TARGETS = {
         "tests/test_core_mutants.py",
     ],
     "hmsync/filecache.py": ["tests/test_filecache.py"],
-    "hmsync/fastcheck.py": ["tests/test_validate.py", "tests/test_v2_validate.py"],
+    "hmsync/fastcheck.py": [
+        "tests/test_fastcheck.py",
+        "tests/test_validate.py",
+        "tests/test_v2_validate.py",
+    ],
     "hmsync/transport.py": [
         "tests/test_transport_mutants.py",
         "tests/test_api.py",

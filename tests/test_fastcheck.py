@@ -21,6 +21,8 @@ CASES: list[tuple[dict[str, Any], list[Any]]] = [
     ({"type": "string", "enum": ["in", "usa"], "minLength": 2}, ["in", "usa", "x"]),
     ({"type": "string", "enum": ["in", "us"], "pattern": "^i"}, ["in", "us"]),
     ({"type": "string", "enum": ["in", 1]}, ["in", 1, "1"]),
+    ({"type": "integer", "enum": ["a", 1]}, ["a", 1]),
+    ({"enum": ["in", "us"]}, ["in", "eu", 1]),
     ({"enum": [1, True, "1"]}, [1, True, "1", 1.0, False, 2, None]),
     ({"enum": [1.5, False, None]}, [1.5, 1, 0, False, None, "None"]),
     ({"type": "integer", "minimum": 1, "maximum": 10}, [0, 1, 10, 11, 3.0, 3.5, True, "3", 0.0]),
