@@ -19,20 +19,22 @@ from .normalize import (
     FieldPath,
     Json,
     SecretFn,
-    ViewContext,
     conceal,
-    credentials_write_only,
     get_path,
-    list_views,
     remove_path,
-    role_views,
     secret_hasher,
     server_role,
-    settings_views,
-    views,
 )
 from .problems import dotted, split_path
 from .redact import SECRET_KEYS
+from .views import (
+    ViewContext,
+    credentials_write_only,
+    list_views,
+    role_views,
+    settings_views,
+    views,
+)
 
 REGION_ONLY = frozenset({"region"})
 # (action, the template's key, its definition): v2's parts written by calls of their own.

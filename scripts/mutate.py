@@ -55,6 +55,13 @@ TARGETS = {
         "tests/test_core_gaps.py",
         "tests/test_diff.py",
     ],
+    "hmsync/views.py": [
+        "tests/test_core_mutants.py",
+        "tests/test_normalize.py",
+        "tests/test_v2_normalize.py",
+        "tests/test_core_gaps.py",
+        "tests/test_diff.py",
+    ],
     "hmsync/semantic.py": [
         "tests/test_validate.py",
         "tests/test_v2_validate.py",

@@ -19,8 +19,8 @@ from hmsync.diff import diff_template, make_plan
 from hmsync.emulator import Emulator
 from hmsync.errors import InputError
 from hmsync.model import Change
-from hmsync.normalize import list_views
 from hmsync.redact import SENSITIVE, redact, secret_values
+from hmsync.views import list_views
 
 from .conftest import Run, Write
 from .helpers import env
