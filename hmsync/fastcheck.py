@@ -113,7 +113,7 @@ def compiled(rule: dict[str, Any]) -> Check:
     if kind_name == "object" and plain and names is None and not required:
         return lambda value: isinstance(value, dict) and items_fit(value)
     if kind_name == "boolean" and plain:
-        return _is_bool
+        return TYPES["boolean"]
     if kind_name == "integer" and plain and step is None:
 
         def fits_integer(value: Any) -> bool:
@@ -136,10 +136,6 @@ def _equal(a: Any, b: Any) -> bool:
     if isinstance(a, numbers) and isinstance(b, numbers) and bool not in (type(a), type(b)):
         return a == b
     return type(a) is type(b) and a == b
-
-
-def _is_bool(value: Any) -> bool:
-    return isinstance(value, bool)
 
 
 def _unique(value: list[Any]) -> bool:

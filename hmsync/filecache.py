@@ -62,7 +62,6 @@ class FileCache:
         self.path = self.folder / f"files-{context[:20]}.txt"
         self.found: dict[str, str] = self._read()
         self.used: dict[str, str] = {}
-        self.hits = self.misses = 0
 
     def key(self, *parts: str) -> str:
         return hashlib.sha256("\0".join((self.context, *parts)).encode()).hexdigest()
@@ -73,11 +72,8 @@ class FileCache:
             entry = json.loads(body) if body else None
         except ValueError:  # a damaged line: read the file afresh
             entry = None
-        if entry is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        self.used[key] = body
+        if entry is not None:
+            self.used[key] = body
         return entry
 
     def put(self, key: str, entry: Any) -> None:

@@ -26,6 +26,7 @@ NAME_CHARS = "a-z A-Z 0-9, space, hyphen, dot, underscore and colon"
 SENSITIVE = "(sensitive value)"
 
 
+@cache
 def schema_text(api: str = "v1") -> str:
     """The template schema of one API version (v1 or v2)."""
     resource = SCHEMA_RESOURCES[api]
