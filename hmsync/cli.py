@@ -41,11 +41,11 @@ files:
   Recording credentials belong in such variables, never in the file."""
 
 Handler = Callable[[argparse.Namespace, Mapping[str, str]], int]
-# name, module of hmsync.commands (with add_arguments(parser) and run(args, environ)), help,
-# description. A module is imported only to parse its own command: start-up stays light.
-COMMANDS: list[tuple[str, str, str, str]] = [
+# name (also its module in hmsync.commands, with add_arguments(parser) and run(args,
+# environ)), help, description. A module is imported only to parse its own command: start-up
+# stays light.
+COMMANDS: list[tuple[str, str, str]] = [
     (
-        "validate",
         "validate",
         "check template files offline (schema and semantic checks)",
         "Check template files against the schema and hmsync's own rules, offline. "
@@ -53,13 +53,11 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ),
     (
         "plan",
-        "plan",
         "show what apply would change (read-only)",
         "Read the live templates and show how they differ from the files: the actions apply "
         "would take. Changes nothing.",
     ),
     (
-        "apply",
         "apply",
         "carry out a saved plan, or plan and confirm",
         "Make the live templates match the files. With PLAN.json (from `hmsync plan -o`), "
@@ -68,20 +66,17 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ),
     (
         "drift",
-        "drift",
         "report how live templates differ from the files (for schedules)",
         "Plan for schedules: exit 0 in sync, 2 drifted, 1 on error, with a report naming "
         "template, role, field, the live value and the file's value.",
     ),
     (
         "rules",
-        "rules",
         "list the team's rules of hmsync.yaml and what each matched (offline)",
         "List the rules and protect of hmsync.yaml: where each applies, what it requires, what "
         "it matched in the files, and what breaks it. Exit 1 if an error-severity rule breaks.",
     ),
     (
-        "show",
         "show",
         "draw the files' roles: who may do what, who sees and hears whom (offline)",
         "The roles of the template files as they are, as a permissions matrix and a "
@@ -90,20 +85,17 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ),
     (
         "export",
-        "export",
         "write the live templates as template files",
         "Write one YAML file per live template, documented defaults left out and recording "
         "credentials as ${HMSYNC_...} placeholders. Then validate and plan: no changes.",
     ),
     (
         "init",
-        "init",
         "write a starting hmsync.yaml, the schemas and the workflows",
         "Write a starting hmsync.yaml (if there is none), the JSON schemas, and the three "
         "GitHub workflows, made for the environments hmsync.yaml defines.",
     ),
     (
-        "emulator",
         "emulator",
         "serve a local, faithful 100ms policy API (tests, demos, CI)",
         "Serve the 100ms policy v1 API on a local port, with state in memory or in a file, "
@@ -155,7 +147,7 @@ def _parser(wanted: Iterable[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    for name, module, summary, description in COMMANDS:
+    for name, summary, description in COMMANDS:
         epilog = f"{FILE_FORMAT}\n\n{EXIT_CODES}" if name == "validate" else EXIT_CODES
         p = sub.add_parser(
             name,
@@ -166,7 +158,7 @@ def _parser(wanted: Iterable[str] | None = None) -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         if wanted is None or name in wanted:
-            command = import_module(f".commands.{module}", __package__)
+            command = import_module(f".commands.{name}", __package__)
             command.add_arguments(p)
             p.set_defaults(handler=command.run)
 
