@@ -21,9 +21,8 @@ from ..loader import Document
 from ..model import Plan
 from ..paths import Json, get_path
 from ..render import safe
-from ..rules import with_rules
-from ..schema import Checked, check_paths
-from .context import Context, cache_root, context
+from ..schema import Checked
+from .context import Context, cache_root, checked_files, context
 from .options import (  # noqa: F401 (the commands import them from here too)
     add_api_arguments,
     add_cache_argument,
@@ -49,17 +48,7 @@ def load_valid(
 
     allow_out_of_range: a value outside a documented enum (an error otherwise) is let through
     like a number outside a range: said, and written only where the plan needs it."""
-    ctx = ctx or Context()
-    checked = check_paths(
-        ctx.paths(paths),
-        environ,
-        variables=ctx.variables,
-        overlays=ctx.overlays,
-        api=ctx.api,
-        cache_root=cache,
-    )
-    if rules:
-        checked = with_rules(checked, ctx.rules, ctx.name, ctx.api)
+    checked = checked_files(ctx or Context(), paths, environ, cache, rules=rules)
     if allow_out_of_range:
         problems = [
             replace(p, severity="warning", code="range") if p.code == "enum" else p

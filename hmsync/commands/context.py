@@ -11,7 +11,8 @@ from typing import Any
 
 from .. import config
 from ..config import Environment, Project
-from ..rules import Protect, Rule
+from ..rules import Protect, Rule, with_rules
+from ..schema import Checked, check_paths
 
 DEFAULT_PATHS = ["templates"]
 
@@ -77,3 +78,28 @@ def cache_root(args: argparse.Namespace, ctx: Context) -> Path | None:
     if getattr(args, "no_cache", True):
         return None
     return Path(ctx.project.file).parent if ctx.project else Path()
+
+
+def checked_files(
+    ctx: Context,
+    paths: Sequence[str],
+    environ: Mapping[str, str],
+    cache: Path | None,
+    *,
+    rules: bool = True,
+    strict: bool = False,
+    require_env: bool = True,
+) -> Checked:
+    """The files as ctx's environment sees them (its vars and overlays), against the schema of
+    its API and, with rules, the team's rules. cache: see cache_root."""
+    checked = check_paths(
+        ctx.paths(paths),
+        environ,
+        strict=strict,
+        require_env=require_env,
+        variables=ctx.variables,
+        overlays=ctx.overlays,
+        api=ctx.api,
+        cache_root=cache,
+    )
+    return with_rules(checked, ctx.rules, ctx.name, ctx.api, strict) if rules else checked

@@ -10,9 +10,8 @@ from collections.abc import Mapping
 from ..config import find
 from ..errors import Exit, InputError
 from ..render import safe
-from ..rules import Rule, in_scope, with_rules
-from ..schema import check_paths
-from .context import Context, cache_root, context
+from ..rules import Rule, in_scope
+from .context import Context, cache_root, checked_files, context
 from .options import add_cache_argument, add_paths, add_project_arguments
 
 
@@ -36,11 +35,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     lines: list[str] = []
     broken = False
     for ctx in contexts:
-        checked = check_paths(
-            ctx.paths(args.paths), environ, variables=ctx.variables, overlays=ctx.overlays,
-            api=ctx.api, cache_root=cache_root(args, ctx),
-        )  # fmt: skip
-        checked = with_rules(checked, ctx.rules, ctx.name, ctx.api)
+        checked = checked_files(ctx, args.paths, environ, cache_root(args, ctx))
         if len(contexts) > 1:
             lines.append(f"environment {ctx.name}:")
         applying = {r.id for r in in_scope(project.rules, ctx.name)}

@@ -10,9 +10,7 @@ from .. import render
 from ..config import find
 from ..errors import Exit, InputError
 from ..problems import Problem
-from ..rules import with_rules
-from ..schema import check_paths
-from .context import Context, cache_root, context
+from .context import Context, cache_root, checked_files, context
 from .options import add_cache_argument, add_paths, add_project_arguments
 
 RENDERERS = {
@@ -65,17 +63,10 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     problems: set[Problem] = set()
     files = 0
     for ctx in contexts:
-        checked = check_paths(
-            ctx.paths(args.paths),
-            environ,
-            strict=args.strict,
-            require_env=args.require_env,
-            variables=ctx.variables,
-            overlays=ctx.overlays,
-            api=ctx.api,
-            cache_root=cache_root(args, ctx),
+        cache = cache_root(args, ctx)
+        checked = checked_files(
+            ctx, args.paths, environ, cache, strict=args.strict, require_env=args.require_env
         )
-        checked = with_rules(checked, ctx.rules, ctx.name, ctx.api, args.strict)
         problems |= set(checked.problems)
         files = max(files, checked.files)
     found = sorted(p for p in problems if p.code == "rule" or not args.rules_only)
