@@ -97,15 +97,11 @@ def listing_alone(emulator: EmulatorProcess, api: str, cwd: Path) -> dict[str, A
 def bench_plan(
     emulator: EmulatorProcess, root: Path, api: str, count: int, cache: str
 ) -> dict[str, Any]:
-    """One plan with no changes; cache "cold" (none), "warm" (filled by a plan before) or
-    "off" (--no-cache)."""
-    root / "templates"
+    """One plan with no changes; cache "cold" (none) or "warm" (filled by a plan before)."""
     emulator.load(live_templates(count, api))
     alone = listing_alone(emulator, api, root)
     emulator.calls()
     args = ["plan", "templates", "--detailed-exitcode", "--api", api]
-    if cache == "off":
-        args.append("--no-cache")
     if cache == "cold":
         shutil.rmtree(root / ".hmsync-cache", ignore_errors=True)
     if cache == "warm":  # the run before fills the cache
@@ -120,7 +116,6 @@ def bench_plan(
         "cache": cache,
         **_numbers(result),
         "calls": calls,
-        "pages": math.ceil(count / (20 if api == "v1" else 100)),
         "alone": alone,
     }
 

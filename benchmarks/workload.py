@@ -25,7 +25,6 @@ class EmulatorProcess:
     is read from /proc, so the report can keep it apart from the client's."""
 
     def __init__(self, latency_ms: int) -> None:
-        self.latency_ms = latency_ms
         self.proc = subprocess.Popen(
             [*hmsync(["emulator", "--port", "0"]), "--latency-ms", str(latency_ms)],
             stdout=subprocess.PIPE,
