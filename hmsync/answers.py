@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from . import jsontext
 from .errors import ApiError
 from .redact import remember, secrets_in
 
@@ -17,7 +18,11 @@ def json_answer(response: httpx.Response, method: str, url: str, shape: type = d
     if response.status_code == 204 or not response.content:
         return shape()
     try:
-        body = response.json()
+        body = jsontext.loads(response.content)
+    except jsontext.TooDeep as exc:
+        raise ApiError(
+            method, url, response.status_code, f"the answer is {exc}", hint="check --api-base"
+        ) from None
     except ValueError:
         raise ApiError(method, url, response.status_code, "the answer is not JSON") from None
     remember(secrets_in(body))  # hidden from every output from now on, wherever echoed

@@ -14,6 +14,7 @@ whose goal the read shows met (its answer was lost, say) is done.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -39,6 +40,7 @@ from .normalize import (
 )
 from .render import action_title
 
+log = logging.getLogger("hmsync.apply")
 # (actions finished, total, the action, "ok" or "FAILED", seconds it took)
 Progress = Callable[[int, int, Action, str, float], None]
 # Which planned actions a re-read shows as still to do, for an action of each kind.
@@ -356,6 +358,24 @@ class _TemplateRun:
         )
 
 
+def as_api_error(exc: Exception, client: Backend, runner: _TemplateRun | None = None) -> ApiError:
+    """exc as the report says a failure: an ApiError as it is; anything else (an answer no
+    check foresaw, a bug) as one plain line at the template, its traceback logged for -v."""
+    if isinstance(exc, ApiError):
+        return exc
+    log.debug("unexpected error during apply", exc_info=exc)
+    tid = runner.template_id if runner else None
+    where = client.template_url(str(tid)) if tid else client.base_url + "/templates"
+    return ApiError(
+        "apply",
+        where,
+        None,
+        f"stopped by an unexpected error ({type(exc).__name__}: {str(exc)[:200]})",
+        hint="this is a bug in hmsync: run again with -v and report it; the report "
+        "below says what was written",
+    )
+
+
 WRITE_ATTEMPTS = 3  # a write answered 500 and shown not done by a read: tried again
 WRITE_BACKOFF = 0.5  # seconds before the second try; doubled for the third
 
@@ -426,8 +446,8 @@ def apply_templates(
             started = time.monotonic()
             try:
                 status = runner.run(action)
-            except ApiError as exc:
-                outcome.failed, outcome.error = action, exc
+            except Exception as exc:  # whatever it is, the writes made so far are reported
+                outcome.failed, outcome.error = action, as_api_error(exc, client, runner)
                 outcome.not_attempted = ordered[i + 1 :]
                 finished(action, "FAILED", started)
                 break

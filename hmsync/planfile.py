@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import __version__, origin
+from . import __version__, jsontext, origin
 from .errors import InputError
 from .model import ABSENT, APPLY_ORDER, FORMAT_VERSION, Action, Change, Plan
 from .normalize import masked
@@ -85,10 +85,10 @@ def dumps(plan: Plan) -> str:
 def read(path: str) -> dict[str, Any]:
     """A saved plan, checked for shape; what is in it is compared, not trusted."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = jsontext.loads(Path(path).read_bytes())
     except OSError as exc:
         raise InputError(f"{path}: cannot read the plan file: {exc.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # not JSON, not UTF-8, or nested too deep
         raise InputError(
             f"{path}: not a plan file (not JSON: {exc}); make one with hmsync plan -o"
         ) from None

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from . import deadline
+from . import deadline, jsontext
 from .answers import json_answer
 from .auth import CREDENTIAL_HELP, ManagementAuth, TokenSource
 from .errors import ApiError, InputError
@@ -152,7 +152,9 @@ class Transport:
                     chunks.append(chunk)
                 encodings = response.headers.get("Content-Encoding", "")
                 content = _decoded(b"".join(chunks), encodings, fail)
-        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-encoding"]
+        # Raw bytes, never decoded and encoded again: a header with a byte outside ASCII (a
+        # latin-1 `café`) would not survive the round trip.
+        headers = [(k, v) for k, v in response.headers.raw if k.lower() != b"content-encoding"]
         return httpx.Response(
             response.status_code, headers=headers, content=content, request=response.request
         )
@@ -260,8 +262,8 @@ def _error(response: httpx.Response, method: str, url: str, attempt: int) -> Api
     reason = response.reason_phrase or "error"
     details: tuple[str, ...] = ()
     try:
-        body = response.json()
-    except ValueError:
+        body = jsontext.loads(response.content)
+    except ValueError:  # not JSON, or too deep to read: the status says enough
         body = None
     if isinstance(body, dict):
         reason = str(body.get("message") or reason)

@@ -26,8 +26,8 @@ class Seen:
 
 
 # A rule sees each request (and what came before) and may answer it: (status, body), or
-# "drop" to close the connection unanswered, or "forward-then-drop" to carry it out upstream
-# and lose the answer. None: forward as usual.
+# (status, body, headers), or "drop" to close the connection unanswered, or
+# "forward-then-drop" to carry it out upstream and lose the answer. None: forward as usual.
 Rule = Callable[[Seen, list[Seen]], Any]
 
 
@@ -36,6 +36,8 @@ class Proxy:
     upstream: str  # e.g. the emulator's url
     rule: Rule = lambda seen, history: None
     history: list[Seen] = field(default_factory=list)
+    # Sent on every answer (a value is encoded as latin-1: `café` is one byte outside ASCII).
+    headers: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         proxy = self
@@ -68,12 +70,15 @@ class Proxy:
                     if answer == "forward-then-drop":
                         self.close_connection = True
                         return
-                    status, data = forwarded.status_code, forwarded.content
+                    status, data, extra = forwarded.status_code, forwarded.content, []
                 else:
-                    status, body = answer
+                    status, body, *more = answer
+                    extra = more[0] if more else []
                     data = json.dumps(body).encode() if not isinstance(body, bytes) else body
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
+                for name, value in [*proxy.headers, *extra]:
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

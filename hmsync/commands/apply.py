@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .. import planfile, render
-from ..apply import apply_templates
+from ..apply import apply_templates, as_api_error
 from ..backends import Backend
 from ..concealment import plan_key
 from ..diff import make_plan
 from ..digests import live_fingerprint
-from ..errors import ApiError, ConflictError, Exit, InputError, RefusedError
+from ..errors import ConflictError, Exit, InputError, RefusedError
 from ..loader import Document
 from ..meanwhile import moved_meanwhile
 from ..model import Action, Outcome, Plan
@@ -298,10 +298,10 @@ def _check_convergence(
         return
     try:
         live = read_live(client, [d for d in documents if d.data["name"] in finished])
-    except ApiError as exc:
+    except Exception as exc:
         # The writes happened: the report must still say which, and that they are unchecked.
         for outcome in finished.values():
-            outcome.unverified = exc.message
+            outcome.unverified = as_api_error(exc, client).message
         return
     again = make_plan(
         [(d.file, d.data) for d in documents if d.data["name"] in finished],
