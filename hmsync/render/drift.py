@@ -7,8 +7,9 @@ from typing import Any
 
 from ..drift import Difference, differences
 from ..model import Plan
-from .escape import MARKDOWN_LIMIT, capped, lines_safe, md, md_list
+from .escape import MARKDOWN_LIMIT, capped, lines_safe, md, md_list, names_text
 from .markdown import template_pictures
+from .plan import managed
 
 IN_SYNC = "In sync: live templates match the files."
 
@@ -40,7 +41,8 @@ def drift_text(plan: Plan) -> str:
             lines.append(f"  {_where(d)}: live {live}, file {file}")
         lines.append("")
     if plan.unmanaged:
-        lines.append(f"Unmanaged (live, in no file; left alone): {', '.join(plan.unmanaged)}")
+        shown = names_text(plan.unmanaged, managed(plan))
+        lines.append(f"Unmanaged (live, in no file; left alone): {shown}")
     if found:
         n = len({d.template for d in found})
         lines.append(
@@ -108,6 +110,7 @@ def drift_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     if plan.unmanaged:
         lines += [
             "",
-            f"Unmanaged (live, in no file; left alone): {md_list(plan.unmanaged)}",
+            "Unmanaged (live, in no file; left alone): "
+            + md_list(plan.unmanaged, managed=managed(plan)),
         ]
     return capped("\n".join(lines) + "\n", limit)

@@ -14,7 +14,7 @@ from ..normalize import SET_FIELDS
 from ..problems import split_path
 from . import pictures
 from .escape import MARKDOWN_LIMIT, capped, md, md_list, md_text, safe
-from .plan import NOT_SET, headline, rename_hint, shown_value, summary_line, summary_table
+from .plan import NOT_SET, headline, managed, rename_hint, shown_value, summary_line, summary_table
 
 FOLD = 100  # characters of a value a diff line shows
 ROLE_KINDS = pictures.ROLE_KINDS
@@ -114,7 +114,7 @@ def unmanaged_line(plan: Plan) -> list[str]:
     hint = rename_hint(plan)
     return [
         f"<details><summary>{n} unmanaged template{'s' if n != 1 else ''} (live, in no file; "
-        f"left alone)</summary>\n\n{md_list(plan.unmanaged, 200)}\n</details>",
+        f"left alone)</summary>\n\n{md_list(plan.unmanaged, 200, managed(plan))}\n</details>",
         "",
         *([f"> [!TIP]\n> {md_text(hint, 400)}", ""] if hint else []),
     ]

@@ -11,7 +11,7 @@ from ..normalize import SENSITIVE, SET_FIELDS
 from ..planfile import dumps, summary
 from ..problems import dotted, split_path
 from . import pictures
-from .escape import md, safe
+from .escape import md, names_text, safe
 
 SYMBOL = {
     "create_template": "+",
@@ -195,7 +195,8 @@ def plan_text(plan: Plan, color: bool = False, width: int | None = None) -> str:
         out += _matrix_lines(template, width)
         out.append("")
     if plan.unmanaged:
-        out.append(safe(f"Unmanaged (live, in no file; left alone): {', '.join(plan.unmanaged)}"))
+        shown = names_text(plan.unmanaged, managed(plan))
+        out.append(f"Unmanaged (live, in no file; left alone): {shown}")
     for note in (rename_hint(plan), write_only_note(plan), ignored_note(plan)):
         if note:
             out.append(safe(note))
@@ -213,6 +214,11 @@ def _matrix_lines(template: TemplatePlan, width: int | None) -> list[str]:
     if max(len(line) for line in lines) > width:
         return []
     return ["", "    who may do what (before->after):", *(safe(line) for line in lines)]
+
+
+def managed(plan: Plan) -> list[str]:
+    """The names the files give, which an unmanaged name may pass for."""
+    return [t.name for t in plan.templates]
 
 
 def rename_hint(plan: Plan) -> str:

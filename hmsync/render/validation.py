@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..problems import Problem
-from .escape import counted, lines_safe
+from .escape import counted, lines_safe, visible
 
 
 def validation_text(problems: list[Problem], files: int) -> str:
@@ -60,8 +60,8 @@ def validation_github(problems: list[Problem], files: int) -> str:
     lines = []
     for p in problems:
         loc = p.location
-        props = f"file={_escape_property(loc.file)},line={loc.line},col={loc.col}"
+        props = f"file={_escape_property(visible(loc.file))},line={loc.line},col={loc.col}"
         what = f"{p.path}: {p.message}" if p.path else p.message
         level = "notice" if p.severity == "note" else p.severity
-        lines.append(f"::{level} {props}::{_escape_data(what)}")
+        lines.append(f"::{level} {props}::{_escape_data(visible(what))}")
     return "\n".join([*lines, validation_text(problems, files).splitlines()[-1]]) + "\n"
