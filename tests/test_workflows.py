@@ -183,12 +183,70 @@ def test_the_action_installs_hmsync_from_its_own_checkout() -> None:
     assert {"command", "paths", "args", "working-directory"} <= set(action["inputs"])
     # No literal folder: hmsync takes the project's own from hmsync.yaml.
     assert action["inputs"]["paths"]["default"] == ""
-    runs = "\n".join(s.get("run", "") for s in action["runs"]["steps"])
-    assert 'pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"' in runs
     assert "pip install hmsync" not in ACTION.read_text()
     # Inputs reach the shell only through the environment (no template injection).
     for step in action["runs"]["steps"]:
         assert "${{" not in step.get("run", "")
+
+
+def test_the_action_installs_exactly_the_locked_packages(tmp_path: Path) -> None:
+    """The install step run with a `python` that records each call: every package it installs
+    comes from the hashed lock, and hmsync itself brings no dependency of its own."""
+    [step] = [s for s in load(ACTION)["runs"]["steps"] if "Install hmsync" in s.get("name", "")]
+    calls = tmp_path / "calls"
+    for name in ("python", "hmsync"):
+        shim = tmp_path / "bin" / name
+        shim.parent.mkdir(exist_ok=True)
+        shim.write_text(f'#!/bin/sh\nprintf "%s\\n" "{name} $*" >> "{calls}"\n')
+        shim.chmod(0o755)
+    environ = {"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", "GITHUB_ACTION_PATH": "/action"}
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], env=environ, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    pip = "python -m pip install --quiet --disable-pip-version-check"
+    assert calls.read_text().splitlines() == [
+        f"{pip} --require-hashes --no-deps -r /action/requirements/runtime.lock",
+        f"{pip} --no-deps --no-build-isolation /action",
+        "hmsync --version",
+    ]
+    assert (ROOT / "requirements" / "runtime.lock").is_file()
+
+
+def test_the_source_distribution_holds_no_machine_made_files(tmp_path: Path) -> None:
+    """Built as `python -m build --sdist` would (setuptools' own hook), with node's packages,
+    a cache and a virtual environment lying in the tree as they do after `make test`."""
+    planted = [
+        ROOT / "tests" / "js" / "node_modules" / "planted-by-a-test" / "index.js",
+        ROOT / "examples" / ".hmsync-cache" / "planted-by-a-test",
+    ]
+    for path in planted:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    try:
+        code = (
+            "import sys; from setuptools import build_meta; "
+            "print(build_meta.build_sdist(sys.argv[1]))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        for path in planted:
+            shutil.rmtree(path.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+    import tarfile
+
+    with tarfile.open(tmp_path / done.stdout.split()[-1]) as tar:
+        names = tar.getnames()
+    assert any(n.endswith("/hmsync/cli.py") for n in names)
+    assert any(n.endswith("/requirements/runtime.lock") for n in names)  # the action needs it
+    shipped = [n for n in names if re.search(r"node_modules|\.hmsync-cache|/\.venv", n)]
+    assert shipped == []
 
 
 def test_the_action_runs_a_command_and_reports_its_exit_code(tmp_path: Path) -> None:
