@@ -103,7 +103,7 @@ def bench_plan(
     emulator.calls()
     args = ["plan", "templates", "--detailed-exitcode", "--api", api]
     if cache == "cold":
-        shutil.rmtree(root / ".hmsync-cache", ignore_errors=True)
+        shutil.rmtree(Path(os.environ["XDG_CACHE_HOME"]), ignore_errors=True)
     if cache == "warm":  # the run before fills the cache
         run_measured(hmsync(args), emulator.env(api), root)
         emulator.calls()
@@ -213,6 +213,10 @@ def main(argv: list[str]) -> int:
         for n in range(args.runs):
             print(f"run {n + 1} of {args.runs} ...", file=sys.stderr, flush=True)
             with tempfile.TemporaryDirectory() as tmp:
+                # Each run's cache is its own (in the user cache folder, as a user's), and on
+                # even where CI is set, so cold and warm mean the same everywhere.
+                os.environ["XDG_CACHE_HOME"] = str(Path(tmp) / "user-cache")
+                os.environ.pop("CI", None)
                 runs.append(one_run(Path(tmp)))
         results = {
             "latency_ms": LATENCY_MS,

@@ -1,37 +1,45 @@
-"""`.hmsync-cache/`: what reading and checking a template file found, by the file's content.
+"""hmsync's cache: what reading and checking a template file found, by the file's content.
 
 A thousand files cost seconds of YAML parsing and schema checks; unchanged files, which are
 nearly all of them from one run to the next, need neither. An entry is found by a hash of
 everything its result depends on: hmsync's version, the API's schema, the environment's vars,
-whether missing variables are errors, and the bytes themselves (for a document with an
-overlay: both files' bytes). So a stale entry is never found: it is only unused, and dropped
-at the next save.
+whether missing variables are errors, the file's name and its bytes (for a document with an
+overlay: both files'). So a stale entry is never found: it is only unused, and dropped at the
+next save.
+
+A cache is only as good as who can write it. It lives outside the work tree, in the user's
+cache folder (XDG_CACHE_HOME, else ~/.cache; ~/Library/Caches on macOS, %LOCALAPPDATA% on
+Windows), a folder per project; every line carries an HMAC under a random key made on this
+machine and kept beside it, so an entry nobody here wrote (a pull request cannot reach that
+folder, and cannot sign for it if it could) fails its check and the cache is ignored, with one
+warning. A cache folder that git tracks is ignored too. With CI set there is no cache unless
+asked for (--cache): a runner's cache is shared with whatever ran before.
 
 What is never cached: a file that reads the process environment (`${HMSYNC_*}`), whose
 values are secrets and may change without the file changing. `apply` does not read the
 cache at all: what it writes never depends on a file outside the repository's own.
-
-The folder is safe to delete; it holds its own `.gitignore`, so git never sees it, and a
-CACHEDIR.TAG, so backup tools skip it. An unreadable or foreign cache file is ignored.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
 import re
+import secrets
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, jsontext
 from .loader import Document, load_bytes, read_file
 from .problems import Location, Problem
 
-FOLDER = ".hmsync-cache"
-FORMAT = 1
+LEGACY_FOLDER = ".hmsync-cache"  # where versions before 0.4 kept it: in the work tree
+FORMAT = 2
 _READS_ENVIRONMENT = re.compile(rb"\$\{(?!vars\.)")
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# hmsync's cache; see hmsync/filecache.py\n"
 
@@ -49,28 +57,130 @@ def cacheable(raw: bytes) -> bool:
     return _READS_ENVIRONMENT.search(raw) is None
 
 
+def _truthy(value: str | None) -> bool:
+    return bool(value) and str(value).strip().lower() not in ("0", "false", "no", "off")
+
+
+def user_cache_home(environ: Mapping[str, str]) -> Path | None:
+    """The platform's folder for a user's caches, as environ names it; None without one."""
+    xdg = environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):  # the spec: a relative path is invalid and ignored
+        return Path(xdg) / "hmsync"
+    if sys.platform == "win32" and environ.get("LOCALAPPDATA"):
+        return Path(environ["LOCALAPPDATA"]) / "hmsync" / "Cache"
+    home = environ.get("HOME", "")
+    if not os.path.isabs(home):
+        return None
+    if sys.platform == "darwin":
+        return Path(home) / "Library" / "Caches" / "hmsync"
+    return Path(home) / ".cache" / "hmsync"
+
+
+def place(
+    project: Path, environ: Mapping[str, str], asked: bool = False, warn: Any = None
+) -> Path | None:
+    """The cache folder of the project at `project`, or None for no cache: with CI set
+    unless asked, without a user cache folder, or where git tracks the folder. warn(text)
+    says why a cache is not used where that is a surprise."""
+    say = warn or (lambda text: print(f"hmsync: warning: {text}", file=sys.stderr))
+    project = project.resolve()
+    if (project / LEGACY_FOLDER).is_dir():
+        say(
+            f"{LEGACY_FOLDER}/ in the work tree is not read (the cache lives outside the "
+            "repository now, so no commit can fill it); delete that folder"
+        )
+    if _truthy(environ.get("CI")) and not asked:
+        return None
+    home = user_cache_home(environ)
+    if home is None:
+        return None
+    folder = home / "projects" / hashlib.sha256(str(project).encode()).hexdigest()[:24]
+    if folder.is_relative_to(project) and _tracked(folder, project):
+        say(f"the cache folder {folder} is tracked by git; it is not used (untrack it)")
+        return None
+    return folder
+
+
+def _tracked(folder: Path, project: Path) -> bool:
+    """Whether git tracks anything under folder (only asked where it lies inside the work
+    tree, so the usual run starts no git)."""
+    import subprocess
+
+    top = folder.parent.parent  # the hmsync folder of the user cache: its key lives below
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(project), "ls-files", "--", str(top)],
+            capture_output=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0 and bool(done.stdout.strip())
+
+
 class FileCache:
     """The entries of one context, read at the start of a run and written back at its end
     with exactly the entries this run used (so entries of removed files do not pile up).
 
-    The file is one line per entry, `KEY JSON`, after a header line: an entry is decoded only
-    when a run asks for it, and every ask gets fresh objects (a caller may change them)."""
+    The file is one line per entry, `KEY MAC JSON`, after a header line; MAC is an HMAC of
+    `KEY JSON` under the folder's key. An entry is checked and decoded only when a run asks
+    for it, and every ask gets fresh objects (a caller may change them). One line that fails
+    its check drops every entry: whoever wrote it may have written others."""
 
-    def __init__(self, root: Path, context: str) -> None:
-        self.folder = root / FOLDER
+    def __init__(self, folder: Path, context: str, warn: Any = None) -> None:
+        self.folder = folder
         self.context = context
         self.path = self.folder / f"files-{context[:20]}.txt"
-        self.found: dict[str, str] = self._read()
+        self.warn = warn or (lambda text: print(f"hmsync: warning: {text}", file=sys.stderr))
+        self.secret = self._key()
+        self.found: dict[str, tuple[str, str]] = self._read() if self.secret else {}
         self.used: dict[str, str] = {}
+
+    def _key(self) -> bytes | None:
+        """This folder's random key, made on first use, readable by this user only. None
+        (no cache) where it can be neither read nor made."""
+        path = self.folder / "key"
+        try:
+            return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError):
+            return None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as f:
+                f.write(secrets.token_hex(32))
+        except FileExistsError:
+            pass  # another run made it meanwhile: read theirs
+        except OSError:
+            return None
+        with contextlib.suppress(OSError, ValueError):
+            return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        return None
 
     def key(self, *parts: str) -> str:
         return hashlib.sha256("\0".join((self.context, *parts)).encode()).hexdigest()
 
+    def _mac(self, key: str, body: str) -> str:
+        assert self.secret is not None
+        return hmac.new(self.secret, f"{key} {body}".encode(), hashlib.sha256).hexdigest()
+
     def get(self, key: str) -> Any | None:
-        body = self.found.get(key, "")
+        mac, body = self.found.get(key, ("", ""))
+        if not body:
+            return None
+        if not hmac.compare_digest(mac, self._mac(key, body)):
+            self.warn(
+                f"the cache in {self.folder} failed its check (something other than hmsync "
+                "wrote it); it is ignored and written afresh"
+            )
+            self.found = {}
+            return None
         try:
-            entry = json.loads(body) if body else None
-        except ValueError:  # a damaged line: read the file afresh
+            entry = jsontext.loads(body)
+        except ValueError:
             entry = None
         if entry is not None:
             self.used[key] = body
@@ -84,7 +194,7 @@ class FileCache:
     def _header(self) -> str:
         return f"hmsync-cache {FORMAT} {self.context}"
 
-    def _read(self) -> dict[str, str]:
+    def _read(self) -> dict[str, tuple[str, str]]:
         try:
             text = self.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -94,20 +204,21 @@ class FileCache:
             return {}
         found = {}
         for line in lines[1:]:
-            key, _, body = line.partition(" ")
+            key, _, rest = line.partition(" ")
+            mac, _, body = rest.partition(" ")
             if body:  # a line cut short is no entry; a key nobody asks for is never read
-                found[key] = body
+                found[key] = (mac, body)
         return found
 
     def save(self) -> None:
         """Write the used entries back, if they differ from what was read. A cache that
-        cannot be written (a read-only checkout) is no error: the next run reads afresh."""
-        if self.used.keys() == self.found.keys():
+        cannot be written (a read-only home) is no error: the next run reads afresh."""
+        if self.secret is None or self.used.keys() == self.found.keys():
             return
         import tempfile  # only when there is something to write
 
         try:
-            self.folder.mkdir(exist_ok=True)
+            self.folder.mkdir(parents=True, exist_ok=True)
             for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", _TAG)):
                 if not (self.folder / name).exists():
                     (self.folder / name).write_text(text, encoding="utf-8")
@@ -115,7 +226,7 @@ class FileCache:
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
                     f.write(self._header() + "\n")
-                    f.writelines(f"{k} {v}\n" for k, v in self.used.items())
+                    f.writelines(f"{k} {self._mac(k, v)} {v}\n" for k, v in self.used.items())
                 os.replace(tmp, self.path)  # a second run meanwhile reads the old or the new
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)

@@ -103,7 +103,7 @@ def check_paths(
 ) -> Checked:
     """Load and check every template file under paths (each with its environment's overlay
     on top, if any) against the schema of the API version; every problem is gathered.
-    cache_root: the folder whose .hmsync-cache/ keeps what unchanged files gave (filecache)."""
+    cache_root: the cache folder that keeps what unchanged files gave (filecache.place)."""
     files = find_files(paths)
     problems: list[Problem] = []
     cache = None

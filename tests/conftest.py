@@ -63,6 +63,10 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Messages name files relative to the working directory, as users see them.
     monkeypatch.chdir(tmp_path)
     os.environ.pop("NO_COLOR", None)
+    # A process started with os.environ keeps its cache beside the test, not in the real
+    # home, and behaves the same in CI (CI set turns the cache off) as here.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path.parent / f"{tmp_path.name}-user-cache"))
+    monkeypatch.delenv("CI", raising=False)
 
 
 @pytest.fixture

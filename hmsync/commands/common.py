@@ -106,10 +106,11 @@ def load_and_read(
     Problems in the files are reported first, before credential or API errors; a listing
     begun for files that turn out invalid only read, never wrote."""
     ctx = context(args)
+    cache = cache_root(args, ctx, environ)
     try:
         client = open_client(args, environ, ctx)
     except InputError:
-        load_valid(paths, environ, ctx, rules=rules, cache=cache_root(args, ctx))  # files first
+        load_valid(paths, environ, ctx, rules=rules, cache=cache)  # files first
         raise
     from concurrent.futures import ThreadPoolExecutor  # not for validate's start-up
 
@@ -118,7 +119,7 @@ def load_and_read(
             listing = pool.submit(client.list_templates)
             try:
                 allow = bool(getattr(args, "allow_out_of_range", False))
-                checked = load_valid(paths, environ, ctx, allow, rules, cache_root(args, ctx))
+                checked = load_valid(paths, environ, ctx, allow, rules, cache)
             except InputError:
                 listing.cancel()
                 raise

@@ -72,12 +72,16 @@ def context(args: argparse.Namespace) -> Context:
     return Context(project, env, getattr(args, "api", None))
 
 
-def cache_root(args: argparse.Namespace, ctx: Context) -> Path | None:
-    """The folder of .hmsync-cache/: beside hmsync.yaml, else the current folder. None: no
-    cache, for --no-cache and for the commands without that option (apply never uses one)."""
+def cache_root(args: argparse.Namespace, ctx: Context, environ: Mapping[str, str]) -> Path | None:
+    """The project's cache folder (filecache.place): outside the work tree, for the project
+    beside hmsync.yaml, else the current folder. None: no cache, for --no-cache, with CI set
+    unless --cache, and for the commands without those options (apply never uses one)."""
     if getattr(args, "no_cache", True):
         return None
-    return Path(ctx.project.file).parent if ctx.project else Path()
+    from ..filecache import place
+
+    project = Path(ctx.project.file).parent if ctx.project else Path()
+    return place(project, environ, asked=getattr(args, "cache", False))
 
 
 def checked_files(

@@ -24,10 +24,16 @@ def add_paths(p: argparse.ArgumentParser) -> None:
 
 
 def add_cache_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
+    cache = p.add_mutually_exclusive_group()
+    cache.add_argument(
         "--no-cache",
         action="store_true",
-        help="read and check every file afresh; .hmsync-cache/ is neither read nor written",
+        help="read and check every file afresh; the cache is neither read nor written",
+    )
+    cache.add_argument(
+        "--cache",
+        action="store_true",
+        help="use the cache (in the user cache folder) even where CI is set",
     )
 
 

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     lines: list[str] = []
     broken = False
     for ctx in contexts:
-        checked = checked_files(ctx, args.paths, environ, cache_root(args, ctx))
+        checked = checked_files(ctx, args.paths, environ, cache_root(args, ctx, environ))
         if len(contexts) > 1:
             lines.append(f"environment {ctx.name}:")
         applying = {r.id for r in in_scope(project.rules, ctx.name)}

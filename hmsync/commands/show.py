@@ -42,7 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     ctx = context(args)
     checked = load_valid(
-        args.paths, environ, ctx, rules=False, cache=cache_root(args, ctx)
+        args.paths, environ, ctx, rules=False, cache=cache_root(args, ctx, environ)
     )  # pictures, not a verdict
     documents = select(checked.documents, args.only)
     templates = sorted(((str(d.data["name"]), d.file, d.data) for d in documents), key=str)

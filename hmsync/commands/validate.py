@@ -63,7 +63,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     problems: set[Problem] = set()
     files = 0
     for ctx in contexts:
-        cache = cache_root(args, ctx)
+        cache = cache_root(args, ctx, environ)
         checked = checked_files(
             ctx, args.paths, environ, cache, strict=args.strict, require_env=args.require_env
         )
