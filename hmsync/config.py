@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .loader import Document, load_file
+from .guardrails import Guardrails
+from .loader import Document, load_bytes, load_file
 from .problems import Problem, did_you_mean, dotted, shorten, unknown_key
 from .redact import remember
 from .rules import Protect, Rule
@@ -52,6 +53,8 @@ class Project:
     digest: str = ""  # sha256 of the file's bytes: a saved plan was made from this project file
     rules: tuple[Rule, ...] = ()  # the team's state rules
     protect: Protect | None = None  # the team's change rules
+    # rules and protect as the file wrote them: what a saved plan records of its guardrails
+    guardrail_data: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def inputs(self) -> list[str]:
         """Every file or folder a plan reads, as workflow path filters relative to the project
@@ -87,9 +90,13 @@ def find(explicit: str | None) -> Project | None:
     return load(path) if path.is_file() else None
 
 
-def load(path: Path) -> Project:
-    """The project file, checked against its schema; problems are located like a template's."""
-    doc, problems = load_file(path, {}, require_env=False)
+def load(path: Path, at: str | None = None) -> Project:
+    """The project file, checked against its schema; problems are located like a template's.
+    at: a git ref the file was read from (path is then a copy): messages name `REF:FILE`."""
+    if at is None:
+        doc, problems = load_file(path, {}, require_env=False)
+    else:
+        doc, problems = load_bytes(f"{at}:{PROJECT_FILE}", path.read_bytes(), {}, False)
     problems = [p for p in problems if p.severity == "error"]
     if doc is not None and not problems:
         problems = [p for e in _validator().iter_errors(doc.data) for p in _located(doc, e)]
@@ -100,7 +107,8 @@ def load(path: Path) -> Project:
     if problems or doc is None:
         n = len(problems)
         raise InputError(
-            f"{n} error{'s' if n != 1 else ''} in the project file {path}; fix them first",
+            f"{n} error{'s' if n != 1 else ''} in the project file "
+            f"{path if at is None else f'{at}:{PROJECT_FILE}'}; fix them first",
             tuple(str(p) for p in sorted(problems)),
         )
     data = doc.data
@@ -128,7 +136,39 @@ def load(path: Path) -> Project:
         hashlib.sha256(path.read_bytes()).hexdigest(),
         tuple(parsed),
         protect,
+        {key: data[key] for key in ("rules", "protect") if key in data},
     )
+
+
+def guardrails(project: Project | None, env: Environment | None) -> Guardrails:
+    """The rules, protect and ignore this project file sets for env (or none)."""
+    if project is None:
+        return Guardrails()
+    ignore = env.ignore if env else project.ignore
+    raw = {**project.guardrail_data, "ignore": list(ignore)}
+    return Guardrails(project.rules, project.protect, ignore, raw)
+
+
+def recorded_guardrails(raw: Mapping[str, Any], where: str) -> Guardrails:
+    """The guardrails a saved plan recorded (guardrails' raw form), parsed as a project file's
+    are; where: what to name in an error."""
+    import yaml
+
+    text = yaml.safe_dump({k: raw[k] for k in ("rules", "protect") if k in raw})
+    doc, problems = load_bytes(f"{where} (its guardrails)", text.encode(), {}, False)
+    if doc is not None and not problems:
+        problems = [p for e in _validator().iter_errors(doc.data) for p in _located(doc, e)]
+    if doc is not None and not problems:
+        from .schema import _inlined
+
+        parsed, protect, problems = parse_rules(doc, {api: _inlined(api) for api in ("v1", "v2")})
+    ignore = raw.get("ignore", [])
+    if problems or doc is None or not all(isinstance(i, str) for i in ignore):
+        raise InputError(
+            f"{where}: the guardrails it records do not read as hmsync.yaml's; make the plan "
+            "again with hmsync plan -o"
+        )
+    return Guardrails(tuple(parsed), protect, tuple(ignore), dict(raw))
 
 
 def _located(doc: Document, error: Any) -> list[Problem]:

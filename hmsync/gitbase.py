@@ -49,6 +49,46 @@ def _unpack(archive: bytes, into: Path) -> None:
                 target.write_bytes(source.read())
 
 
+def project_at(ref: str, config_file: str | None) -> tuple[bool, config.Project | None]:
+    """The project file as it is at ref: (True, it), (True, None) where ref has none, or
+    (False, None), said on stderr, where it does not load there."""
+    _check_ref(ref)
+    try:
+        top = Path(_git("rev-parse", "--show-toplevel").decode().strip()).resolve()
+        _git("rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}")
+    except InputError as exc:
+        raise InputError(
+            f"--base-ref {ref}: git cannot read it ({exc.message}); fetch it first "
+            "(in GitHub: actions/checkout with fetch-depth: 0)"
+        ) from None
+    here = Path(config_file or config.PROJECT_FILE).resolve()
+    if not here.is_relative_to(top):
+        return True, None  # a project file outside the repository: nothing at the ref
+    inside = here.relative_to(top).as_posix()
+    try:
+        text = _git("show", f"{ref}:{inside}")
+    except InputError:
+        return True, None  # no project file at the base
+    with tempfile.TemporaryDirectory(prefix="hmsync-base-") as tmp:
+        path = Path(tmp) / config.PROJECT_FILE
+        path.write_bytes(text)
+        try:
+            return True, config.load(path, at=ref)
+        except InputError as exc:
+            print(
+                f"hmsync: warning: {config.PROJECT_FILE} at {ref} does not load "
+                f"({exc.message}); this change is judged by its own guardrails",
+                file=sys.stderr,
+            )
+            return False, None
+
+
+def _check_ref(ref: str) -> None:
+    if ref.startswith("-") or not ref.strip():
+        # git would read it as an option (`--output=FILE` writes a file): never passed on.
+        raise InputError(f"--base-ref {ref!r}: not a git ref; name a branch, tag or commit")
+
+
 def documents_at(
     ref: str,
     paths: Sequence[str],
@@ -59,9 +99,7 @@ def documents_at(
 ) -> list[Document] | None:
     """The valid documents at ref, as `environment` sees them there; None (said on stderr)
     when they do not load, so the plan goes on without telling changes apart."""
-    if ref.startswith("-") or not ref.strip():
-        # git would read it as an option (`--output=FILE` writes a file): never passed on.
-        raise InputError(f"--base-ref {ref!r}: not a git ref; name a branch, tag or commit")
+    _check_ref(ref)
     try:
         top = Path(_git("rev-parse", "--show-toplevel").decode().strip())
         archive = _git("archive", "--format=tar", ref)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -93,6 +94,10 @@ class Plan:
     # plan --base-ref: the ref, and the changes that set back changes made outside hmsync
     base_ref: str | None = None
     outside: tuple[tuple[str, str, str, str], ...] = ()
+    # The guardrails (hmsync.yaml's rules, protect, ignore) the plan was checked with, as the
+    # project file wrote them, and what the change does to them (said first, in every format).
+    guardrails: Mapping[str, Any] = field(default_factory=dict)
+    guardrails_changed: tuple[str, ...] = ()
     # Values from ${HMSYNC_*} variables, concealed in every change; in memory only.
     hidden: frozenset[str] = field(default=frozenset(), repr=False)
 

@@ -75,6 +75,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "unmanaged": list(plan.unmanaged),
         "live_fingerprints": dict(plan.fingerprints),
         **origin.to_json(plan),
+        "guardrails": dict(plan.guardrails),
+        "guardrails_changed": list(plan.guardrails_changed),
     }
 
 
@@ -115,6 +117,14 @@ def read(path: str) -> dict[str, Any]:
             raise _tampered(path, key)
     if data.get("environment") is not None and not isinstance(data["environment"], str):
         raise _tampered(path, "environment")
+    data.setdefault("guardrails", {})  # plans saved before guardrails were recorded
+    data.setdefault("guardrails_changed", [])
+    if not isinstance(data["guardrails"], dict):
+        raise _tampered(path, "guardrails")
+    if not isinstance(data["guardrails_changed"], list) or not all(
+        isinstance(line, str) for line in data["guardrails_changed"]
+    ):
+        raise _tampered(path, "guardrails_changed")
     data.setdefault("environment", None)
     data.setdefault("api", "v1")  # plans saved before v2 were v1's
     if data["api"] not in ("v1", "v2"):

@@ -101,6 +101,8 @@ def test_plan_json_and_saved_plan(emu: Emulator, run: Run, write: Write, tmp_pat
         "templates",
         "unmanaged",
         "live_fingerprints",
+        "guardrails",
+        "guardrails_changed",
     ]
     assert saved["format_version"] == 1
     assert saved["files"] == ["templates/a.yaml"]

@@ -14,6 +14,9 @@ const LIMIT = 65000; // GitHub refuses comments over 65,536 characters
 const STATUS = /<!-- hmsync-status:([a-z-]+) -->/;
 // The plan labels, least to most to look at; a failed plan claims none of them.
 const LABELS = ['hmsync:no-changes', 'hmsync:changes', 'hmsync:deletes'];
+// hmsync's Markdown plan says first, behind this marker, that the change edits its guardrails.
+const GUARDRAILS_MARKER = '<!-- hmsync-guardrails -->';
+const GUARDRAILS_LABEL = 'hmsync:guardrails';
 
 const planMarker = (environment) => (environment ? `<!-- hmsync-plan:${environment} -->` : MARKER);
 const applyMarker = (environment) => `<!-- hmsync-apply${environment ? `:${environment}` : ''} -->`;
@@ -108,24 +111,27 @@ async function upsertComment({ github, context, body, marker = MARKER, issueNumb
 async function syncLabels({ github, context, issueNumber = null }) {
   const { owner, repo } = context.repo;
   const issue_number = issueNumber || context.issue.number;
-  const statuses = (await ourComments({ github, context, issue_number }))
-    .filter((c) => c.body.startsWith('<!-- hmsync-plan'))
-    .map((c) => (STATUS.exec(c.body) || [])[1] || 'failed');
+  const plans = (await ourComments({ github, context, issue_number }))
+    .filter((c) => c.body.startsWith('<!-- hmsync-plan'));
+  const statuses = plans.map((c) => (STATUS.exec(c.body) || [])[1] || 'failed');
   const want = statuses.length && !statuses.includes('failed')
     ? LABELS[Math.max(...statuses.map((s) => LABELS.indexOf(`hmsync:${s}`)))]
     : null;
-  for (const name of LABELS.filter((l) => l !== want)) {
+  // A pull request that changes the guardrails judging it carries a label of its own too.
+  const guardrails = plans.some((c) => c.body.includes(GUARDRAILS_MARKER));
+  const wanted = [want, guardrails ? GUARDRAILS_LABEL : null].filter(Boolean);
+  for (const name of [...LABELS, GUARDRAILS_LABEL].filter((l) => !wanted.includes(l))) {
     try {
       await github.rest.issues.removeLabel({ owner, repo, issue_number, name });
     } catch (error) {
       if (error.status !== 404) throw error; // not there: nothing to remove
     }
   }
-  if (want) await github.rest.issues.addLabels({ owner, repo, issue_number, labels: [want] });
+  if (wanted.length) await github.rest.issues.addLabels({ owner, repo, issue_number, labels: wanted });
   return want;
 }
 
-function applyBody({ exitCode, report, errors, environment = '', reason = '', url = '' }) {
+function applyBody({ exitCode, report, errors, environment = '', reason = '', url = '', deletes = '' }) {
   const code = String(exitCode);
   const where = environment ? ` to \`${environment}\`` : '';
   const head = {
@@ -134,6 +140,8 @@ function applyBody({ exitCode, report, errors, environment = '', reason = '', ur
     4: `### hmsync applied nothing${where}`,
   }[code] || `### hmsync apply${where} failed (exit ${code})`;
   const lines = [head, '', `${reason ? `${reason[0].toUpperCase()}${reason.slice(1)}. ` : ''}[The run](${url}).`, ''];
+  // Who let role deletes through (the label and the review after it), or why they were not.
+  if (deletes) lines.push(`Role deletes: ${fenced(deletes, 500).replaceAll('\n', ' ')}.`, '');
   if (code === '4') {
     lines.push(
       'The plan reviewed here no longer holds, so nothing was written. To apply this change,',

@@ -21,9 +21,13 @@ function notFound(what) {
   return error;
 }
 
-function fakeGithub({ comments = [], issues = [], pulls = [], artifacts = [], state = null } = {}) {
+function fakeGithub({
+  comments = [], issues = [], pulls = [], artifacts = [], timeline = {}, permissions = {}, state = null,
+} = {}) {
   const calls = [];
-  const s = state || { ...emptyState(), comments: [...comments], issues: [...issues], pulls, artifacts };
+  const s = state || {
+    ...emptyState(), comments: [...comments], issues: [...issues], pulls, artifacts, timeline, permissions,
+  };
   const labelled = (number) => s.pulls.find((p) => p.number === number)
     || s.issues.find((i) => i.number === number);
   const rest = {
@@ -56,6 +60,8 @@ function fakeGithub({ comments = [], issues = [], pulls = [], artifacts = [], st
         return { data: c };
       },
       listForRepo: async () => ({ data: s.issues.filter((i) => i.state === 'open') }),
+      // Label, unlabel and review events of a pull request, oldest first, as GitHub's timeline.
+      listEventsForTimeline: async (args) => ({ data: (s.timeline || {})[args.issue_number] || [] }),
       create: async (args) => {
         calls.push(['create', args]);
         const made = {
@@ -90,6 +96,14 @@ function fakeGithub({ comments = [], issues = [], pulls = [], artifacts = [], st
       },
     },
     repos: {
+      // A person's role on the repository; someone not listed is no collaborator (404).
+      getCollaboratorPermissionLevel: async (args) => {
+        calls.push(['getCollaboratorPermissionLevel', args]);
+        const role = (s.permissions || {})[args.username];
+        if (!role) throw notFound(`collaborator ${args.username}`);
+        const folded = { maintain: 'write', triage: 'read' }[role] || role;
+        return { data: { permission: folded, role_name: role, user: { login: args.username } } };
+      },
       listPullRequestsAssociatedWithCommit: async (args) => ({
         data: s.pulls.filter((p) => p.merge_commit_sha === args.commit_sha
           || (p.head && p.head.sha === args.commit_sha) || (p.commits || []).includes(args.commit_sha)),

@@ -110,6 +110,22 @@ test('one hmsync label sums up every environment, and a failed plan claims none'
   await post('staging', 1, '');
   assert.equal(await syncLabels({ github, context }), null);
   assert.deepEqual(github.state.pulls[0].labels.map((l) => l.name), ['bug']);
+  // A plan that says the guardrails changed: their label beside the plan's, gone with it.
+  await post('staging', 2, '### hmsync plan\n\n<!-- hmsync-guardrails -->\n> [!WARNING]\n');
+  await post('production', 0, 'nothing');
+  assert.equal(await syncLabels({ github, context }), 'hmsync:changes');
+  assert.deepEqual(github.state.pulls[0].labels.map((l) => l.name), ['bug', 'hmsync:changes', 'hmsync:guardrails']);
+  await post('staging', 0, 'nothing');
+  await syncLabels({ github, context });
+  assert.deepEqual(github.state.pulls[0].labels.map((l) => l.name), ['bug', 'hmsync:no-changes']);
+});
+
+test('the apply result names who approved the role deletes', () => {
+  const body = applyBody({
+    exitCode: 0, report: 'x', url: 'u',
+    deletes: 'allowed: pull request #9: the label hmsync-allow-delete added by @alice and approved in review by @bob',
+  });
+  assert.match(body, /\nRole deletes: allowed: pull request #9: the label hmsync-allow-delete added by @alice and approved in review by @bob\.\n/);
 });
 
 test('the apply result: applied, or nothing and how to go on', () => {
@@ -153,10 +169,33 @@ test("an issue a person opens with the drift marker is never taken over", async 
 
 test('deletes are approved only by the label on the merged pull request', async () => {
   const labelled = { number: 9, merged_at: 'now', merge_commit_sha: 'abc123', labels: [{ name: 'hmsync-allow-delete' }] };
-  assert.deepEqual(await deletesApproved({ github: fakeGithub({ pulls: [labelled] }), context }), {
-    approved: true,
-    reason: 'pull request #9 has the label hmsync-allow-delete',
+  const added = (login, at) => ({ event: 'labeled', label: { name: 'hmsync-allow-delete' }, actor: { login }, created_at: at });
+  const approved = (login, at) => ({ event: 'reviewed', state: 'approved', user: { login }, submitted_at: at });
+  const permissions = { alice: 'write', bob: 'maintain', tom: 'triage', admin: 'admin' };
+  const check = (timeline) => deletesApproved({
+    github: fakeGithub({ pulls: [labelled], timeline: { 9: timeline }, permissions }), context,
   });
+  assert.deepEqual(await check([added('alice', '2026-12-01T10:00:00Z'), approved('bob', '2026-12-01T11:00:00Z')]), {
+    approved: true,
+    reason: 'pull request #9: the label hmsync-allow-delete added by @alice and approved in review by @bob',
+  });
+  // Added by someone who can label but not merge (triage): not an approval.
+  assert.deepEqual(await check([added('tom', '2026-12-01T10:00:00Z'), approved('bob', '2026-12-01T11:00:00Z')]), {
+    approved: false,
+    reason: 'pull request #9: the label hmsync-allow-delete was added by @tom, who has triage permission, not write',
+  });
+  // Added after the last approving review: never reviewed.
+  assert.deepEqual(await check([approved('bob', '2026-12-01T09:00:00Z'), added('admin', '2026-12-01T10:00:00Z')]), {
+    approved: false,
+    reason: 'pull request #9: the label hmsync-allow-delete (added by @admin) came after the last approving review; approve the pull request again',
+  });
+  // An approval by someone who may not merge does not count; nor does a stranger's label.
+  assert.equal((await check([added('alice', '2026-12-01T10:00:00Z'), approved('tom', '2026-12-01T11:00:00Z')])).approved, false);
+  assert.equal((await check([added('mallory', '2026-12-01T10:00:00Z'), approved('bob', '2026-12-01T11:00:00Z')])).approved, false);
+  // The last time the label was put on is what counts (removed and added again by triage).
+  assert.equal((await check([
+    added('alice', '2026-12-01T08:00:00Z'), approved('bob', '2026-12-01T09:00:00Z'), added('tom', '2026-12-01T10:00:00Z'),
+  ])).approved, false);
   const plain = { ...labelled, labels: [{ name: 'other' }] };
   assert.equal((await deletesApproved({ github: fakeGithub({ pulls: [plain] }), context })).approved, false);
   const open = { ...labelled, merged_at: null };

@@ -5,16 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from .. import planfile, render
+from .. import config, planfile, render
 from ..apply import apply_templates, as_api_error
 from ..backends import Backend
 from ..concealment import plan_key
 from ..diff import make_plan
 from ..digests import live_fingerprint
 from ..errors import ConflictError, Exit, InputError, RefusedError
+from ..guardrails import both
 from ..loader import Document
 from ..meanwhile import moved_meanwhile
 from ..model import Action, Outcome, Plan
@@ -72,6 +74,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
     if saved:
         saved_plan = planfile.read(saved)
         ctx = _saved_context(saved, saved_plan, args)
+        if saved_plan["guardrails"]:  # checked with these: never applied under looser ones
+            recorded = config.recorded_guardrails(saved_plan["guardrails"], saved)
+            ctx = replace(ctx, guard=both(recorded, ctx.guardrails))
         _check_api(saved, saved_plan, ctx)  # before the client, whose base is the API's
         client = open_client(args, environ, ctx)
     else:

@@ -158,7 +158,8 @@ def plan_live(
     app_secret keys a saved plan's hashes (plan_key)."""
     every = all_files or documents
     salt = salt or secrets.token_hex(16)
-    return make_plan(
+    ctx = ctx or Context()
+    plan = make_plan(
         [(d.file, d.data) for d in documents],
         live,
         salt,
@@ -169,11 +170,12 @@ def plan_live(
         fingerprints=fingerprints,
         write_credentials=write_credentials,
         hidden=hidden_values(every),
-        ignore=(ctx or Context()).ignore,
-        environment=(ctx or Context()).name,
-        api=(ctx or Context()).api,
+        ignore=ctx.ignore,
+        environment=ctx.name,
+        api=ctx.api,
         hash_key=plan_key(app_secret, salt),
     )
+    return replace(plan, guardrails=ctx.guardrails.raw, guardrails_changed=ctx.guard_changes)
 
 
 def inputs_digest(documents: list[Document], ctx: Context | None) -> str:

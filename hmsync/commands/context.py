@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .. import config
 from ..config import Environment, Project
+from ..guardrails import Guardrails
 from ..rules import Protect, Rule, with_rules
 from ..schema import Checked, check_paths
 
@@ -24,6 +25,14 @@ class Context:
     project: Project | None = None
     env: Environment | None = None
     given_api: str | None = None
+    # The guardrails to judge by, where they are not the project file's own: the base's
+    # (plan --base-ref), or those a saved plan recorded. And what the change does to them.
+    guard: Guardrails | None = None
+    guard_changes: tuple[str, ...] = ()
+
+    @property
+    def guardrails(self) -> Guardrails:
+        return self.guard if self.guard is not None else config.guardrails(self.project, self.env)
 
     @property
     def api(self) -> str:
@@ -44,9 +53,7 @@ class Context:
 
     @property
     def ignore(self) -> tuple[str, ...]:
-        if self.env:
-            return self.env.ignore
-        return self.project.ignore if self.project else ()
+        return self.guardrails.ignore
 
     @property
     def overlays(self) -> str | None:
@@ -54,11 +61,11 @@ class Context:
 
     @property
     def rules(self) -> tuple[Rule, ...]:
-        return self.project.rules if self.project else ()
+        return self.guardrails.rules
 
     @property
     def protect(self) -> Protect | None:
-        return self.project.protect if self.project else None
+        return self.guardrails.protect
 
     def paths(self, given: Sequence[str]) -> list[str]:
         if given:
@@ -67,9 +74,23 @@ class Context:
 
 
 def context(args: argparse.Namespace) -> Context:
+    """The project and environment args name; with --base-ref, judged by the base's
+    guardrails (a change never judges itself), what it changes about them kept to say."""
     project = config.find(getattr(args, "config", None))
     env = config.pick(project, getattr(args, "env", None))
-    return Context(project, env, getattr(args, "api", None))
+    ctx = Context(project, env, getattr(args, "api", None))
+    ref = getattr(args, "base_ref", None)
+    if not ref:
+        return ctx
+    from ..gitbase import project_at
+    from ..guardrails import changes
+
+    loaded, base = project_at(ref, getattr(args, "config", None))
+    if not loaded:  # the base's project file does not load: the change's own (said)
+        return ctx
+    base_env = base.environments.get(env.name) if base and env else None
+    before, after = config.guardrails(base, base_env), ctx.guardrails
+    return replace(ctx, guard=before, guard_changes=tuple(changes(before, after)))
 
 
 def cache_root(args: argparse.Namespace, ctx: Context, environ: Mapping[str, str]) -> Path | None:

@@ -14,7 +14,16 @@ from ..normalize import SET_FIELDS
 from ..problems import split_path
 from . import pictures
 from .escape import MARKDOWN_LIMIT, capped, md, md_list, md_text, safe
-from .plan import NOT_SET, headline, managed, rename_hint, shown_value, summary_line, summary_table
+from .plan import (
+    GUARDRAILS_HEAD,
+    NOT_SET,
+    headline,
+    managed,
+    rename_hint,
+    shown_value,
+    summary_line,
+    summary_table,
+)
 
 FOLD = 100  # characters of a value a diff line shows
 ROLE_KINDS = pictures.ROLE_KINDS
@@ -120,10 +129,27 @@ def unmanaged_line(plan: Plan) -> list[str]:
     ]
 
 
+GUARDRAILS_MARKER = "<!-- hmsync-guardrails -->"  # the plan workflow labels hmsync:guardrails
+
+
+def guardrails_block(plan: Plan) -> list[str]:
+    """What the pull request does to the guardrails that judge it: first, above all else."""
+    if not plan.guardrails_changed:
+        return []
+    head = GUARDRAILS_HEAD.format(ref=md(plan.base_ref or "the base"))
+    return [
+        GUARDRAILS_MARKER,
+        "> [!WARNING]",
+        f"> **{head.split(': ', 1)[0]}**: {head.split(': ', 1)[1]}",
+        *(f"> - {md_text(line, 200)}" for line in plan.guardrails_changed),
+        "",
+    ]
+
+
 def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     """For a pull-request comment. Never longer than `limit`."""
     title = f"### hmsync plan: {md(plan.environment)}" if plan.environment else "### hmsync plan"
-    head = [title, "", f"**{summary_line(plan)}**", ""]
+    head = [title, "", *guardrails_block(plan), f"**{summary_line(plan)}**", ""]
     write_only = [t.name for t in plan.templates if t.write_only]
     if write_only:
         head += [

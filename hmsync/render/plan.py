@@ -176,7 +176,7 @@ def _body_lines(template: TemplatePlan) -> list[str]:
 
 def plan_text(plan: Plan, color: bool = False, width: int | None = None) -> str:
     """width: a terminal's, where the permissions matrix of each template is shown if it fits."""
-    out: list[str] = []
+    out = [safe(line) for line in guardrails_lines(plan)]
     outside, here = origin.apart(plan)
     if outside:
         out.append(
@@ -214,6 +214,20 @@ def _matrix_lines(template: TemplatePlan, width: int | None) -> list[str]:
     if max(len(line) for line in lines) > width:
         return []
     return ["", "    who may do what (before->after):", *(safe(line) for line in lines)]
+
+
+GUARDRAILS_HEAD = (
+    "Guardrails changed: this change edits hmsync.yaml's rules, protect or ignore. It was "
+    "checked with those at {ref}; its own apply from the next change:"
+)
+
+
+def guardrails_lines(plan: Plan) -> list[str]:
+    """What the change does to the guardrails that judge it, first in the text plan."""
+    if not plan.guardrails_changed:
+        return []
+    head = GUARDRAILS_HEAD.format(ref=plan.base_ref or "the base")
+    return ["! " + head, *(f"    {line}" for line in plan.guardrails_changed), ""]
 
 
 def managed(plan: Plan) -> list[str]:

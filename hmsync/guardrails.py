@@ -1,0 +1,83 @@
+"""The guardrails a change is judged by: hmsync.yaml's rules, protect and ignore. Pure.
+
+A pull request must not judge itself: with --base-ref they come from the base (what was
+already reviewed), and what the pull request changes about them is said first, taking effect
+from the next pull request (as Atlantis keeps its repo config server-side and Terraform Cloud
+its policy sets outside the change they judge).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .rules import Protect, Rule
+
+
+@dataclass(frozen=True)
+class Guardrails:
+    rules: tuple[Rule, ...] = ()
+    protect: Protect | None = None
+    ignore: tuple[str, ...] = ()
+    # As the project file wrote them (rules, protect, ignore): what a saved plan records.
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def digest(self) -> str:
+        text = json.dumps(self.raw, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def both(recorded: Guardrails, current: Guardrails) -> Guardrails:
+    """What a saved plan is applied under: the guardrails it was checked with (recorded), and
+    the project file's now, whichever is stricter: every rule of either, every protected role
+    of either, the lower percentage. The fields compared are the recorded ones: the plan was
+    made with them."""
+    rules = (*recorded.rules, *(r for r in current.rules if r not in recorded.rules))
+    a, b = recorded.protect or Protect(), current.protect or Protect()
+    limits = [x for x in (a.max_changed_percent, b.max_changed_percent) if x is not None]
+    protect = Protect(tuple(dict.fromkeys((*a.roles, *b.roles))), min(limits, default=None))
+    return Guardrails(rules, protect, recorded.ignore, recorded.raw)
+
+
+def changes(base: Guardrails, head: Guardrails) -> list[str]:
+    """What head changes about base, one line each, the loosening ones said as such."""
+    out: list[str] = []
+    was = {r.id: r for r in base.rules}
+    now = {r.id: r for r in head.rules}
+    for rule_id in sorted(was.keys() - now.keys()):
+        out.append(f"rule {rule_id} removed (loosened)")
+    for rule_id in sorted(now.keys() - was.keys()):
+        out.append(f"rule {rule_id} added")
+    for rule_id in sorted(was.keys() & now.keys()):
+        old, new = was[rule_id], now[rule_id]
+        if old != new:
+            looser = old.severity == "error" and new.severity != "error"
+            out.append(f"rule {rule_id} changed" + (" (loosened: no longer an error)" if looser
+                                                    else ""))  # fmt: skip
+    old_p, new_p = base.protect or Protect(), head.protect or Protect()
+    for role in sorted(set(old_p.roles) - set(new_p.roles)):
+        out.append(f"protect.roles: {role} no longer protected (loosened)")
+    for role in sorted(set(new_p.roles) - set(old_p.roles)):
+        out.append(f"protect.roles: {role} now protected")
+    a, b = old_p.max_changed_percent, new_p.max_changed_percent
+    if a != b:
+        looser = a is not None and (b is None or b > a)
+        out.append(
+            f"protect.max_changed_percent: {_shown(a)} -> {_shown(b)}"
+            + (" (loosened)" if looser else "")
+        )
+    for path in sorted(set(head.ignore) - set(base.ignore)):
+        out.append(f"ignore: {path} added (loosened: no longer compared)")
+    for path in sorted(set(base.ignore) - set(head.ignore)):
+        out.append(f"ignore: {path} removed")
+    return out
+
+
+def _shown(value: float | None) -> str:
+    if value is None:
+        return "(none)"
+    return f"{value:g}"
