@@ -8,7 +8,7 @@ const fs = require('fs');
 
 function emptyState() {
   return {
-    comments: [], issues: [], pulls: [], artifacts: [], next: 1000,
+    comments: [], issues: [], pulls: [], artifacts: [], next: 1000, timeline: {}, permissions: {},
     // Who the token is: the workflow's GITHUB_TOKEN by default, which cannot ask who it is.
     actor: { login: 'github-actions[bot]', type: 'Bot' },
     canAskWhoAmI: false,

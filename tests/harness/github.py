@@ -191,6 +191,27 @@ class GitHub:
         self._edit(lambda s: s["pulls"].append(pull))
         return pull
 
+    def label(self, number: int, name: str, by: str, at: str) -> None:
+        """Someone puts a label on a pull request: on it, and in its timeline."""
+
+        def labelled(state: dict[str, Any]) -> None:
+            pull = next(p for p in state["pulls"] if p["number"] == number)
+            if not any(label["name"] == name for label in pull["labels"]):
+                pull["labels"].append({"name": name})
+            event = {"event": "labeled", "label": {"name": name}, "actor": {"login": by},
+                     "created_at": at}  # fmt: skip
+            state.setdefault("timeline", {}).setdefault(str(number), []).append(event)
+
+        self._edit(labelled)
+
+    def review(self, number: int, by: str, at: str, state_: str = "approved") -> None:
+        event = {"event": "reviewed", "state": state_, "user": {"login": by}, "submitted_at": at}
+        self._edit(lambda s: s.setdefault("timeline", {}).setdefault(str(number), []).append(event))
+
+    def collaborators(self, roles: Mapping[str, str]) -> None:
+        """Who has which role on the repository (admin, maintain, write, triage, read)."""
+        self._edit(lambda s: s.setdefault("permissions", {}).update(roles))
+
     def pull(self, number: int) -> dict[str, Any]:
         return next(p for p in self.state()["pulls"] if p["number"] == number)
 

@@ -1,0 +1,104 @@
+"""Role deletes through review, as GitHub runs it: the label counts only when someone who may
+merge put it on before an approving review by someone who may merge; the apply comment names
+them, and says why not where it does not count."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hmsync.cli import main
+from hmsync.emulator import Emulator
+
+from .conftest import PROD_SECRET, STAGING_SECRET
+from .harness.github import GitHub, Repo
+from .test_github_story import PIN, comment, secrets
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+
+ROOM = "name: room\nroles:\n  host:\n    priority: 1\n  guest:\n    priority: 2\n"
+
+
+def _project(staging: Emulator, production: Emulator) -> str:
+    return "".join(
+        f"  {name}:\n    api_base: {emu.api_base}\n    access_key_env: {key}\n"
+        f"    secret_env: {secret}\n"
+        for name, emu, key, secret in (
+            ("staging", staging, "HMS_STAGING_ACCESS_KEY", "HMS_STAGING_SECRET"),
+            ("production", production, "HMS_PROD_ACCESS_KEY", "HMS_PROD_SECRET"),
+        )
+    )
+
+
+def _story(apps: tuple[Emulator, Emulator], tmp_path: Path) -> tuple[GitHub, Repo, str]:
+    staging, production = apps
+    repo = Repo(tmp_path / "repo")
+    (repo.path / "hmsync.yaml").write_text(
+        "templates: templates\nenvironments:\n" + _project(staging, production)
+    )
+    assert main(["init", "--dir", str(repo.path), "--action", PIN], {}) == 0
+    first = repo.commit("templates", {"templates/room.yaml": ROOM})
+    hub = GitHub(repo, tmp_path, secrets(), set(), lambda environment, run: True)
+    assert hub.push().result("apply-staging") == "success"
+    repo.git("checkout", "-q", "-b", "no-guests")
+    repo.commit(
+        "no guests", {"templates/room.yaml": ROOM.replace("  guest:\n    priority: 2\n", "")}
+    )
+    hub.open_pull(1, "no-guests")
+    assert hub.pull_request(1).result("plan", env="staging") == "success"
+    assert "hmsync:deletes" in [label["name"] for label in hub.pull(1)["labels"]]
+    hub.collaborators({"tom": "triage", "alice": "write", "bob": "maintain"})
+    return hub, repo, first
+
+
+def test_a_label_from_someone_who_may_only_triage_deletes_nothing(
+    apps: tuple[Emulator, Emulator], tmp_path: Path
+) -> None:
+    hub, _repo, first = _story(apps, tmp_path)
+    hub.review(1, "bob", "2026-12-01T09:00:00Z")
+    hub.label(1, "hmsync-allow-delete", "tom", "2026-12-01T10:00:00Z")
+    hub.merge_pull(1)
+    applied = hub.push(before=first)
+    assert applied.result("apply-staging") == "failure"
+    assert "guest" in apps[0].store.dump()[0]["roles"]
+    said = comment(hub, 1, "<!-- hmsync-apply:staging -->")
+    assert (
+        "Role deletes: not allowed: pull request #1: the label hmsync-allow-delete was added by "
+        "@tom, who has triage permission, not write."
+    ) in said
+
+
+def test_a_label_added_after_the_last_approval_deletes_nothing(
+    apps: tuple[Emulator, Emulator], tmp_path: Path
+) -> None:
+    hub, _repo, first = _story(apps, tmp_path)
+    hub.review(1, "bob", "2026-12-01T09:00:00Z")
+    hub.label(1, "hmsync-allow-delete", "alice", "2026-12-01T10:00:00Z")
+    hub.merge_pull(1)
+    applied = hub.push(before=first)
+    assert applied.result("apply-staging") == "failure"
+    assert "guest" in apps[0].store.dump()[0]["roles"]
+    assert "came after the last approving review; approve the pull request again" in comment(
+        hub, 1, "<!-- hmsync-apply:staging -->"
+    )
+
+
+def test_a_label_from_a_writer_then_approved_deletes_and_says_who(
+    apps: tuple[Emulator, Emulator], tmp_path: Path
+) -> None:
+    hub, _repo, first = _story(apps, tmp_path)
+    hub.label(1, "hmsync-allow-delete", "alice", "2026-12-01T10:00:00Z")
+    hub.review(1, "bob", "2026-12-01T11:00:00Z")
+    hub.merge_pull(1)
+    applied = hub.push(before=first)
+    assert applied.result("apply-staging") == "success"
+    assert "guest" not in apps[0].store.dump()[0]["roles"]
+    said = comment(hub, 1, "<!-- hmsync-apply:staging -->")
+    assert (
+        "Role deletes: allowed: pull request #1: the label hmsync-allow-delete added by @alice "
+        "and approved in review by @bob."
+    ) in said
+    everything = str(hub.state()) + applied.log + applied.summary
+    assert STAGING_SECRET not in everything and PROD_SECRET not in everything
