@@ -53,36 +53,32 @@ def _story(apps: tuple[Emulator, Emulator], tmp_path: Path) -> tuple[GitHub, Rep
     return hub, repo, first
 
 
-def test_a_label_from_someone_who_may_only_triage_deletes_nothing(
-    apps: tuple[Emulator, Emulator], tmp_path: Path
+@pytest.mark.parametrize(
+    ("labeller", "said"),
+    [
+        (  # may label (triage), may not merge
+            "tom",
+            "Role deletes: not allowed: pull request #1: the label hmsync-allow-delete was added "
+            "by @tom, who has triage permission, not write.",
+        ),
+        (  # may merge, but labelled after the last approval: never reviewed
+            "alice",
+            "Role deletes: not allowed: pull request #1: the label hmsync-allow-delete (added by "
+            "@alice) came after the last approving review; approve the pull request again.",
+        ),
+    ],
+)
+def test_a_label_nobody_reviewed_deletes_nothing(
+    apps: tuple[Emulator, Emulator], tmp_path: Path, labeller: str, said: str
 ) -> None:
     hub, _repo, first = _story(apps, tmp_path)
     hub.review(1, "bob", "2026-12-01T09:00:00Z")
-    hub.label(1, "hmsync-allow-delete", "tom", "2026-12-01T10:00:00Z")
+    hub.label(1, "hmsync-allow-delete", labeller, "2026-12-01T10:00:00Z")
     hub.merge_pull(1)
     applied = hub.push(before=first)
     assert applied.result("apply-staging") == "failure"
     assert "guest" in apps[0].store.dump()[0]["roles"]
-    said = comment(hub, 1, "<!-- hmsync-apply:staging -->")
-    assert (
-        "Role deletes: not allowed: pull request #1: the label hmsync-allow-delete was added by "
-        "@tom, who has triage permission, not write."
-    ) in said
-
-
-def test_a_label_added_after_the_last_approval_deletes_nothing(
-    apps: tuple[Emulator, Emulator], tmp_path: Path
-) -> None:
-    hub, _repo, first = _story(apps, tmp_path)
-    hub.review(1, "bob", "2026-12-01T09:00:00Z")
-    hub.label(1, "hmsync-allow-delete", "alice", "2026-12-01T10:00:00Z")
-    hub.merge_pull(1)
-    applied = hub.push(before=first)
-    assert applied.result("apply-staging") == "failure"
-    assert "guest" in apps[0].store.dump()[0]["roles"]
-    assert "came after the last approving review; approve the pull request again" in comment(
-        hub, 1, "<!-- hmsync-apply:staging -->"
-    )
+    assert said in comment(hub, 1, "<!-- hmsync-apply:staging -->")
 
 
 def test_a_label_from_a_writer_then_approved_deletes_and_says_who(
