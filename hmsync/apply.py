@@ -38,6 +38,7 @@ from .normalize import (
     get_path,
     patched,
 )
+from .problems import split_path
 from .render import action_title
 
 log = logging.getLogger("hmsync.apply")
@@ -102,6 +103,10 @@ class _TemplateRun:
         self.notes: list[str] = []
         self.real = self._real_values(live)
         self.fresh = False  # whether self.live is a read taken during this apply
+        self.planned = live or {}  # the template as the plan read it
+        # Whether a write of this template landed since its objects were last read: the next
+        # write reads the object it replaces again first, so it is built on its own read.
+        self.written = False
 
     def _real_values(self, live: Json | None) -> dict[tuple[str, str | None], dict[str, Change]]:
         """The plan's changes with the values it conceals (those from ${HMSYNC_*} variables)
@@ -119,8 +124,11 @@ class _TemplateRun:
 
     def run(self, action: Action) -> str:
         """Carry one action out: "ok", or "already done" when a fresh read shows it made."""
-        if not self.fresh and action.kind != "create_template" and self.template_id:
-            self._three_way()
+        if action.kind != "create_template" and self.template_id:
+            if not self.fresh:
+                self._three_way()
+            elif self.written and self._current(action) is not None:
+                self._refresh(self._current(action))  # type: ignore[arg-type]
         current = self._current(action)
         if current is None:
             self.notes.append(f"{action_title(action)}: already as planned; nothing written")
@@ -144,6 +152,7 @@ class _TemplateRun:
                     raise
                 time.sleep(WRITE_BACKOFF * 2 ** (attempt - 1))
         self.remaining.remove(current)
+        self.written = True
         return "ok"
 
     def _current(self, action: Action) -> Action | None:
@@ -158,22 +167,84 @@ class _TemplateRun:
         return None
 
     def _three_way(self) -> None:
-        """A read of the template right before its first write, so every write is built on it
-        (what others changed elsewhere is carried over, never set back). A change the plan
-        makes that is already there is dropped; a field the plan changes that someone else
-        changed meanwhile stops the template, named field by field (nothing written to it)."""
+        """A read of the template right before its first write (what others changed elsewhere
+        is carried over, never set back). A change the plan makes that is already there is
+        dropped; a field the plan changes that someone else changed meanwhile stops the
+        template, named field by field (nothing written to it)."""
         fresh = self._read(str(self.template_id))
+        self._reconcile(fresh, self.remaining)
+        self.remaining = [a for a in self.remaining if a.kind != "create_template"]
+        self.fresh = True
+
+    def _refresh(self, action: Action) -> None:
+        """The object action's write replaces (a role, the settings, the destinations, the
+        recordings), read again right before that write, since an earlier write of this
+        template: the write is built on this read, so an edit made meanwhile anywhere is
+        carried over, and one to a field the plan changes is a conflict. Whole-template writes
+        (Modify Template) read the whole template themselves; a delete replaces nothing."""
+        tid = str(self.template_id)
+        fresh = dict(self.live)
+        if action.kind in ("create_role", "update_role", "rename_role"):
+            roles = dict(fresh.get("roles") or {})
+            for name in dict.fromkeys([action.old_name or action.role, action.role]):
+                role = self._read_role(tid, str(name))
+                if role is None:
+                    roles.pop(str(name), None)
+                else:
+                    roles[str(name)] = role
+                if action.kind != "rename_role" or role is not None:
+                    break  # a rename's new name is read only when the old one is gone
+            fresh["roles"] = roles
+        elif action.kind == "update_settings" and self._by_settings_call(action):
+            fresh["settings"] = self.client.get_settings(tid)
+        elif action.kind == "update_destinations":
+            fresh["destinations"] = self.client.get_template(tid, recordings=False).get(
+                "destinations"
+            )
+        elif action.kind == "update_recordings":
+            fresh["recordings"] = self.client.get_recordings(tid)
+        else:
+            return
+        self._reconcile(fresh, [action])
+        self.written = False
+
+    def _by_settings_call(self, action: Action) -> bool:
+        """Whether a settings write goes by Update Settings (v2 always; v1 where that call
+        carries every change), not by Modify Template (which reads the template itself)."""
+        return self.api == "v2" or settings_by_update_call(
+            action.changes, self.live.get("settings")
+        )
+
+    def _read_role(self, tid: str, name: str) -> Json | None:
+        """One role as the API has it now; None where it is not there (404)."""
+        try:
+            role = self.client.get_role(tid, name)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if not isinstance(role, dict):
+            raise ApiError(
+                "GET", self.client.template_url(tid), None, f"role {name!r} is not an object"
+            )
+        return {k: v for k, v in role.items() if k != "name"} | {"name": name}
+
+    def _reconcile(self, fresh: Json, actions: list[Action]) -> None:
+        """The plan's actions among `actions`, rebased on fresh (a read of the template, or of
+        the one object a write replaces merged into the last read): what live already holds is
+        dropped, a field the plan changes that moved since the plan read it is a conflict
+        (secrets too, compared in clear in memory, never shown), and self.live becomes fresh."""
         now = {(_group(a), a.role, c.path): c for a in self._still_to_do(fresh) for c in a.changes}
         conflicts: list[str] = []
-        remaining: list[Action] = []
+        rebased: dict[int, Action | None] = {}  # by id of the action it replaces; None: done
         roles = fresh.get("roles") or {}
-        for action in self.remaining:
+        for action in actions:
             kept = []
             for change in action.changes:
                 current = now.get((_group(action), action.role, change.path))
                 if current is None:
                     continue  # live already holds the planned value
-                if current.old != change.old:
+                if current.old != change.old or self._secret_moved(action, change, fresh):
                     conflicts.append(_conflict(action, change, current))
                 kept.append(change)
             if action.kind == "rename_role" and action.old_name not in roles:
@@ -183,23 +254,34 @@ class _TemplateRun:
                         f"{action.role}, but it is gone now"
                     )
                 # Renamed by someone else meanwhile: what is left is an update.
-                action = replace(action, kind="update_role", old_name=None)
-                if kept:
-                    remaining.append(replace(action, changes=tuple(kept)))
+                update = replace(action, kind="update_role", old_name=None)
+                rebased[id(action)] = replace(update, changes=tuple(kept)) if kept else None
             elif kept or not action.changes or action.kind == "rename_role":
-                remaining.append(replace(action, changes=tuple(kept)) if kept else action)
+                rebased[id(action)] = replace(action, changes=tuple(kept)) if kept else action
+            else:
+                rebased[id(action)] = None
         if conflicts:  # exit 3, as any template that stops: the others go on
             raise ApiError(
                 "GET",
                 self.client.template_url(str(self.template_id)),
                 None,
                 "someone else changed what this plan changes, since it was planned; nothing "
-                "was written to this template, so their change stands; plan again",
+                f"{'more ' if self.fresh else ''}was written to this template, so their change "
+                "stands; plan again",
                 tuple(conflicts),
             )
-        self.remaining = [a for a in remaining if a.kind != "create_template"]
-        self.live, self.fresh = fresh, True
+        # Each rebased action takes its old place; one whose changes live already holds goes.
+        self.remaining = [b for a in self.remaining if (b := rebased.get(id(a), a)) is not None]
+        self.live = fresh
         self.real = self._real_values(fresh)
+
+    def _secret_moved(self, action: Action, change: Change, fresh: Json) -> bool:
+        """Whether a secret the plan changes differs now from what the plan read (a rotation
+        meanwhile). Where reads do not return it (masked, left out), both reads say the same:
+        such a rotation cannot be seen (the plan and the report say so)."""
+        if not change.sensitive:
+            return False
+        return bool(_value_at(self.planned, action, change) != _value_at(fresh, action, change))
 
     def _read(self, template_id: str) -> Json:
         """A fresh read of the template, with v2's recordings only if the file manages them
@@ -242,7 +324,7 @@ class _TemplateRun:
             settings = patched(self.live.get("settings"), self._changes(action))
             self.client.update_settings(tid, self._with_credentials(settings, tid))
         elif action.kind == "update_settings":
-            if settings_by_update_call(action.changes, self.live.get("settings")):
+            if self._by_settings_call(action):
                 settings = patched(self.live.get("settings"), self._changes(action))
                 self.client.update_settings(tid, settings)
             else:
@@ -380,6 +462,19 @@ WRITE_ATTEMPTS = 3  # a write answered 500 and shown not done by a read: tried a
 WRITE_BACKOFF = 0.5  # seconds before the second try; doubled for the third
 
 
+def _value_at(template: Json, action: Action, change: Change) -> Any:
+    """The value a change is about, in a template as read (ABSENT where there is none)."""
+    if action.kind in ("create_role", "update_role", "rename_role", "delete_role"):
+        roles = template.get("roles") or {}
+        name = action.old_name if action.old_name in roles else action.role
+        base: Any = roles.get(str(name))
+    elif action.kind in ("update_settings", "update_destinations"):
+        base = template.get(action.kind.removeprefix("update_"))
+    else:
+        base = template
+    return get_path(base, split_path(change.path))
+
+
 def _group(action: Action) -> str:
     """Where an action's changes live: a role's (by name), or the template's own part."""
     return "role" if action.kind in ("create_role", "update_role", "rename_role") else action.kind
@@ -393,6 +488,11 @@ def _conflict(action: Action, change: Change, current: Change) -> str:
     def shown(value: Any) -> str:
         return "(absent)" if value is ABSENT else json.dumps(masked(value, change.sensitive))
 
+    if change.sensitive:  # no value, not even masked, says anything here
+        return (
+            f"{action.template}: {where}{change.path}: a secret this plan changes was changed "
+            "since it was planned (a rotation?); it is not overwritten"
+        )
     return (
         f"{action.template}: {where}{change.path}: planned {shown(change.old)} -> "
         f"{shown(change.new)}, but it is {shown(current.old)} now"
@@ -436,6 +536,12 @@ def apply_templates(
         outcome = Outcome(template.name)
         name = template.name
         runner = _TemplateRun(client, plan, template, desired[name], live.get(name))
+        if any(c.old == WRITE_ONLY for a in template.actions for c in a.changes):
+            runner.notes.append(
+                "the API does not return the recording credentials, so they are written "
+                "without a look at what is there now: a rotation made in the dashboard since "
+                "the plan cannot be seen"
+            )
         # What the plan read: a change by others since then is said, field by field.
         outcome.base = live.get(name) if template.template_id else None
         ordered = list(runner.remaining)

@@ -21,6 +21,8 @@ _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}")
 # Keys under which an answer holds a secret: storage credentials, v2's `secretKey`, stream
 # keys and the RTMP URLs that carry them, anything under `credentials`.
 SECRET_KEYS = frozenset({"credentials", "secret", "secretKey", "streamKey", "rtmpUrls", "token"})
+# Maps whose keys are names people choose (roles, destinations): a key there is no field.
+NAMED_MAPS = frozenset({"roles", "rtmpDestinations", "hlsDestinations", "transcriptions"})
 STREAM_KEY_LENGTH = 8  # an RTMP URL's last part this long is taken as its stream key
 
 
@@ -63,18 +65,23 @@ def remember(values: Iterable[str]) -> None:
 
 def secrets_in(answer: Any, under_secret: bool = False) -> list[str]:
     """The secret-shaped strings of an API answer: every string under a SECRET_KEYS key, and
-    an RTMP URL's last part (its stream key) too. Every answer passes here: a plain loop over
-    containers, no generator per value (a page of templates holds ~50,000 values)."""
+    an RTMP URL's last part (its stream key) too. A key of a map of names (a role called
+    `token`, a destination called `secret`) is a name, not a secret's key. Every answer passes
+    here: a plain loop over containers, no generator per value (a page of templates holds
+    ~50,000 values)."""
     found: list[str] = []
-    stack: list[tuple[Any, bool]] = [(answer, under_secret)]
+    stack: list[tuple[Any, bool, bool]] = [(answer, under_secret, False)]
     while stack:
-        value, under = stack.pop()
+        value, under, names = stack.pop()
         if isinstance(value, dict):
             for key, item in value.items():
-                if isinstance(item, dict | list) or under or key in SECRET_KEYS:
-                    stack.append((item, under or key in SECRET_KEYS))
+                secret = key in SECRET_KEYS and not names
+                if isinstance(item, dict | list) or under or secret:
+                    stack.append((item, under or secret, key in NAMED_MAPS))
         elif isinstance(value, list):
-            stack.extend((item, under) for item in value if under or isinstance(item, dict | list))
+            stack.extend(
+                (item, under, False) for item in value if under or isinstance(item, dict | list)
+            )
         elif isinstance(value, str) and under:
             found.append(value)
             key = value.rstrip("/").rsplit("/", 1)[-1] if "://" in value else ""

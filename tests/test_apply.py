@@ -257,8 +257,10 @@ roles:
     assert result.code == 0, result.out + result.err
     writes_seen = [r for r in seen if r != "get_templates"]
     assert writes_seen == [
-        "upsert_role",  # create speaker
+        "upsert_role",  # create speaker (on the read of the whole template just before)
+        "get_role",  # every later write is built on a read of what it replaces, just before
         "upsert_role",  # update host
+        "get_role",
         "upsert_role",  # rename guest -> visitor
         "modify_template",  # settings: region, with recording beside it (not Update Settings)
         "modify_template",  # default flag

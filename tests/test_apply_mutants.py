@@ -47,6 +47,20 @@ class Fake:
         self.calls.append(("get_template", tid))
         return self._maybe_fail("get_template", lambda: copy.deepcopy(self.store[tid]))
 
+    def get_role(self, tid: str, name: str) -> dict[str, Any]:
+        self.calls.append(("get_role", name))
+        if name not in self.store[tid]["roles"]:
+            raise ApiError("GET", self.base_url, 404, "no such role")
+        return copy.deepcopy(self.store[tid]["roles"][name])  # type: ignore[no-any-return]
+
+    def get_settings(self, tid: str) -> dict[str, Any]:
+        self.calls.append(("get_settings", tid))
+        return copy.deepcopy(self.store[tid].get("settings") or {})  # type: ignore[no-any-return]
+
+    def get_recordings(self, tid: str) -> list[Any]:
+        self.calls.append(("get_recordings", tid))
+        return copy.deepcopy(self.store[tid].get("recordings") or [])  # type: ignore[no-any-return]
+
     def find_template(self, name: str) -> dict[str, Any] | None:
         self.calls.append(("find_template", name))
         found = [t for t in self.store.values() if t["name"] == name]
@@ -145,11 +159,18 @@ def test_actions_of_a_kind_go_in_order_of_their_role() -> None:
     assert [a.role for a in apply_order(actions)] == ["a", "b"]
 
 
-def test_one_fresh_read_for_all_of_a_templates_writes() -> None:
-    fake = Fake(live_template(a=role(1), b=role(1)))
-    run(fake, {"name": "t", "roles": {"a": role(2), "b": role(3)}, "settings": {"region": "in"}})
-    assert len(fake.named("get_template")) == 1
-    assert [r for r, _ in fake.named("upsert_role")] == ["a", "b"]
+def test_a_template_read_then_each_later_write_on_a_read_of_its_own_object() -> None:
+    fake = Fake(live_template(a=role(1), b=role(1), c=role(1)))
+    desired = {"name": "t", "roles": {"a": role(2), "b": role(3), "c": role(4)}}
+    run(fake, {**desired, "settings": {"region": "in"}})
+    assert len(fake.named("get_template")) == 1  # before the first write
+    assert [(m, a if m == "get_role" else a[0]) for m, a in fake.calls[1:]] == [
+        ("upsert_role", "a"),
+        ("get_role", "b"),
+        ("upsert_role", "b"),
+        ("get_role", "c"),
+        ("upsert_role", "c"),
+    ]
 
 
 def test_a_500_is_written_again_twice_with_backoff_and_a_400_never(_no_sleep: list[float]) -> None:

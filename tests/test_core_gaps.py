@@ -216,13 +216,14 @@ def test_credentials_that_are_no_object_are_not_readable() -> None:
         assert credentials_readable(value) is False
 
 
-def _secrets_reference(answer: Any, under: bool = False) -> Iterator[str]:
-    """secrets_in as first written: a recursive generator (issue 27 made it a loop)."""
-    from hmsync.redact import SECRET_KEYS, STREAM_KEY_LENGTH
+def _secrets_reference(answer: Any, under: bool = False, names: bool = False) -> Iterator[str]:
+    """secrets_in as a recursive generator (it is a loop, for speed)."""
+    from hmsync.redact import NAMED_MAPS, SECRET_KEYS, STREAM_KEY_LENGTH
 
     if isinstance(answer, dict):
         for key, value in answer.items():
-            yield from _secrets_reference(value, under or key in SECRET_KEYS)
+            secret = key in SECRET_KEYS and not names
+            yield from _secrets_reference(value, under or secret, key in NAMED_MAPS)
     elif isinstance(answer, list):
         for value in answer:
             yield from _secrets_reference(value, under)
@@ -233,7 +234,9 @@ def _secrets_reference(answer: Any, under: bool = False) -> Iterator[str]:
             yield key
 
 
-_ANSWER_KEYS = st.sampled_from(["credentials", "secretKey", "rtmpUrls", "name", "roles", "x"])
+_ANSWER_KEYS = st.sampled_from(
+    ["credentials", "secretKey", "rtmpUrls", "name", "roles", "token", "rtmpDestinations", "x"]
+)
 _ANSWERS = st.recursive(
     st.none()
     | st.booleans()
@@ -244,6 +247,32 @@ _ANSWERS = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_ANSWER_KEYS, inner, max_size=3),
     max_leaves=20,
 )
+
+
+def test_a_role_or_destination_named_like_a_secret_key_is_a_name() -> None:
+    """A role called `token` (or `secret`, `credentials`) holds no secret: its tracks and
+    subscriptions must not become values hidden from every output."""
+    from hmsync.redact import secrets_in
+
+    template = {
+        "roles": {"token": {"publishParams": {"allowed": ["audio", "video"]}}},
+        "destinations": {
+            "rtmpDestinations": {"secret": {"rtmpUrls": ["rtmp://h/app/key12345678"]}}
+        },
+        "settings": {"recording": {"upload": {"credentials": {"key": "AKIA1", "secret": "s3"}}}},
+    }
+    assert sorted(secrets_in(template)) == [
+        "AKIA1", "key12345678", "rtmp://h/app/key12345678", "s3",
+    ]  # fmt: skip
+
+
+def test_export_of_a_role_named_token_writes_it_as_it_is(emu: Emulator, tmp_path: Path) -> None:
+    from hmsync.cli import main
+
+    emu.store.load([{"name": "t", "roles": {"token": {"publishParams": {"allowed": ["audio"]}}}}])
+    assert main(["export", "--out", str(tmp_path / "out")], dict(emu.env())) == 0
+    text = (tmp_path / "out" / "t.yaml").read_text()
+    assert "  token:\n" in text and "allowed: [audio]" in text and "sensitive" not in text
 
 
 @settings(max_examples=300, deadline=None)

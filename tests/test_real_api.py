@@ -41,7 +41,8 @@ def test_masked_or_omitted_credentials_are_write_only(
         assert (planned.code, planned.out) == (
             0,
             "Write-only: the API does not return the recording credentials of rec, so they are "
-            "not compared; after a rotation, write them with --write-credentials.\n"
+            "not compared, and a rotation made in the dashboard cannot be seen (not by this plan, "
+            "not by apply); after a rotation of yours, write them with --write-credentials.\n"
             "No changes. Live templates match the files.\n",
         )
         rotated = {**env(emu), "HMSYNC_S3_SECRET": "rotated-secret-value"}

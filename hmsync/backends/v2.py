@@ -116,6 +116,10 @@ class V2Client(Templates):
         answer = self._call("POST", self._template(template_id), json=_request(body))
         return self.internal(answer)
 
+    def get_settings(self, template_id: str) -> Json:
+        answer: Json = settings_in(super().get_settings(template_id))
+        return answer
+
     def update_settings(self, template_id: str, body: Json) -> Json:
         path = self._template(template_id) + "/settings"
         answer: Json = settings_in(self._call("POST", path, json=settings_out(body)))

@@ -154,8 +154,9 @@ def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     if write_only:
         head += [
             f"Write-only: the API does not return the recording credentials of "
-            f"{md_list(write_only)}, so they are not compared; after a rotation, write them "
-            "with `--write-credentials`.",
+            f"{md_list(write_only)}, so they are not compared, and a rotation made in the "
+            "dashboard cannot be seen (not by this plan, not by apply); after a rotation of "
+            "yours, write them with `--write-credentials`.",
             "",
         ]
     if plan.ignored:

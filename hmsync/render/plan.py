@@ -260,7 +260,9 @@ def write_only_note(plan: Plan) -> str:
         return ""
     return (
         f"Write-only: the API does not return the recording credentials of {', '.join(names)}, "
-        "so they are not compared; after a rotation, write them with --write-credentials."
+        "so they are not compared, and a rotation made in the dashboard cannot be seen (not by "
+        "this plan, not by apply); after a rotation of yours, write them with "
+        "--write-credentials."
     )
 
 
