@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 LOCK_FLAGS := --universal --python-version 3.10 --generate-hashes --no-header --quiet
 
-.PHONY: test check demo lint bench faults clean lock test-newest test-floors mutate
+.PHONY: test check demo lint bench faults sweep clean lock test-newest test-floors mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ mutate: $(VENV)/.test-installed
 # Issue 22's fault matrix: one apply per seed under 500s, 429s and lost answers, v1 and v2.
 faults: $(VENV)/.runtime-installed
 	$(BIN)/python -m hmsync.faultmatrix 20
+
+# A second writer after each request of an apply, in every configuration: the table of what is
+# lost and where (make test holds the same sweep to its promise).
+sweep: $(VENV)/.test-installed
+	$(BIN)/python -m tests.sweep
 
 # Refresh the locks (needs the network): newest releases within pyproject.toml's ranges.
 lock: $(BIN)/python

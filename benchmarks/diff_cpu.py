@@ -65,7 +65,7 @@ def deepdiff_cpu(files: list[dict[str, Any]], live: list[dict[str, Any]]) -> str
     measurement behind the README's "why not deepdiff for the diff"."""
     from deepdiff import DeepDiff
 
-    from hmsync.normalize import role_views
+    from hmsync.views import role_views
 
     pairs = [
         role_views(t["roles"][name], d["roles"][name])
