@@ -54,7 +54,7 @@ mutate: $(VENV)/.test-installed
 
 # Issue 22's fault matrix: one apply per seed under 500s, 429s and lost answers, v1 and v2.
 faults: $(VENV)/.runtime-installed
-	$(BIN)/python -m hmsync.faultmatrix 20
+	$(BIN)/python -m tests.faultmatrix 20
 
 # A second writer after each request of an apply, in every configuration: the table of what is
 # lost and where (make test holds the same sweep to its promise).

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import yaml
 
-from hmsync.auth import make_token
+from hmsync.backends.auth import make_token
 from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET
 
 PAGE = {"v1": 20, "v2": 100}

@@ -9,8 +9,8 @@ import json
 import time
 from typing import Any
 
-from hmsync.diff import make_plan
-from hmsync.normalize import complete_role, complete_settings
+from hmsync.plan.diff import make_plan
+from hmsync.plan.normalize import complete_role, complete_settings
 
 TEMPLATES, ROLES = 1000, 10
 
@@ -65,7 +65,7 @@ def deepdiff_cpu(files: list[dict[str, Any]], live: list[dict[str, Any]]) -> str
     measurement behind the README's "why not deepdiff for the diff"."""
     from deepdiff import DeepDiff
 
-    from hmsync.views import role_views
+    from hmsync.plan.views import role_views
 
     pairs = [
         role_views(t["roles"][name], d["roles"][name])

@@ -14,7 +14,7 @@ import httpx
 import yaml
 
 from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET
-from hmsync.normalize import complete_role
+from hmsync.plan.normalize import complete_role
 
 ROLES = 10
 TICKS = os.sysconf("SC_CLK_TCK")

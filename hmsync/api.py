@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from .backends import Backend, client_from_env
+from .backends.transport import MAX_ANSWER_BYTES, Json, RetryPolicy, _decoded, check_base_url
 from .backends.v1 import V1Client as Client
-from .transport import MAX_ANSWER_BYTES, Json, RetryPolicy, _decoded, check_base_url
 
 __all__ = [
     "MAX_ANSWER_BYTES",

@@ -198,8 +198,9 @@ def _print_completion(args: argparse.Namespace, environ: Mapping[str, str]) -> i
 
 
 def _print_schema(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    from . import config, schema
+    from . import config
     from .commands.context import context
+    from .files import schema
 
     text = config.schema_text() if args.project else schema.schema_text(context(args).api)
     sys.stdout.write(text)

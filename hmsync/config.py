@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .guardrails import Guardrails
-from .loader import Document, load_bytes, load_file
+from .files.loader import Document, load_bytes, load_file
+from .plan.guardrails import Guardrails
+from .plan.rules import Protect, Rule
+from .plan.rules import parse as parse_rules
 from .problems import Problem, did_you_mean, dotted, shorten, unknown_key
 from .redact import remember
-from .rules import Protect, Rule
-from .rules import parse as parse_rules
 
 PROJECT_FILE = "hmsync.yaml"
 SCHEMA_RESOURCE = "schemas/project.schema.json"
@@ -101,7 +101,7 @@ def load(path: Path, at: str | None = None) -> Project:
     if doc is not None and not problems:
         problems = [p for e in _validator().iter_errors(doc.data) for p in _located(doc, e)]
     if doc is not None and not problems:
-        from .schema import _inlined  # the template schemas, for the rules' paths
+        from .files.schema import _inlined  # the template schemas, for the rules' paths
 
         parsed, protect, problems = parse_rules(doc, {api: _inlined(api) for api in ("v1", "v2")})
     if problems or doc is None:
@@ -159,7 +159,7 @@ def recorded_guardrails(raw: Mapping[str, Any], where: str) -> Guardrails:
     if doc is not None and not problems:
         problems = [p for e in _validator().iter_errors(doc.data) for p in _located(doc, e)]
     if doc is not None and not problems:
-        from .schema import _inlined
+        from .files.schema import _inlined
 
         parsed, protect, problems = parse_rules(doc, {api: _inlined(api) for api in ("v1", "v2")})
     ignore = raw.get("ignore", [])

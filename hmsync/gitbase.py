@@ -16,8 +16,8 @@ from pathlib import Path
 
 from . import config
 from .errors import InputError
-from .loader import Document
-from .schema import check_paths
+from .files.loader import Document
+from .files.schema import check_paths
 
 
 def _git(*args: str) -> bytes:

@@ -41,7 +41,7 @@ import os
 import time
 
 import httpx
-from hmsync.auth import make_token
+from hmsync.backends.auth import make_token
 
 token, _ = make_token(os.environ["HMS_ACCESS_KEY"], os.environ["HMS_SECRET"], time.time())
 base, auth = os.environ["HMS_API_BASE"], {"Authorization": f"Bearer {token}"}

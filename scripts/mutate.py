@@ -29,18 +29,22 @@ ROOT = Path(__file__).resolve().parent.parent
 # Each module with the fast tests that cover it (the slow end-to-end files are left out).
 TARGETS = {
     "hmsync/redact.py": ["tests/test_core_gaps.py", "tests/test_security.py"],
-    "hmsync/concealment.py": [
+    "hmsync/plan/concealment.py": [
         "tests/test_core_gaps.py",
         "tests/test_security.py",
         "tests/test_plan.py",
     ],
-    "hmsync/planfile.py": ["tests/test_core_gaps.py", "tests/test_plan.py", "tests/test_apply.py"],
-    "hmsync/meanwhile.py": [
+    "hmsync/plan/planfile.py": [
+        "tests/test_core_gaps.py",
+        "tests/test_plan.py",
+        "tests/test_apply.py",
+    ],
+    "hmsync/write/meanwhile.py": [
         "tests/test_meanwhile.py",
         "tests/test_core_gaps.py",
         "tests/test_shared_account.py",
     ],
-    "hmsync/diff.py": [
+    "hmsync/plan/diff.py": [
         "tests/test_core_mutants.py",
         "tests/test_renames.py",
         "tests/test_diff.py",
@@ -48,45 +52,45 @@ TARGETS = {
         "tests/test_v2_normalize.py",
         "tests/test_core_gaps.py",
     ],
-    "hmsync/normalize.py": [
+    "hmsync/plan/normalize.py": [
         "tests/test_core_mutants.py",
         "tests/test_normalize.py",
         "tests/test_v2_normalize.py",
         "tests/test_core_gaps.py",
         "tests/test_diff.py",
     ],
-    "hmsync/views.py": [
+    "hmsync/plan/views.py": [
         "tests/test_core_mutants.py",
         "tests/test_normalize.py",
         "tests/test_v2_normalize.py",
         "tests/test_core_gaps.py",
         "tests/test_diff.py",
     ],
-    "hmsync/semantic.py": [
+    "hmsync/files/semantic.py": [
         "tests/test_validate.py",
         "tests/test_v2_validate.py",
         "tests/test_renames.py",
         "tests/test_core_mutants.py",
     ],
-    "hmsync/apply.py": [
+    "hmsync/write/apply.py": [
         "tests/test_apply_mutants.py",
         "tests/test_apply.py",
         "tests/test_shared_account.py",
         "tests/test_core_gaps.py",
     ],
-    "hmsync/rules.py": ["tests/test_rules.py", "tests/test_core_mutants.py"],
-    "hmsync/origin.py": [
+    "hmsync/plan/rules.py": ["tests/test_rules.py", "tests/test_core_mutants.py"],
+    "hmsync/plan/origin.py": [
         "tests/test_base_ref.py",
         "tests/test_pictures.py",
         "tests/test_core_mutants.py",
     ],
-    "hmsync/filecache.py": ["tests/test_filecache.py"],
-    "hmsync/fastcheck.py": [
+    "hmsync/files/filecache.py": ["tests/test_filecache.py"],
+    "hmsync/files/fastcheck.py": [
         "tests/test_fastcheck.py",
         "tests/test_validate.py",
         "tests/test_v2_validate.py",
     ],
-    "hmsync/transport.py": [
+    "hmsync/backends/transport.py": [
         "tests/test_transport_mutants.py",
         "tests/test_api.py",
         "tests/test_security.py",

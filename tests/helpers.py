@@ -16,10 +16,10 @@ from typing import Any
 import jwt
 
 from hmsync.api import Client
-from hmsync.apply import create_body
-from hmsync.auth import Credentials, TokenSource
+from hmsync.backends.auth import Credentials, TokenSource
 from hmsync.backends.v2 import V2Client
 from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator
+from hmsync.write.apply import create_body
 
 from .conftest import EXAMPLE_ENV, EXAMPLES
 

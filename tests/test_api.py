@@ -10,8 +10,7 @@ import jwt
 import pytest
 
 from hmsync.api import Client, RetryPolicy, check_base_url, client_from_env
-from hmsync.apply import apply_templates, create_body
-from hmsync.auth import (
+from hmsync.backends.auth import (
     LIFETIME_SECONDS,
     Credentials,
     ManagementAuth,
@@ -19,9 +18,10 @@ from hmsync.auth import (
     credentials_from_env,
     make_token,
 )
-from hmsync.diff import make_plan
 from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator
 from hmsync.errors import ApiError, InputError
+from hmsync.plan.diff import make_plan
+from hmsync.write.apply import apply_templates, create_body
 
 CREDS = Credentials(access_key=DEFAULT_ACCESS_KEY, secret=DEFAULT_SECRET)
 

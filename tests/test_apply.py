@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from hmsync.apply import apply_templates
 from hmsync.commands import apply as apply_cmd
-from hmsync.diff import make_plan
 from hmsync.emulator import Emulator
-from hmsync.normalize import complete_role
+from hmsync.plan.diff import make_plan
+from hmsync.plan.normalize import complete_role
+from hmsync.write.apply import apply_templates
 
 from .conftest import EXAMPLES, Run, Write
 from .helpers import api, env, hmsync, write_complete

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from hmsync import apply as apply_mod
-from hmsync.apply import apply_order, apply_templates
-from hmsync.diff import make_plan
 from hmsync.errors import ApiError
 from hmsync.model import Action, Plan
+from hmsync.plan.diff import make_plan
+from hmsync.write import apply as apply_mod
+from hmsync.write.apply import apply_order, apply_templates
 
 
 class Fake:

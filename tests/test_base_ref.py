@@ -6,9 +6,9 @@ import json
 import subprocess
 from pathlib import Path
 
-from hmsync import origin
 from hmsync.emulator import Emulator
 from hmsync.model import Action, Change, Plan, TemplatePlan
+from hmsync.plan import origin
 
 from .conftest import Run, Write
 from .helpers import api, env

@@ -12,15 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hmsync import planfile
 from hmsync.api import Client
-from hmsync.apply import _TemplateRun
-from hmsync.diff import diff_template, make_plan
 from hmsync.emulator import Emulator
 from hmsync.errors import InputError
 from hmsync.model import Change
+from hmsync.plan import planfile
+from hmsync.plan.diff import diff_template, make_plan
+from hmsync.plan.views import list_views
 from hmsync.redact import SENSITIVE, redact, secret_values
-from hmsync.views import list_views
+from hmsync.write.apply import _TemplateRun
 
 from .conftest import Run, Write
 from .helpers import env
@@ -133,7 +133,7 @@ def test_a_stream_key_of_exactly_the_minimum_length_is_a_secret_too() -> None:
 
 
 def test_credentials_are_readable_only_when_every_value_is_a_clear_string() -> None:
-    from hmsync.concealment import credentials_readable
+    from hmsync.plan.concealment import credentials_readable
 
     assert credentials_readable({"key": "AKIAREAL1234", "secret": "s3cr3t-value"})
     real = "s3cr3t-value"
@@ -154,7 +154,7 @@ def test_the_runs_secrets_replace_the_longest_first_from_four_characters_on() ->
 
 
 def test_conceal_hides_hashes_and_hidden_values_wherever_they_are() -> None:
-    from hmsync.concealment import SECRET_PREFIX, SENSITIVE, WRITE_ONLY, conceal
+    from hmsync.plan.concealment import SECRET_PREFIX, SENSITIVE, WRITE_ONLY, conceal
 
     hidden = frozenset({"us", "stream-key-123"})
     assert conceal(SECRET_PREFIX + "abc", hidden) == (SENSITIVE, True)
@@ -198,7 +198,7 @@ def test_a_plan_file_with_a_wrong_environment_or_template_shape_is_refused(
 
 
 def test_what_moved_meanwhile_names_each_field_and_shortens_long_values() -> None:
-    from hmsync.meanwhile import moved_meanwhile
+    from hmsync.write.meanwhile import moved_meanwhile
 
     before = {"roles": {"r": {"a": {"x": 1}, "b": "k", "c": "k"}}}
     after = {"roles": {"r": {"a": 5, "b": "k" * 78, "c": "k" * 79}}}  # 80 and 81 characters
@@ -210,7 +210,7 @@ def test_what_moved_meanwhile_names_each_field_and_shortens_long_values() -> Non
 
 
 def test_credentials_that_are_no_object_are_not_readable() -> None:
-    from hmsync.concealment import credentials_readable
+    from hmsync.plan.concealment import credentials_readable
 
     for value in (None, "AKIAREAL1234", ["AKIAREAL1234", "secret-value"]):
         assert credentials_readable(value) is False

@@ -3,7 +3,9 @@ let through (docs/mutants.md lists the ones that cannot change behaviour, and wh
 
 from __future__ import annotations
 
-from hmsync.diff import (
+from hmsync.emulator import Emulator
+from hmsync.model import Change
+from hmsync.plan.diff import (
     diff_template,
     ignored_paths,
     make_plan,
@@ -11,8 +13,6 @@ from hmsync.diff import (
     settings_by_update_call,
     without_ignored,
 )
-from hmsync.emulator import Emulator
-from hmsync.model import Change
 
 UPLOAD = {"type": "s3", "location": "b", "prefix": "p"}
 
@@ -107,8 +107,8 @@ def test_defaulted_marks_only_defaults_the_file_leaves_out() -> None:
 
 # -- rules.py ----------------------------------------------------------------------------------
 
-from hmsync import origin  # noqa: E402
 from hmsync.model import Action, Plan, TemplatePlan  # noqa: E402
+from hmsync.plan import origin  # noqa: E402
 
 from .conftest import Run, Write  # noqa: E402
 
@@ -196,7 +196,7 @@ def test_outside_changes_compare_objects_whatever_the_order_of_their_keys() -> N
 
 # -- normalize.py ------------------------------------------------------------------------------
 
-from hmsync.normalize import (  # noqa: E402
+from hmsync.plan.normalize import (  # noqa: E402
     INTERNAL_RECORDER,
     LIST,
     MAP,
@@ -252,7 +252,7 @@ def test_a_fingerprint_does_not_depend_on_the_order_of_keys() -> None:
 
 
 def test_a_completed_template_holds_no_list_or_map_the_file_does_not_have() -> None:
-    from hmsync.normalize import complete
+    from hmsync.plan.normalize import complete
 
     assert sorted(complete({"name": "t", "roles": {}}, "v2.template")) == [
         "name",

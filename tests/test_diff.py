@@ -5,9 +5,9 @@ from __future__ import annotations
 from deepdiff import DeepDiff
 from hypothesis import given, settings
 
-from hmsync.diff import changes_between, diff_template, make_plan
 from hmsync.model import ABSENT, Action, Change
-from hmsync.normalize import complete_role
+from hmsync.plan.diff import changes_between, diff_template, make_plan
+from hmsync.plan.normalize import complete_role
 
 from .strategies import roles
 

@@ -9,10 +9,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hmsync.diff import make_plan
 from hmsync.emulator import Emulator
-from hmsync.export import env_stem, escaped, file_name
-from hmsync.normalize import complete_role
+from hmsync.plan.diff import make_plan
+from hmsync.plan.normalize import complete_role
+from hmsync.render.export import env_stem, escaped, file_name
 
 from .conftest import EXAMPLE_ENV, EXAMPLES, Run, Write
 from .helpers import api, env, write_complete
@@ -234,7 +234,7 @@ def test_export_round_trip_of_random_live_templates(
     emu: Emulator, tmp_path_factory: pytest.TempPathFactory, data: list[dict[str, Any]]
 ) -> None:
     from hmsync.cli import main
-    from hmsync.schema import check_paths
+    from hmsync.files.schema import check_paths
 
     emu.store.reset()
     for t in data:

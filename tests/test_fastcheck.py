@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from hmsync.fastcheck import compiled
+from hmsync.files.fastcheck import compiled
 
 CASES: list[tuple[dict[str, Any], list[Any]]] = [
     ({"type": "string", "minLength": 2, "maxLength": 4}, ["", "a", "ab", "abcd", "abcde", 5]),

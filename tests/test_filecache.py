@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hmsync.emulator import Emulator
-from hmsync.filecache import context_key
-from hmsync.schema import Checked, check_paths
+from hmsync.files.filecache import context_key
+from hmsync.files.schema import Checked, check_paths
 
 from .conftest import Run, Write
 from .helpers import env as emulator_env
@@ -70,16 +70,16 @@ def test_a_cached_run_says_what_a_fresh_run_says(
 def test_the_second_run_reads_the_cache_and_a_changed_file_is_read_again(
     write: Write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import hmsync.filecache
+    import hmsync.files.filecache
 
     parsed: list[str] = []
-    parse = hmsync.filecache.load_bytes
+    parse = hmsync.files.filecache.load_bytes
 
     def counted(name: str, *args: Any) -> Any:
         parsed.append(name)
         return parse(name, *args)
 
-    monkeypatch.setattr(hmsync.filecache, "load_bytes", counted)
+    monkeypatch.setattr(hmsync.files.filecache, "load_bytes", counted)
     one = write("templates/a.yaml", "name: a\nroles:\n  host: {priority: 1}\n")
     write("templates/b.yaml", "name: b\nroles:\n  host: {priority: 1}\n")
     check_paths(["templates"], {}, cache_root=FOLDER)
@@ -112,16 +112,16 @@ def test_the_schema_check_is_read_from_the_cache_too(
 ) -> None:
     """A file with a problem: the second run neither checks it against the schema nor loses
     its problem."""
-    import hmsync.schema
+    import hmsync.files.schema
 
     checked: list[str] = []
-    check = hmsync.schema.schema_problems
+    check = hmsync.files.schema.schema_problems
 
     def counted(doc: Any, api: str = "v1") -> Any:
         checked.append(doc.file)
         return check(doc, api)
 
-    monkeypatch.setattr(hmsync.schema, "schema_problems", counted)
+    monkeypatch.setattr(hmsync.files.schema, "schema_problems", counted)
     write("t.yaml", "name: a\nroles:\n  host: {priority: 11}\n")
     said = [str(p) for p in check_paths(["t.yaml"], {}, cache_root=FOLDER).problems]
     assert checked == ["t.yaml"] and len(said) == 1

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from hmsync.emulator import Emulator
-from hmsync.filecache import LEGACY_FOLDER, FileCache, context_key, place, user_cache_home
-from hmsync.loader import load_bytes
-from hmsync.schema import schema_text
+from hmsync.files.filecache import LEGACY_FOLDER, FileCache, context_key, place, user_cache_home
+from hmsync.files.loader import load_bytes
+from hmsync.files.schema import schema_text
 
 from .conftest import Run, Write
 from .helpers import env as emulator_env

@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 
 from hmsync.emulator import Emulator
-from hmsync.guardrails import Guardrails, both, changes
-from hmsync.rules import Protect, Rule
+from hmsync.plan.guardrails import Guardrails, both, changes
+from hmsync.plan.rules import Protect, Rule
 
 from .conftest import Run, Write
 from .helpers import env

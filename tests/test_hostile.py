@@ -297,8 +297,8 @@ def test_10_deep_nesting_is_one_message_whatever_parser_stops_it(
     # level 1000 with a ScannerError of its own. Both end as hmsync's located message.
     import yaml
 
-    from hmsync import loader as loader_module
-    from hmsync import yamlfile
+    from hmsync.files import loader as loader_module
+    from hmsync.files import yamlfile
 
     monkeypatch.setattr(yamlfile, "_SafeLoader", getattr(yaml, loader, yaml.SafeLoader))
     text = "name: t\nroles:\n  r: " + "[" * 5000 + "]" * 5000 + "\n"
@@ -664,9 +664,9 @@ def test_fuzz_plan_files_never_crash(run: Run, write: Write, key: str, value: An
 def test_a_value_that_does_not_converge_stays_concealed(emu: Emulator, write: Write) -> None:
     """Structurally, not only by the output redactor: the report is rendered bare here."""
     from hmsync.commands.apply import _check_convergence
+    from hmsync.files.schema import check_paths
     from hmsync.model import Outcome
     from hmsync.render import apply_text
-    from hmsync.schema import check_paths
 
     from .helpers import api
 

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hmsync.apply import apply_templates
-from hmsync.diff import make_plan
 from hmsync.emulator import Emulator
+from hmsync.plan.diff import make_plan
+from hmsync.write.apply import apply_templates
 
 from .conftest import Run, Write
 from .helpers import api, env

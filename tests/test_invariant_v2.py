@@ -20,12 +20,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from hmsync.apply import apply_templates
-from hmsync.diff import make_plan
 from hmsync.emulator import Emulator
 from hmsync.emulator.v2 import without_false
-from hmsync.planfile import plan_to_dict
+from hmsync.plan.diff import make_plan
+from hmsync.plan.planfile import plan_to_dict
 from hmsync.render import plan_text
+from hmsync.write.apply import apply_templates
 
 from .helpers import api
 from .plan_applier import expected_after

@@ -7,9 +7,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hmsync.loader import load_bytes, load_file
+from hmsync.files.loader import load_bytes, load_file
+from hmsync.files.yamlfile import MAX_NODES
 from hmsync.problems import Location
-from hmsync.yamlfile import MAX_NODES
 
 Write = Callable[[str, "str | bytes"], Path]
 

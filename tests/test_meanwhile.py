@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hmsync.meanwhile import moved_meanwhile
 from hmsync.model import Action, Change
+from hmsync.write.meanwhile import moved_meanwhile
 
 
 def test_only_what_the_plan_did_not_change_is_reported() -> None:

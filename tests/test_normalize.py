@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from hmsync.apply import _role_body
-from hmsync.diff import diff_template, make_plan
 from hmsync.model import ABSENT, Action, Change
-from hmsync.normalize import (
+from hmsync.plan.diff import diff_template, make_plan
+from hmsync.plan.normalize import (
     SENSITIVE,
     WRITE_ONLY,
     complete_role,
@@ -15,6 +14,7 @@ from hmsync.normalize import (
     credentials_readable,
     patched,
 )
+from hmsync.write.apply import _role_body
 
 SALT = "00" * 16
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from hmsync import origin
-from hmsync.diff import make_plan
 from hmsync.model import Plan
+from hmsync.plan import origin
+from hmsync.plan.diff import make_plan
 from hmsync.render import drift_markdown, plan_markdown
 from hmsync.render.pictures import graph, graph_mermaid, matrix, matrix_text, mermaid_label
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from hmsync.diff import make_plan
 from hmsync.emulator import Emulator
 from hmsync.model import Action, Change, Plan, TemplatePlan
+from hmsync.plan.diff import make_plan
 from hmsync.render import plan_markdown, plan_text
 
 from .conftest import EXAMPLE_ENV, EXAMPLES, Run, Write

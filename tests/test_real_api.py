@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from hmsync.apply import apply_templates
-from hmsync.diff import make_plan
 from hmsync.emulator import Emulator
+from hmsync.plan.diff import make_plan
+from hmsync.write.apply import apply_templates
 
 from .conftest import EXAMPLE_ENV, Run, Write
 from .helpers import api, env, write_complete

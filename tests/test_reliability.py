@@ -19,11 +19,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hmsync.auth import make_token
+from hmsync.backends.auth import make_token
 from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator
-from hmsync.loader import load_bytes
-from hmsync.schema import schema_problems
-from hmsync.semantic import semantic_problems
+from hmsync.files.loader import load_bytes
+from hmsync.files.schema import schema_problems
+from hmsync.files.semantic import semantic_problems
 
 from .conftest import EXAMPLES, Run, Write
 from .helpers import env, hmsync

@@ -318,8 +318,8 @@ def test_7_a_token_refused_for_its_times_points_at_the_clock(write: Write) -> No
 def test_7_a_plan_file_alone_cannot_test_a_guess_of_a_credential(
     emu: Emulator, run: Run, write: Write
 ) -> None:
-    from hmsync.concealment import secret_hasher
-    from hmsync.normalize import fingerprint
+    from hmsync.plan.concealment import secret_hasher
+    from hmsync.plan.normalize import fingerprint
 
     secret = "guessable-s3-secret"
     upload = {
@@ -361,7 +361,7 @@ def test_a_plain_http_base_loads_no_certificates_and_trusts_none() -> None:
 
     import httpx
 
-    from hmsync import deadline
+    from hmsync.backends import deadline
 
     plain = deadline.transport(httpx.Limits(), tls=False)._pool._ssl_context
     secure = deadline.transport(httpx.Limits(), tls=True)._pool._ssl_context
@@ -372,7 +372,7 @@ def test_a_plain_http_base_loads_no_certificates_and_trusts_none() -> None:
     assert (secure.verify_mode, secure.check_hostname) == (ssl.CERT_REQUIRED, True)
     # The client picks by its base URL's scheme.
     from hmsync.api import Client
-    from hmsync.auth import Credentials, TokenSource
+    from hmsync.backends.auth import Credentials, TokenSource
 
     tokens = TokenSource(Credentials(access_key="k", secret="s" * 32))
     for base, certificates in (("http://127.0.0.1:9/policy/v1", 0), ("https://h/policy/v1", 1)):

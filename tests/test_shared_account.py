@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from hmsync import apply as apply_module
 from hmsync.emulator import Emulator
 from hmsync.emulator.readings import Readings
+from hmsync.write import apply as apply_module
 
 from .conftest import Run, Write
 from .helpers import api, env
@@ -274,7 +274,7 @@ def test_the_emulator_places_a_second_writer_at_an_exact_point(run: Run, write: 
 
 def test_one_apply_converges_under_500s_429s_and_lost_answers() -> None:
     # `make faults` runs 20 seeds per API; a few here keep the suite quick.
-    from hmsync.faultmatrix import matrix, report
+    from .faultmatrix import matrix, report
 
     results = matrix(range(1, 4))
     assert report(results).splitlines()[1:] == ["  v1: 3/3 converged", "  v2: 3/3 converged"]

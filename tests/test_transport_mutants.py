@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from hmsync import transport
 from hmsync.api import Client
-from hmsync.auth import Credentials, TokenSource
+from hmsync.backends import transport
+from hmsync.backends.auth import Credentials, TokenSource
+from hmsync.backends.transport import MAX_ANSWER_BYTES, RetryPolicy, _decoded, _skew
 from hmsync.errors import ApiError
-from hmsync.transport import MAX_ANSWER_BYTES, RetryPolicy, _decoded, _skew
 
 from .servers import RawServer
 

@@ -9,11 +9,11 @@ import json
 from typing import Any
 
 from hmsync.backends.v2 import V2Client
-from hmsync.diff import diff_template, make_plan
-from hmsync.export import template_file
 from hmsync.model import Change
-from hmsync.normalize import file_form
+from hmsync.plan.diff import diff_template, make_plan
+from hmsync.plan.normalize import file_form
 from hmsync.render import plan_text
+from hmsync.render.export import template_file
 from hmsync.render.plan import change_line
 
 from .golden_v2 import GOLDEN

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hmsync.emulator import Emulator
-from hmsync.fastcheck import FAST_KEYWORDS
-from hmsync.schema import _inlined, _validator, is_valid
+from hmsync.files.fastcheck import FAST_KEYWORDS
+from hmsync.files.schema import _inlined, _validator, is_valid
 
 from .conftest import Run, Write
 from .test_invariant_v2 import templates

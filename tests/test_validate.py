@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from hmsync.cli import main
-from hmsync.fastcheck import FAST_KEYWORDS
-from hmsync.schema import _validator, check_paths, is_valid, schema
+from hmsync.files.fastcheck import FAST_KEYWORDS
+from hmsync.files.schema import _validator, check_paths, is_valid, schema
 
 from .conftest import EXAMPLE_ENV, EXAMPLES, Run, Write
 from .strategies import fuzz_values, templates
@@ -186,7 +186,7 @@ def test_out_of_range_values_are_warnings_errors_with_strict(run: Run, write: Wr
 
 
 def test_whole_number_floats_are_integers(run: Run, write: Write) -> None:
-    from hmsync.schema import check_paths
+    from hmsync.files.schema import check_paths
 
     path = write(
         "t.yaml",

@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 from ..errors import InputError
 
 if TYPE_CHECKING:  # httpx (through transport) only once a command calls the API
-    from ..auth import TokenSource
     from ..paths import Json
-    from ..transport import RetryPolicy
+    from .auth import TokenSource
+    from .transport import RetryPolicy
 
 APIS = ("v1", "v2")
 DEFAULT_BASES = {
@@ -90,8 +90,8 @@ def client_from_env(
 ) -> Backend:
     """The backend of that API version (v1 or v2), its base URL and credentials from the
     environment. The backends are imported here, each only when it is the one asked for."""
-    from ..auth import TokenSource, credentials_from_env
-    from ..transport import RetryPolicy, check_base_url
+    from .auth import TokenSource, credentials_from_env
+    from .transport import RetryPolicy, check_base_url
 
     base = api_base or environ.get("HMS_API_BASE") or DEFAULT_BASES[api]
     check_base_url(base)  # before credentials are even read

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from ..answers import page_of_templates
 from ..errors import ApiError
-from ..transport import Json, Transport
+from .answers import page_of_templates
+from .transport import Json, Transport
 
 MAX_PAGES = 5_000  # 100,000 templates: far beyond any account; past it the list is broken
 

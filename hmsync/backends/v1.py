@@ -7,8 +7,8 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import ApiError
-from ..transport import Json
 from .shared import Templates
+from .transport import Json
 
 PAGE_LIMIT = 20  # the API's maximum
 

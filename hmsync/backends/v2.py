@@ -17,10 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
-from ..answers import checked_recordings, checked_template
 from ..paths import get_path
-from ..transport import Json
+from .answers import checked_recordings, checked_template
 from .shared import Templates
+from .transport import Json
 
 # What the internal form keeps of a v2 template; the rest (customerId, times, the deprecated
 # duplicates) is the server's and never compared.

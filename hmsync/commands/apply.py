@@ -9,18 +9,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from .. import config, planfile, render
-from ..apply import apply_templates, as_api_error
+from .. import config, render
 from ..backends import Backend
-from ..concealment import plan_key
-from ..diff import make_plan
-from ..digests import live_fingerprint
 from ..errors import ConflictError, Exit, InputError, RefusedError
-from ..guardrails import both
-from ..loader import Document
-from ..meanwhile import moved_meanwhile
+from ..files.loader import Document
 from ..model import Action, Outcome, Plan
 from ..paths import Json
+from ..plan import planfile
+from ..plan.concealment import plan_key
+from ..plan.diff import make_plan
+from ..plan.digests import live_fingerprint
+from ..plan.guardrails import both
+from ..write.apply import apply_templates, as_api_error
+from ..write.meanwhile import moved_meanwhile
 from .common import (
     app_secret,
     inputs_digest,

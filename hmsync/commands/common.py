@@ -13,15 +13,15 @@ from typing import TextIO
 
 from .. import config
 from ..backends import Backend, client_from_env
-from ..concealment import plan_key
-from ..diff import make_plan
-from ..digests import files_digest
 from ..errors import InputError
-from ..loader import Document
+from ..files.loader import Document
+from ..files.schema import Checked
 from ..model import Plan
 from ..paths import Json, get_path
+from ..plan.concealment import plan_key
+from ..plan.diff import make_plan
+from ..plan.digests import files_digest
 from ..render import safe
-from ..schema import Checked
 from .context import Context, cache_root, checked_files, context
 from .options import (  # noqa: F401 (the commands import them from here too)
     add_api_arguments,

@@ -11,9 +11,9 @@ from typing import Any
 
 from .. import config
 from ..config import Environment, Project
-from ..guardrails import Guardrails
-from ..rules import Protect, Rule, with_rules
-from ..schema import Checked, check_paths
+from ..files.schema import Checked, check_paths
+from ..plan.guardrails import Guardrails
+from ..plan.rules import Protect, Rule, with_rules
 
 DEFAULT_PATHS = ["templates"]
 
@@ -83,7 +83,7 @@ def context(args: argparse.Namespace) -> Context:
     if not ref:
         return ctx
     from ..gitbase import project_at
-    from ..guardrails import changes
+    from ..plan.guardrails import changes
 
     loaded, base = project_at(ref, getattr(args, "config", None))
     if not loaded:  # the base's project file does not load: the change's own (said)
@@ -99,7 +99,7 @@ def cache_root(args: argparse.Namespace, ctx: Context, environ: Mapping[str, str
     unless --cache, and for the commands without those options (apply never uses one)."""
     if getattr(args, "no_cache", True):
         return None
-    from ..filecache import place
+    from ..files.filecache import place
 
     project = Path(ctx.project.file).parent if ctx.project else Path()
     return place(project, environ, asked=getattr(args, "cache", False))

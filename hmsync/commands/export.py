@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import Exit, InputError, RefusedError
-from ..export import dump, file_name, template_file
-from ..normalize import Json
+from ..files.schema import data_errors, undocumented_values
+from ..plan.normalize import Json
 from ..redact import redact
-from ..schema import data_errors, undocumented_values
+from ..render.export import dump, file_name, template_file
 from .common import open_client
 from .context import context
 from .options import add_api_arguments, add_only

@@ -7,9 +7,9 @@ import argparse
 import sys
 
 from ..errors import InputError, RefusedError
+from ..files.schema import Checked
 from ..model import Plan
 from ..problems import Problem, dotted, split_path
-from ..schema import Checked
 from .context import Context
 
 # Where in a file each kind of action's change paths are (roles: under roles.NAME).
@@ -31,7 +31,7 @@ def add_force(p: argparse.ArgumentParser) -> None:
 
 def refuse_protected(plan: Plan, ctx: Context, force: bool) -> None:
     """hmsync.yaml's change rules: a plan they refuse is never applied (exit 4)."""
-    from ..rules import refusals
+    from ..plan.rules import refusals
 
     found = refusals(plan, ctx.protect, force)
     if found:

@@ -7,8 +7,9 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from .. import __version__, config, scaffold, schema
+from .. import __version__, config, scaffold
 from ..errors import Exit, InputError
+from ..files import schema
 from .export import write_regular
 
 ACTION_REF = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")

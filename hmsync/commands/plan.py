@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from .. import origin, planfile, render
-from ..diff import make_plan
+from .. import render
 from ..errors import Exit, InputError
 from ..model import Plan
 from ..paths import Json
+from ..plan import origin, planfile
+from ..plan.diff import make_plan
 from ..redact import redact
 from .common import app_secret, load_and_read, plan_live, select, use_color
 from .guards import add_force, refuse_out_of_range, refuse_protected

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 
 from ..config import find
 from ..errors import Exit, InputError
+from ..plan.rules import Rule, in_scope
 from ..render import safe
-from ..rules import Rule, in_scope
 from .context import Context, cache_root, checked_files, context
 from .options import add_cache_argument, add_paths, add_project_arguments
 

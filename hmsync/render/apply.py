@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..model import Outcome
-from ..planfile import action_to_dict
+from ..plan.planfile import action_to_dict
 from .escape import lines_safe
 from .plan import action_title, change_line
 

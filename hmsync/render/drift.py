@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..drift import Difference, differences
 from ..model import Plan
+from ..plan.drift import Difference, differences
 from .escape import MARKDOWN_LIMIT, capped, lines_safe, md, md_list, names_text
 from .markdown import template_pictures
 from .plan import managed

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import origin
 from ..model import ABSENT, Action, Change, Plan, TemplatePlan
-from ..normalize import SET_FIELDS
+from ..plan import origin
+from ..plan.normalize import SET_FIELDS
 from ..problems import split_path
 from . import pictures
 from .escape import MARKDOWN_LIMIT, capped, md, md_list, md_text, safe

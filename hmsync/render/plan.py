@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import origin
 from ..model import ABSENT, Action, Change, Plan, TemplatePlan
-from ..normalize import SENSITIVE, SET_FIELDS
-from ..planfile import dumps, summary
+from ..plan import origin
+from ..plan.normalize import SENSITIVE, SET_FIELDS
+from ..plan.planfile import dumps, summary
 from ..problems import dotted, split_path
 from . import pictures
 from .escape import md, names_text, safe

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import httpx
 import jwt
 
-from .errors import InputError
+from ..errors import InputError
 
 SKEW_SECONDS = 10  # official SDKs backdate iat by 10 s against clock skew
 LIFETIME_SECONDS = 24 * 3600

@@ -19,9 +19,9 @@ from typing import Any
 
 import yaml
 
-from .cli import main
-from .emulator import Emulator
-from .emulator.readings import Readings
+from hmsync.cli import main
+from hmsync.emulator import Emulator
+from hmsync.emulator.readings import Readings
 
 FAULTS = {
     "error_rate": 0.2,

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
-from .loader import Document
-from .model import ABSENT, Plan
-from .paths import get_path
-from .problems import Location, Problem, Severity, did_you_mean, dotted, shorten, split_path
-from .schema import Checked as SchemaChecked
+from ..files.loader import Document
+from ..files.schema import Checked as SchemaChecked
+from ..model import ABSENT, Plan
+from ..paths import get_path
+from ..problems import Location, Problem, Severity, did_you_mean, dotted, shorten, split_path
 
 CONDITIONS = ("min", "max", "in", "not_in", "present", "absent")
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..paths import get_path
+from ..problems import Path, Problem, Severity, dotted, meant, shorten
 from .loader import Document
-from .paths import get_path
-from .problems import Path, Problem, Severity, dotted, meant, shorten
 
 RIDS = ("f", "h", "q")
 DESTINATION_KINDS = ("rtmpDestinations", "hlsDestinations", "transcriptions")

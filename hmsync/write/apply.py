@@ -22,12 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from .backends import Backend
-from .concealment import masked
-from .diff import diff_template, settings_by_update_call, without_ignored
-from .errors import ApiError, ConflictError, Interrupted
-from .model import ABSENT, APPLY_ORDER, Action, Change, Outcome, Plan, TemplatePlan
-from .normalize import (
+from ..backends import Backend
+from ..errors import ApiError, ConflictError, Interrupted
+from ..model import ABSENT, APPLY_ORDER, Action, Change, Outcome, Plan, TemplatePlan
+from ..plan.concealment import masked
+from ..plan.diff import diff_template, settings_by_update_call, without_ignored
+from ..plan.normalize import (
     CREDENTIALS,
     WRITE_ONLY,
     Json,
@@ -38,10 +38,10 @@ from .normalize import (
     get_path,
     patched,
 )
-from .problems import split_path
-from .render import action_title
+from ..problems import split_path
+from ..render import action_title
 
-log = logging.getLogger("hmsync.apply")
+log = logging.getLogger("hmsync.write.apply")
 # (actions finished, total, the action, "ok" or "FAILED", seconds it took)
 Progress = Callable[[int, int, Action, str, float], None]
 # Which planned actions a re-read shows as still to do, for an action of each kind.

@@ -35,6 +35,13 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+from ..files.schema import schema
+from ..model import ABSENT
+from ..paths import FieldPath as FieldPath
+from ..paths import get_path as get_path
+from ..paths import patched as patched
+from ..paths import remove_path as remove_path
+
 # Re-exported, so that `normalize` stays the one name for what is compared and written.
 from .concealment import SENSITIVE as SENSITIVE
 from .concealment import WRITE_ONLY as WRITE_ONLY
@@ -43,12 +50,6 @@ from .concealment import conceal as conceal
 from .concealment import credentials_readable as credentials_readable
 from .concealment import masked as masked
 from .concealment import secret_hasher as secret_hasher
-from .model import ABSENT
-from .paths import FieldPath as FieldPath
-from .paths import get_path as get_path
-from .paths import patched as patched
-from .paths import remove_path as remove_path
-from .schema import schema
 
 Json = dict[str, Any]
 SET_FIELDS = frozenset(

@@ -9,7 +9,7 @@ import hmac
 from collections.abc import Callable
 from typing import Any
 
-from .model import ABSENT
+from ..model import ABSENT
 
 SENSITIVE = "(sensitive value)"
 WRITE_ONLY = "(write-only)"

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..problems import Location, Path
 from .loader import Document
-from .problems import Location, Path
 
 
 def merge(base: Any, top: Any, path: Path = (), taken: set[Path] | None = None) -> Any:

@@ -12,10 +12,10 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .model import ABSENT, Action
-from .normalize import Json
-from .paths import _obj
-from .redact import SECRET_KEYS
+from ..model import ABSENT, Action
+from ..paths import _obj
+from ..plan.normalize import Json
+from ..redact import SECRET_KEYS
 
 COMPARED = ("name", "roles", "settings", "destinations", "plugins", "recordings")
 _SECRET_WORDS = tuple(key.lower() for key in SECRET_KEYS)  # anywhere in a path: shown masked

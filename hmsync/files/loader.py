@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
-from .errors import InputError
-from .problems import Location, Path, Problem
+from ..errors import InputError
+from ..problems import Location, Path, Problem
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 1024 * 1024  # templates are a few KB; checked before parsing

@@ -12,7 +12,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from .model import Action, Plan, TemplatePlan
+from ..model import Action, Plan, TemplatePlan
 
 Key = tuple[str, str, str, str]  # template, action kind, role ('' for none), field path ('')
 

@@ -18,7 +18,7 @@ from .semantic import CREDENTIALS_PATH, semantic_problems
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator, ValidationError
-from .problems import Path, Problem, did_you_mean, dotted, shorten, unknown_key
+from ..problems import Path, Problem, did_you_mean, dotted, shorten, unknown_key
 
 SCHEMA_RESOURCES = {"v1": "schemas/template.schema.json", "v2": "schemas/template.v2.schema.json"}
 APIS = tuple(SCHEMA_RESOURCES)
@@ -31,7 +31,7 @@ def schema_text(api: str = "v1") -> str:
     """The template schema of one API version (v1 or v2)."""
     resource = SCHEMA_RESOURCES[api]
     # Beside this module, as the package installs them (importlib.resources: +5 ms a start)
-    return (pathlib.Path(__file__).parent / resource).read_text(encoding="utf-8")
+    return (pathlib.Path(__file__).parent.parent / resource).read_text(encoding="utf-8")
 
 
 @cache

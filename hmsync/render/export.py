@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
-from .diff import ignored_paths
-from .normalize import Json, file_form, get_path, remove_path, server_role
+from ..plan.diff import ignored_paths
+from ..plan.normalize import Json, file_form, get_path, remove_path, server_role
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema={schema}\n"
 MAX_STEM = 100  # file systems refuse names over 255 bytes; a template name can be longer

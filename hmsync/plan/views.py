@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from ..model import ABSENT
+from ..paths import get_path
 from .concealment import WRITE_ONLY, SecretFn, credentials_readable
-from .model import ABSENT
 from .normalize import (
     _CHILDREN,
     CREDENTIALS,
@@ -29,7 +30,6 @@ from .normalize import (
     kind_of,
     server_owned,
 )
-from .paths import get_path
 
 
 @dataclass

@@ -34,14 +34,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from . import __version__, jsontext
+from .. import __version__, jsontext
+from ..problems import Location, Problem
 from .loader import Document, load_bytes, read_file
-from .problems import Location, Problem
 
 LEGACY_FOLDER = ".hmsync-cache"  # where versions before 0.4 kept it: in the work tree
 FORMAT = 2
 _READS_ENVIRONMENT = re.compile(rb"\$\{(?!vars\.)")
-_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# hmsync's cache; see hmsync/filecache.py\n"
+_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n# hmsync's cache; see hmsync/files/filecache.py\n"
+)
 
 
 def context_key(api: str, schema_text: str, variables: Mapping[str, Any] | None,

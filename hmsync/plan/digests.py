@@ -8,8 +8,8 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+from ..redact import SECRET_KEYS
 from .normalize import SENSITIVE, Json, fingerprint, secret_hasher
-from .redact import SECRET_KEYS
 
 
 def live_fingerprint(template: Json, key: str | None) -> str:

@@ -16,10 +16,11 @@ from typing import Any, TypeVar
 
 import httpx
 
-from . import deadline, jsontext
+from .. import jsontext
+from ..errors import ApiError, InputError
+from . import deadline
 from .answers import json_answer
 from .auth import CREDENTIAL_HELP, ManagementAuth, TokenSource
-from .errors import ApiError, InputError
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # A read changes nothing, so a 500 on it is worth another try too; a write's 500 is reported.

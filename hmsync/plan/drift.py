@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .model import ABSENT, Action, Plan
+from ..model import ABSENT, Action, Plan
 from .normalize import masked
 
 MISSING = "(missing)"

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from ..paths import get_path
+from ..problems import Path, Problem, dotted, meant, shorten
 from .loader import Document
-from .paths import get_path
-from .problems import Path, Problem, dotted, meant, shorten
 from .semantic_v2 import v2_problems
 
 CREDENTIALS_PATH: Path = ("settings", "recording", "upload", "credentials")

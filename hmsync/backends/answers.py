@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from . import jsontext
-from .errors import ApiError
-from .redact import remember, secrets_in
+from .. import jsontext
+from ..errors import ApiError
+from ..redact import remember, secrets_in
 
 Json = dict[str, Any]
 

@@ -7,8 +7,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from ..model import ABSENT, Action, ActionKind, Change, Plan, TemplatePlan
+from ..problems import dotted, split_path
+from ..redact import SECRET_KEYS
 from .digests import live_fingerprint
-from .model import ABSENT, Action, ActionKind, Change, Plan, TemplatePlan
 from .normalize import (
     CREDENTIALS,
     HINTS,
@@ -25,8 +27,6 @@ from .normalize import (
     secret_hasher,
     server_role,
 )
-from .problems import dotted, split_path
-from .redact import SECRET_KEYS
 from .views import (
     ViewContext,
     credentials_write_only,

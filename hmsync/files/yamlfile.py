@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from .problems import Location, Path, Problem, dotted, shorten
+from ..problems import Location, Path, Problem, dotted, shorten
 
 ENV_PREFIX = "HMSYNC_"
 # Aliases can expand a small file into a huge tree ("billion laughs"); templates are small.

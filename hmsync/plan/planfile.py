@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import __version__, jsontext, origin
-from .errors import InputError
-from .model import ABSENT, APPLY_ORDER, FORMAT_VERSION, Action, Change, Plan
+from .. import __version__, jsontext
+from ..errors import InputError
+from ..model import ABSENT, APPLY_ORDER, FORMAT_VERSION, Action, Change, Plan
+from . import origin
 from .normalize import masked
 
 
