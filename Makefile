@@ -48,11 +48,11 @@ demo: $(VENV)/.runtime-installed
 bench: $(VENV)/.runtime-installed
 	$(BIN)/python benchmarks/bench.py
 
-# Issue 28: plant one-line bugs in the core and the write path, count what the tests catch.
+# Plant one-line bugs in the core and the write path, count what the tests catch.
 mutate: $(VENV)/.test-installed
 	$(BIN)/python scripts/mutate.py $(MODULES)
 
-# Issue 22's fault matrix: one apply per seed under 500s, 429s and lost answers, v1 and v2.
+# The fault matrix: one apply per seed under 500s, 429s and lost answers, v1 and v2.
 faults: $(VENV)/.runtime-installed
 	$(BIN)/python -m tests.faultmatrix 20
 

@@ -1,5 +1,5 @@
 """`make mutate`: plant one small bug at a time in the pure core and the write path, run the
-fast tests that cover that module, and count the bugs they catch (issue 28).
+fast tests that cover that module, and count the bugs they catch.
 
 mutmut and cosmic-ray were tried first: each copies or instruments the whole package and runs
 the suite per mutant, hours on this project's 2 cores. This does less and says so: the

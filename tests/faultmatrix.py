@@ -1,4 +1,4 @@
-"""The fault matrix of issue 22: does *one* apply converge under a hostile network?
+"""The fault matrix: does *one* apply converge under a hostile network?
 
 For each API and seed: an emulator holds the example templates; a change set is applied once
 under 500s and other 5xx, 429s and lost answers; the run counts as converged when apply exits 0

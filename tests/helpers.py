@@ -15,15 +15,15 @@ from typing import Any
 
 import jwt
 
-from hmsync.api import Client
 from hmsync.backends.auth import Credentials, TokenSource
+from hmsync.backends.v1 import V1Client as Client
 from hmsync.backends.v2 import V2Client
 from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator
 from hmsync.write.apply import create_body
 
 from .conftest import EXAMPLE_ENV, EXAMPLES
 
-# Readings added for issue 22; the whole cycle converges under each, on v1 and on v2.
+# Readings of a shared account; the whole cycle converges under each, on v1 and on v2.
 ISSUE_22_READINGS: list[dict[str, Any]] = [
     {"omit_empty": "omitted"},
     {"last_page": "next-empty"},

@@ -1,4 +1,4 @@
-"""The README's ten-minute adoption guide, run as it stands in a fresh folder (issue 14)."""
+"""The README's ten-minute adoption guide, run as it stands in a fresh folder."""
 
 from __future__ import annotations
 

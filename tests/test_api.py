@@ -9,7 +9,7 @@ import httpx
 import jwt
 import pytest
 
-from hmsync.api import Client, RetryPolicy, check_base_url, client_from_env
+from hmsync.backends import client_from_env
 from hmsync.backends.auth import (
     LIFETIME_SECONDS,
     Credentials,
@@ -18,6 +18,8 @@ from hmsync.backends.auth import (
     credentials_from_env,
     make_token,
 )
+from hmsync.backends.transport import RetryPolicy, check_base_url
+from hmsync.backends.v1 import V1Client as Client
 from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator
 from hmsync.errors import ApiError, InputError
 from hmsync.plan.diff import make_plan
@@ -231,7 +233,7 @@ def test_client_errors_and_a_write_500_are_not_retried(status: int) -> None:
 
 
 def test_a_read_is_retried_on_500() -> None:
-    # A read changes nothing: another try is always safe (issue 12, item 7).
+    # A read changes nothing: another try is always safe.
     calls: list[str] = []
     with pytest.raises(ApiError) as caught:
         _always(500, calls).get_settings("abc")

@@ -496,7 +496,7 @@ class Tty(io.StringIO):
 
 
 def test_a_line_per_action_on_any_output(emu: Emulator, run: Run, write: Write) -> None:
-    # Issue 14: a CI log is no terminal; it still shows each action as it finishes.
+    # A CI log is no terminal; it still shows each action as it finishes.
     write("templates/room.yaml", ROOM)
     write("templates/other.yaml", ROOM.replace("name: room", "name: other"))
     result = run("apply", "--auto-approve", "--parallelism", "1", env=env(emu))

@@ -1,4 +1,4 @@
-"""Issue 28 for the write path: the one-line bugs `make mutate` planted in apply.py that the suite
+"""For the write path: the one-line bugs `make mutate` planted in apply.py that the suite
 let through, each caught here against an in-memory backend whose calls are counted and whose
 answers can fail (before or after the write lands)."""
 

@@ -1,4 +1,4 @@
-"""Issue 23: one contract, both backends. What plan and apply need of an API, asked of the v1
+"""One contract, both backends. What plan and apply need of an API, asked of the v1
 and the v2 backend alike against the emulator: the same answers in the one internal form."""
 
 from __future__ import annotations

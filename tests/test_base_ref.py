@@ -1,4 +1,4 @@
-"""plan --base-ref (issue 25): this change, told apart from the changes it sets back."""
+"""plan --base-ref: this change, told apart from the changes it sets back."""
 
 from __future__ import annotations
 

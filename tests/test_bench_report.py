@@ -1,4 +1,4 @@
-"""Issue 27: the benchmark's report marks every target met or missed on the median of the
+"""The benchmark's report marks every target met or missed on the median of the
 runs, and README's speed table is exactly what benchmarks/results.json says."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 14, item 8: the command line as people type it."""
+"""The command line as people type it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 28: the seven planted bugs that passed the whole suite, each pinned by a test that fails
+"""The seven planted bugs that passed the whole suite, each pinned by a test that fails
 on the bug and passes on the code as it is."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hmsync.api import Client
+from hmsync.backends.v1 import V1Client as Client
 from hmsync.emulator import Emulator
 from hmsync.errors import InputError
 from hmsync.model import Change

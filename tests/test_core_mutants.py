@@ -1,4 +1,4 @@
-"""Issue 28, the second round: a test for each one-line bug `make mutate` planted that the suite
+"""A test for each one-line bug `make mutate` planted that the suite
 let through (docs/mutants.md lists the ones that cannot change behaviour, and why)."""
 
 from __future__ import annotations

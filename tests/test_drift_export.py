@@ -213,7 +213,7 @@ def test_file_and_variable_names_are_safe() -> None:
     assert file_name("x" * 300, taken) == "x" * 100 + ".yaml"
     stems: set[str] = set()
     assert env_stem("tele health:2", stems) == "HMSYNC_TELE_HEALTH_2"
-    # `rec-a` and `rec.a` must not share credentials (issue 13, item 8).
+    # `rec-a` and `rec.a` must not share credentials.
     assert [env_stem("rec-a", stems), env_stem("rec.a", stems)] == [
         "HMSYNC_REC_A",
         "HMSYNC_REC_A_2",

@@ -1,4 +1,4 @@
-"""Issue 15: one repository, several 100ms apps, as two emulators with their own credentials."""
+"""One repository, several 100ms apps, as two emulators with their own credentials."""
 
 from __future__ import annotations
 

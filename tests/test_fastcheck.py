@@ -1,4 +1,4 @@
-"""Issue 27: the compiled fast check gives jsonschema's verdict keyword by keyword, at every
+"""The compiled fast check gives jsonschema's verdict keyword by keyword, at every
 boundary, on the shapes it has checks of its own for and on the generic one. jsonschema
 itself is the oracle: no expected value here is written by hand."""
 

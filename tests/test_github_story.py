@@ -1,4 +1,4 @@
-"""The GitHub path as one story (issue 24): the three workflows `hmsync init` writes, run as
+"""The GitHub path as one story: the three workflows `hmsync init` writes, run as
 GitHub runs them (tests/harness), against two emulators, staging and production.
 
 A pull request changes a var and an overlay -> a plan comment for each environment -> someone

@@ -181,6 +181,17 @@ def test_a_saved_plan_is_applied_under_the_stricter_of_recorded_and_current(
     )
 
 
+def test_the_same_rule_read_from_two_files_is_no_change() -> None:
+    """The base's rules are read from `main:hmsync.yaml`, the change's from `hmsync.yaml`:
+    where a rule stands is not what it says."""
+    from hmsync.problems import Location
+
+    at_base = Rule("r", (("priority", (("max", 3),)),), location=Location("main:hmsync.yaml", 4, 5))
+    here = Rule("r", at_base.require, location=Location("hmsync.yaml", 9, 5))
+    assert changes(Guardrails((at_base,)), Guardrails((here,))) == []
+    assert both(Guardrails((at_base,)), Guardrails((here,))).rules == (at_base,)
+
+
 def test_changes_name_each_rule_added_removed_or_loosened() -> None:
     rule = Rule("r", (("priority", (("max", 3),)),), roles=("*",))
     warning = Rule("r", rule.require, roles=("*",), severity="warning")

@@ -1,5 +1,5 @@
-"""Issue 13: every finding of the security review, item by item (items 1 and 3 are in
-test_real_api, with the misbehaving servers of issue 12)."""
+"""Every finding of the security review, item by item (two are in
+test_real_api, with the misbehaving servers)."""
 
 from __future__ import annotations
 
@@ -685,9 +685,10 @@ def test_a_value_that_does_not_converge_stays_concealed(emu: Emulator, write: Wr
                 },
             }
         )
-        from hmsync.commands.common import plan_live
+        from hmsync.commands.context import Context
+        from hmsync.plan.pipeline import plan_live
 
-        plan = plan_live(checked.documents, client.list_templates(), client.base_url)
+        plan = plan_live(checked.documents, client.list_templates(), client.base_url, ctx=Context())
         outcome = Outcome("t")
         _check_convergence(client, [outcome], checked.documents, plan)
     report = apply_text([outcome])

@@ -1,4 +1,5 @@
-"""Issue 23: the import graph of hmsync/ has no circle, and the backends are siblings."""
+"""The import graph of hmsync/: no circle, the backends siblings, and a stage never imports
+one above it (files and backends below plan, plan below write and render, commands on top)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,32 @@ def _modules() -> dict[str, Path]:
     return found
 
 
-def _imports(name: str, file: Path, known: set[str]) -> set[str]:
+def _runtime_nodes(tree: ast.AST, runtime: bool) -> list[ast.AST]:
+    """Every node of tree; with runtime, none under `if TYPE_CHECKING:` (a name for a type
+    checker only, which runs nothing)."""
+    out: list[ast.AST] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        for child in ast.iter_child_nodes(node):
+            typing_only = (
+                isinstance(child, ast.If)
+                and isinstance(child.test, ast.Name)
+                and child.test.id == "TYPE_CHECKING"
+            )
+            if not (runtime and typing_only):
+                stack.append(child)
+    return out
+
+
+def _imports(name: str, file: Path, known: set[str], runtime: bool = False) -> set[str]:
     """The hmsync modules a module imports, at the top or inside a function (a lazy import
-    is still a dependency, and a circle through one is still a circle)."""
+    is still a dependency, and a circle through one is still a circle). runtime: leave out
+    the imports made for a type checker only."""
     package = name.split(".") if file.name == "__init__.py" else name.split(".")[:-1]
     out: set[str] = set()
-    for node in ast.walk(ast.parse(file.read_text())):
+    for node in _runtime_nodes(ast.parse(file.read_text()), runtime):
         if isinstance(node, ast.ImportFrom):
             base = package[: len(package) - node.level + 1] if node.level else []
             target = ".".join(base + ([node.module] if node.module else []))
@@ -34,9 +55,69 @@ def _imports(name: str, file: Path, known: set[str]) -> set[str]:
     return {m for m in out if m in known and m != name}
 
 
-def graph() -> dict[str, set[str]]:
+def graph(runtime: bool = False) -> dict[str, set[str]]:
     modules = _modules()
-    return {name: _imports(name, file, set(modules)) for name, file in modules.items()}
+    return {name: _imports(name, file, set(modules), runtime) for name, file in modules.items()}
+
+
+# The stages, bottom up, and what each may import (its own modules always).
+VOCABULARY = {
+    *("hmsync", "hmsync.errors", "hmsync.problems", "hmsync.model", "hmsync.paths"),
+    *("hmsync.jsontext", "hmsync.redact"),
+}
+PROJECT = {"hmsync.config", "hmsync.gitbase", "hmsync.scaffold"}
+MAY_IMPORT = {
+    "vocabulary": {"vocabulary"},
+    "files": {"vocabulary"},
+    "backends": {"vocabulary"},
+    "plan": {"vocabulary", "files", "backends"},
+    "render": {"vocabulary", "plan"},
+    "write": {"vocabulary", "backends", "plan", "render"},
+    "project": {"vocabulary", "files", "plan"},
+    "emulator": set(),  # written from the API notes: it shares no code with the client
+    "commands": {
+        *("vocabulary", "files", "backends", "plan", "render", "write", "project", "emulator"),
+    },
+}
+
+
+def stage(module: str) -> str:
+    if module in VOCABULARY:
+        return "vocabulary"
+    if module in PROJECT:
+        return "project"
+    for folder in ("files", "backends", "plan", "render", "write", "emulator"):
+        if module == f"hmsync.{folder}" or module.startswith(f"hmsync.{folder}."):
+            return folder
+    return "commands"  # hmsync.commands, the CLI, completion, __main__
+
+
+def arrows_up(edges: dict[str, set[str]]) -> list[str]:
+    return sorted(
+        f"{a} -> {b}"
+        for a, targets in edges.items()
+        for b in targets
+        if stage(b) != stage(a) and stage(b) not in MAY_IMPORT[stage(a)]
+    )
+
+
+def test_no_stage_imports_one_above_it() -> None:
+    assert arrows_up(graph(runtime=True)) == []
+
+
+def test_the_stage_check_finds_an_arrow_up() -> None:
+    edges = {
+        "hmsync.files.loader": {"hmsync.plan.diff", "hmsync.problems"},
+        "hmsync.plan.diff": {"hmsync.write.apply"},
+        "hmsync.render.plan": {"hmsync.plan.planfile"},
+        "hmsync.emulator.store": {"hmsync.plan.normalize"},
+    }
+    assert arrows_up(edges) == [
+        "hmsync.emulator.store -> hmsync.plan.normalize",
+        "hmsync.files.loader -> hmsync.plan.diff",
+        "hmsync.plan.diff -> hmsync.write.apply",
+    ]
+    assert stage("hmsync.files") == "files" and stage("hmsync.cli") == "commands"
 
 
 def _cycle(edges: dict[str, set[str]]) -> list[str]:
@@ -104,7 +185,7 @@ def _loaded_after(*argv: str) -> list[str]:
 
 
 def test_start_up_imports_only_what_the_command_needs() -> None:
-    """Issue 27: --version and validate load no HTTP client, no emulator, no JWT; the schema
+    """--version and validate load no HTTP client, no emulator, no JWT; the schema
     validator only when a file fails the fast check (examples pass it)."""
     assert _loaded_after("--version") == []
     assert _loaded_after("validate", "--no-cache", "examples/templates") == []
@@ -129,7 +210,7 @@ def _as_program(*argv: str) -> list[str]:
 
 
 def test_the_program_runs_without_the_cyclic_collector_and_httpx_s_command_line() -> None:
-    """Issue 27: the collector costs a quarter of a large plan's CPU; httpx's own command
+    """The collector costs a quarter of a large plan's CPU; httpx's own command
     line (rich, click, pygments) ~50 ms of every start-up. The emulator, which lives long,
     keeps the collector, and so does hmsync called as a library."""
     assert _as_program("validate", "--no-cache", "examples/templates") == ["0", "False", "httpx"]

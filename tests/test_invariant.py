@@ -127,7 +127,7 @@ def test_apply_writes_exactly_the_plan(
 def test_a_priority_change_leaves_screen_simulcast_off(
     emu: Emulator, run: Run, write: Write
 ) -> None:
-    # Issue 12, item 1, against the emulator in each reading that can hold such a role.
+    # Against the emulator in each reading that can hold such a role.
     for writes in ("merge", "as-sent"):
         emu.store.reset()
         emu.set_readings(writes=writes)

@@ -160,7 +160,7 @@ def test_subscribe_degradation_is_compared_only_when_the_file_has_it() -> None:
 
 
 def test_a_priority_change_writes_no_subscribe_degradation_the_plan_does_not_show() -> None:
-    # Issue 12, item 1: screen simulcast off live, the file silent on it, priority changed.
+    # Screen simulcast off live, the file silent on it, priority changed.
     live = {"name": "r", "priority": 1, "subscribeParams": {"subscribeToRoles": ["r"]}}
     [action] = diff_template(
         {"name": "t", "roles": {"r": {"priority": 2}}}, {"name": "t", "roles": {"r": live}}, SALT

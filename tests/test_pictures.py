@@ -1,4 +1,4 @@
-"""The review pictures (issue 25): golden Markdown for each kind of change, each rendered to HTML
+"""The review pictures: golden Markdown for each kind of change, each rendered to HTML
 by a CommonMark renderer and its Mermaid parsed by Mermaid's own parser, hostile names too.
 
 To accept a deliberate change of the Markdown: HMSYNC_GOLDEN=update pytest tests/test_pictures.py

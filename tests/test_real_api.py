@@ -1,4 +1,4 @@
-"""Issue 12, item by item: what the real API may do that the seed leaves open."""
+"""Item by item, what the real API may do that the seed leaves open."""
 
 from __future__ import annotations
 
@@ -172,7 +172,7 @@ def test_update_settings_carries_region_alone_and_only_when_that_is_all(
 def test_a_200_that_is_not_a_page_is_an_error_not_an_empty_account(
     emu: Emulator, run: Run, write: Write
 ) -> None:
-    # Issue 13, item 1: read as empty, every file would turn into a create (an overwrite).
+    # Read as empty, every file would turn into a create (an overwrite).
     write("templates/t.yaml", "name: t\n")
 
     def not_a_page(seen: Seen, history: list[Seen]) -> Any:

@@ -283,7 +283,7 @@ inputs = st.one_of(
                 "  host:\n",
                 "    priority: 99\n",
                 "key: !!binary aGk=\n",
-                # Tags with values they cannot hold (issue 13, item 9).
+                # Tags with values they cannot hold.
                 "    priority: !!int abc\n",
                 "    priority: !!bool 1\n",
                 '    priority: !!float ""\n',
@@ -295,7 +295,7 @@ inputs = st.one_of(
         ),
         max_size=12,
     ).map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass")),
-    # Depth and size (issue 13, items 5 and 10).
+    # Depth and size.
     st.integers(1, 3000).map(lambda n: ("name: t\nroles: " + "[" * n + "]" * n).encode()),
     st.integers(1, 3000).map(lambda n: ("name: t\nroles: " + "{a: " * n + "1" + "}" * n).encode()),
     st.integers(1, 200_000).map(lambda n: b"name: '" + b"x" * n + b"'\n"),

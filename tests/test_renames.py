@@ -1,4 +1,4 @@
-"""Template renames (issue 25): `renamedFrom: OLD` renames the live template in place (v1 Modify
+"""Template renames: `renamedFrom: OLD` renames the live template in place (v1 Modify
 Template, v2 Update Template); without it the plan says how."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A team's own rules (issue 26): state rules on the effective templates, change rules on the plan."""
+"""A team's own rules: state rules on the effective templates, change rules on the plan."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 22, as a property: a second writer at any point of apply's run, under every reading of
+"""As a property: a second writer at any point of apply's run, under every reading of
 role writes, on v1 and v2. What they wrote to a role the plan does not write is never set back;
 it is carried over, and said (exit 3, field by field) unless the plan itself read it."""
 

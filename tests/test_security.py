@@ -1,4 +1,4 @@
-"""Issue 23: a security review's findings, each against a small server on loopback."""
+"""A security review's findings, each against a small server on loopback."""
 
 from __future__ import annotations
 
@@ -219,7 +219,7 @@ def test_4_answers_are_undone_layer_by_layer_and_only_known_encodings_read() -> 
     import zlib
     from functools import partial
 
-    from hmsync.api import _decoded
+    from hmsync.backends.transport import _decoded
     from hmsync.errors import ApiError
 
     cap = partial(ApiError, "GET", "http://127.0.0.1/t", 200)
@@ -355,7 +355,7 @@ def test_7_a_plan_file_alone_cannot_test_a_guess_of_a_credential(
 
 
 def test_a_plain_http_base_loads_no_certificates_and_trusts_none() -> None:
-    """Issue 27: the certificate store costs ~20 ms of each start-up; an http:// base (the
+    """The certificate store costs ~20 ms of each start-up; an http:// base (the
     emulator) never makes a TLS connection, so it gets a context that would refuse any."""
     import ssl
 
@@ -371,8 +371,8 @@ def test_a_plain_http_base_loads_no_certificates_and_trusts_none() -> None:
     assert secure.cert_store_stats()["x509"] > 0
     assert (secure.verify_mode, secure.check_hostname) == (ssl.CERT_REQUIRED, True)
     # The client picks by its base URL's scheme.
-    from hmsync.api import Client
     from hmsync.backends.auth import Credentials, TokenSource
+    from hmsync.backends.v1 import V1Client as Client
 
     tokens = TokenSource(Credentials(access_key="k", secret="s" * 32))
     for base, certificates in (("http://127.0.0.1:9/policy/v1", 0), ("https://h/policy/v1", 1)):

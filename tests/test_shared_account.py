@@ -1,4 +1,4 @@
-"""Issue 22: a shared account. A second writer placed exactly inside apply's window (after the
+"""A shared account. A second writer placed exactly inside apply's window (after the
 plan read live, before the template's first write) is carried over or stops the template as a
 conflict, never set back."""
 
@@ -148,7 +148,7 @@ def test_a_change_partly_made_by_someone_else_still_writes_the_rest(
 def test_a_write_answered_500_is_tried_again_after_a_read_shows_it_not_done(
     emu: Emulator, run: Run, write: Write, monkeypatch: pytest.MonkeyPatch, failures: int, code: int
 ) -> None:
-    from hmsync.api import Client
+    from hmsync.backends.v1 import V1Client as Client
     from hmsync.errors import ApiError
 
     _seed(emu, run, write)
@@ -173,7 +173,7 @@ def test_a_write_answered_500_is_tried_again_after_a_read_shows_it_not_done(
 def test_a_template_created_between_two_of_applys_creates_is_never_overwritten(
     api_version: str, run: Run, write: Write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hmsync.api import Client
+    from hmsync.backends.v1 import V1Client as Client
     from hmsync.backends.v2 import V2Client
 
     kind = V2Client if api_version == "v2" else Client
@@ -208,7 +208,7 @@ def test_a_change_made_while_apply_writes_is_reported_field_by_field(
     # After apply's fresh read: the dashboard edits a field of the written role right after
     # hmsync's write, and the priority of a role the plan does not touch. Both are kept as
     # they left them, and said (exit 3), never silently kept as if hmsync had made them.
-    from hmsync.api import Client
+    from hmsync.backends.v1 import V1Client as Client
     from hmsync.backends.v2 import V2Client
 
     write("templates/room.yaml", ROOM.replace("900", "300") + "  guest: {priority: 2}\n")

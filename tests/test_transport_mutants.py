@@ -1,4 +1,4 @@
-"""Issue 28 for transport.py: the boundaries and messages `make mutate` found untested."""
+"""For transport.py: the boundaries and messages `make mutate` found untested."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from hmsync.api import Client
 from hmsync.backends import transport
 from hmsync.backends.auth import Credentials, TokenSource
 from hmsync.backends.transport import MAX_ANSWER_BYTES, RetryPolicy, _decoded, _skew
+from hmsync.backends.v1 import V1Client as Client
 from hmsync.errors import ApiError
 
 from .servers import RawServer

@@ -446,7 +446,7 @@ def test_a_base_url_of_the_other_api_is_refused_before_any_call(
 def test_creates_on_v2_check_names_right_before_each_create(
     emu: Emulator, run: Run, write: Write
 ) -> None:
-    # v2's list has no name filter: a listing right before each create (issue 22: one per
+    # v2's list has no name filter: a listing right before each create (one per
     # apply left a template created during the apply to be overwritten).
     for i in range(3):
         write(f"templates/t{i}.yaml", f"name: t{i}\nroles:\n  host: {{}}\n")
@@ -469,7 +469,7 @@ def test_creates_on_v2_check_names_right_before_each_create(
 def test_recordings_are_read_only_for_the_templates_whose_files_manage_them(
     emu: Emulator, run: Run, write: Write
 ) -> None:
-    """Issue 27: v2's recordings are a call of their own; the fresh read before a template's
+    """V2's recordings are a call of their own; the fresh read before a template's
     writes makes it only when the file has `recordings` (nothing else compares them)."""
     environ = {**emu.env(), "HMS_API_BASE": emu.base("v2")}
     write("templates/a.yaml", "name: a\nroles:\n  host: {priority: 1}\n")

@@ -416,7 +416,7 @@ def test_fast_check_and_jsonschema_agree(data: st.DataObject) -> None:
 
 
 def test_validate_needs_no_secrets_unless_asked(run: Run, write: Write) -> None:
-    # Issue 14: the pre-commit hook must pass on a laptop without the production secrets.
+    # The pre-commit hook must pass on a laptop without the production secrets.
     write(
         "templates/t.yaml",
         "name: t\nsettings:\n  recording:\n    upload:\n      type: s3\n      location: b\n"

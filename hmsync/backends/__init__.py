@@ -8,7 +8,11 @@ plans, apply and the safety rules are one for both.
 - v1: v1.V1Client, the policy v1 API (`https://prod-policy.100ms.live/policy/v1`).
 - v2: v2.V2Client, the v2 API (`https://api.100ms.live/v2`).
 
-Both make their calls through transport.Transport; neither imports the other.
+Both make their calls through transport.Transport; neither imports the other. The rest of
+this stage is what every call needs: transport (the request loop: deadlines, size caps,
+retries), deadline (one deadline for a whole request), auth (the management token), answers
+(the shape an answer must have before it is used). Takes: credentials and a base URL. Gives:
+live templates in the internal form, and writes. Imports nothing above it.
 """
 
 from __future__ import annotations

@@ -20,19 +20,10 @@ from ..plan.concealment import plan_key
 from ..plan.diff import make_plan
 from ..plan.digests import live_fingerprint
 from ..plan.guardrails import both
+from ..plan.pipeline import inputs_digest, load_valid, plan_live, read_live, select
 from ..write.apply import apply_templates, as_api_error
 from ..write.meanwhile import moved_meanwhile
-from .common import (
-    app_secret,
-    inputs_digest,
-    load_and_read,
-    load_valid,
-    open_client,
-    plan_live,
-    read_live,
-    select,
-    use_color,
-)
+from .common import app_secret, load_and_read, open_client, use_color
 from .context import Context, context
 from .export import write_templates
 from .guards import add_force, refuse_out_of_range, refuse_protected

@@ -11,9 +11,8 @@ from typing import Any
 
 from .. import config
 from ..config import Environment, Project
-from ..files.schema import Checked, check_paths
 from ..plan.guardrails import Guardrails
-from ..plan.rules import Protect, Rule, with_rules
+from ..plan.rules import Protect, Rule
 
 DEFAULT_PATHS = ["templates"]
 
@@ -103,28 +102,3 @@ def cache_root(args: argparse.Namespace, ctx: Context, environ: Mapping[str, str
 
     project = Path(ctx.project.file).parent if ctx.project else Path()
     return place(project, environ, asked=getattr(args, "cache", False))
-
-
-def checked_files(
-    ctx: Context,
-    paths: Sequence[str],
-    environ: Mapping[str, str],
-    cache: Path | None,
-    *,
-    rules: bool = True,
-    strict: bool = False,
-    require_env: bool = True,
-) -> Checked:
-    """The files as ctx's environment sees them (its vars and overlays), against the schema of
-    its API and, with rules, the team's rules. cache: see cache_root."""
-    checked = check_paths(
-        ctx.paths(paths),
-        environ,
-        strict=strict,
-        require_env=require_env,
-        variables=ctx.variables,
-        overlays=ctx.overlays,
-        api=ctx.api,
-        cache_root=cache,
-    )
-    return with_rules(checked, ctx.rules, ctx.name, ctx.api, strict) if rules else checked

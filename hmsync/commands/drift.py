@@ -8,7 +8,8 @@ from collections.abc import Mapping
 
 from .. import render
 from ..errors import Exit
-from .common import load_and_read, plan_live, select
+from ..plan.pipeline import plan_live, select
+from .common import load_and_read
 from .options import add_api_arguments, add_cache_argument, add_only, add_paths
 
 RENDERERS = {

@@ -17,8 +17,9 @@ from ..model import Plan
 from ..paths import Json
 from ..plan import origin, planfile
 from ..plan.diff import make_plan
+from ..plan.pipeline import plan_live, select
 from ..redact import redact
-from .common import app_secret, load_and_read, plan_live, select, use_color
+from .common import app_secret, load_and_read, use_color
 from .guards import add_force, refuse_out_of_range, refuse_protected
 from .options import (
     add_api_arguments,

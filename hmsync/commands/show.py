@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import Exit
+from ..plan.pipeline import load_valid, select
 from ..render import md, safe
 from ..render.pictures import (
     MEDIA,
@@ -23,7 +24,6 @@ from ..render.pictures import (
     pictures,
     subscriptions,
 )
-from .common import load_valid, select
 from .context import cache_root, context
 from .options import add_cache_argument, add_only, add_paths, add_project_arguments
 

@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from .. import render
 from ..config import find
 from ..errors import Exit, InputError
+from ..plan.pipeline import checked_files
 from ..problems import Problem
-from .context import Context, cache_root, checked_files, context
+from .context import Context, cache_root, context
 from .options import add_cache_argument, add_paths, add_project_arguments
 
 RENDERERS = {

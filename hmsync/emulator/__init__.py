@@ -1,4 +1,5 @@
-"""A faithful local 100ms policy v1 API, for tests, demos and CI without an account.
+"""A faithful local 100ms API, v1 (the policy API) and v2 from one store, for tests, demos
+and CI without an account.
 
 Its names load on first use (PEP 562): `hmsync emulator --help` and the other commands read
 emulator.readings without starting the server's imports (http.server, jwt, the store)."""

@@ -1,4 +1,6 @@
-"""Rendering: results to text, JSON, Markdown and GitHub annotations. Pure functions.
+"""Rendering: results to text, JSON, Markdown and GitHub annotations, and live templates as
+template files (export). Pure functions: takes plans, outcomes, problems and live templates;
+gives text. Imports the plan stage and the shared vocabulary, nothing above.
 
 Its names load on first use (PEP 562), so `safe` for an error line costs no plan renderer."""
 

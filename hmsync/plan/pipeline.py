@@ -1,0 +1,165 @@
+"""How a plan is made, the steps every command that plans shares: the files as an environment
+sees them (checked, errors stopping here), the live templates with what the files manage beyond
+the listing, and the plan of the one against the other.
+
+The commands pass their context (commands.context.Context: the project, the environment, the
+API, the guardrails to judge by) and a backend; nothing here parses arguments or prints but a
+warning of the files."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import InputError
+from ..files.loader import Document
+from ..files.schema import Checked, check_paths
+from ..model import Plan
+from ..paths import Json, get_path
+from .concealment import plan_key
+from .diff import make_plan
+from .digests import files_digest
+from .rules import with_rules
+
+if TYPE_CHECKING:  # a value the commands make and pass in; no import of the commands' layer
+    from ..backends import Backend
+    from ..commands.context import Context
+
+
+def checked_files(
+    ctx: Context,
+    paths: Sequence[str],
+    environ: Mapping[str, str],
+    cache: Path | None,
+    *,
+    rules: bool = True,
+    strict: bool = False,
+    require_env: bool = True,
+) -> Checked:
+    """The files as ctx's environment sees them (its vars and overlays), against the schema of
+    its API and, with rules, the team's rules. cache: see cache_root."""
+    checked = check_paths(
+        ctx.paths(paths),
+        environ,
+        strict=strict,
+        require_env=require_env,
+        variables=ctx.variables,
+        overlays=ctx.overlays,
+        api=ctx.api,
+        cache_root=cache,
+    )
+    return with_rules(checked, ctx.rules, ctx.name, ctx.api, strict) if rules else checked
+
+
+def load_valid(
+    paths: Sequence[str],
+    environ: Mapping[str, str],
+    ctx: Context,
+    allow_out_of_range: bool = False,
+    rules: bool = True,
+    cache: Path | None = None,
+) -> Checked:
+    """The files, validated; errors stop here, warnings go to stderr.
+
+    allow_out_of_range: a value outside a documented enum (an error otherwise) is let through
+    like a number outside a range: said, and written only where the plan needs it."""
+    checked = checked_files(ctx, paths, environ, cache, rules=rules)
+    if allow_out_of_range:
+        problems = [
+            replace(p, severity="warning", code="range") if p.code == "enum" else p
+            for p in checked.problems
+        ]
+        checked = replace(checked, problems=problems)
+    for problem in checked.warnings:
+        if problem.code != "range":  # said only where a plan would write the value
+            print(problem, file=sys.stderr)
+    if checked.errors:
+        n = len(checked.errors)
+        raise InputError(
+            f"{n} error{'s' if n != 1 else ''} in the template files; fix them first "
+            "(hmsync validate lists the same)",
+            tuple(str(p) for p in checked.errors),
+        )
+    return checked
+
+
+def select(documents: list[Document], only: Sequence[str] | None) -> list[Document]:
+    if not only:
+        return documents
+    names = {d.data["name"] for d in documents}
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        raise InputError(f"--only {unknown[0]}: no template file defines a template of that name")
+    return [d for d in documents if d.data["name"] in only]
+
+
+def managed_parts(documents: list[Document]) -> set[str]:
+    """The templates whose live parts beyond the listing a plan needs (v2's recordings)."""
+    return {str(d.data["name"]) for d in documents if "recordings" in d.data}
+
+
+def read_live(client: Backend, documents: list[Document]) -> list[Json]:
+    """Every live template, with what the files manage beyond the listing."""
+    live = client.list_templates()
+    client.read_parts(live, managed_parts(documents))
+    return live
+
+
+def plan_live(
+    documents: list[Document],
+    live: list[Json],
+    api_base: str,
+    salt: str | None = None,
+    all_files: list[Document] | None = None,
+    fingerprints: bool = False,
+    write_credentials: bool = False,
+    *,
+    ctx: Context,
+    app_secret: str | None = None,
+) -> Plan:
+    """The documents diffed against the live templates; all_files: every file read (--only).
+    app_secret keys a saved plan's hashes (plan_key)."""
+    every = all_files or documents
+    salt = salt or secrets.token_hex(16)
+    plan = make_plan(
+        [(d.file, d.data) for d in documents],
+        live,
+        salt,
+        inputs_digest(every, ctx),
+        api_base,
+        managed=[str(d.data["name"]) for d in every],
+        files=[d.file for d in every],
+        fingerprints=fingerprints,
+        write_credentials=write_credentials,
+        hidden=hidden_values(every),
+        ignore=ctx.ignore,
+        environment=ctx.name,
+        api=ctx.api,
+        hash_key=plan_key(app_secret, salt),
+    )
+    return replace(plan, guardrails=ctx.guardrails.raw, guardrails_changed=ctx.guard_changes)
+
+
+def inputs_digest(documents: list[Document], ctx: Context) -> str:
+    """One digest of everything a plan was made from: the template files (and overlays) and
+    the project file, whose vars and ignore shape the plan as much as the templates do."""
+    pairs = [(d.file, d.digest) for d in documents]
+    project = ctx.project
+    if project is not None:
+        pairs.append((project.file, project.digest))
+    return files_digest(pairs)
+
+
+def hidden_values(documents: list[Document]) -> frozenset[str]:
+    """Every string a file took from an ${HMSYNC_*} variable: shown nowhere."""
+    out: set[str] = set()
+    for doc in documents:
+        for path in doc.interpolated:
+            node = get_path(doc.data, path)
+            if isinstance(node, str) and node:
+                out.add(node)
+    return frozenset(out)
