@@ -102,7 +102,8 @@ def documents_at(
     _check_ref(ref)
     try:
         top = Path(_git("rev-parse", "--show-toplevel").decode().strip())
-        archive = _git("archive", "--format=tar", ref)
+        # From the top: run in a subfolder, git archive would hold that subfolder alone.
+        archive = _git("-C", str(top), "archive", "--format=tar", ref)
     except InputError as exc:
         raise InputError(
             f"--base-ref {ref}: git cannot read it ({exc.message}); fetch it first "

@@ -1,0 +1,118 @@
+"""The situations people create that a test has to set up on purpose: shared, so every new
+feature meets them (tests/test_situations.py holds each against hmsync as it is).
+
+- a project in a subfolder of its repository (`subfolder_repository`);
+- names that differ only in case (`CASE_TWINS`);
+- two files with identical bytes (`identical_files`);
+- defaults left out under settings as well as under roles (`SETTINGS_DEFAULTED`);
+- every v2 part emptied (`V2_EMPTIED`);
+- secrets that are not JWTs (`NOT_A_JWT`);
+- a token refused with 403 once, then taken when renewed (`RefusingOnce`).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+CASE_TWINS = ("prod", "Prod")  # one file on macOS and Windows, two on Linux
+NOT_A_JWT = "plain-app-secret-0123456789"  # an app secret: no dots, no JWT shape
+# v2: region left out (no documented default), roomState's documented defaults left out.
+SETTINGS_DEFAULTED = "name: t\nsettings:\n  roomState: {enabled: true}\nroles:\n  host: {}\n"
+V2_FULL = """\
+name: t
+roles:
+  host: {}
+destinations:
+  rtmpDestinations:
+    youtube:
+      name: youtube
+      rtmpUrls: ["rtmp://a.rtmp.youtube.com/live2/streamkey123456"]
+recordings:
+  - name: main
+    role: host
+"""
+V2_EMPTIED = "name: t\nroles:\n  host: {}\ndestinations: {}\nrecordings: []\n"
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+def subfolder_repository(top: Path, files: dict[str, str]) -> Path:
+    """A git repository at top whose hmsync project is `top/infra/100ms`: files are written
+    there (paths relative to the project) and committed on `main`. Returns the project."""
+    project = top / "infra" / "100ms"
+    project.mkdir(parents=True)
+    (top / "README.md").write_text("the rest of the repository\n")
+    for name, text in files.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text)
+    git(top, "init", "-q", "-b", "main")
+    git(top, "add", "-A")
+    git(top, "commit", "-qm", "base")
+    return project
+
+
+def identical_files(folder: Path, text: str, names: tuple[str, ...] = ("a.yaml", "b.yaml")) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_text(text)
+
+
+class RefusingOnce:
+    """A loopback API that refuses the first token it sees with `status` (403: "not
+    permitted", as a token of a revoked key is) and answers an empty page to any other: the
+    client must renew its token once and go on. `tokens` holds every token seen."""
+
+    def __init__(self, status: int = 403) -> None:
+        self.tokens: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                token = self.headers.get("Authorization", "")
+                server.tokens.append(token)
+                if len(server.tokens) == 1:
+                    code, body = status, {"code": status, "message": "Token validation error"}
+                else:
+                    code, body = 200, {"limit": 20, "data": [], "last": ""}
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.http.daemon_threads = True
+        self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.http.server_address[1]}/policy/v1"
+
+    def __enter__(self) -> RefusingOnce:
+        self.thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+        self.thread.join()
