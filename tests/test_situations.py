@@ -70,13 +70,8 @@ def test_no_part_of_a_secret_enters_a_fingerprint_in_clear() -> None:
 def test_two_identical_files_keep_their_own_problems_in_the_cache(tmp_path: Path) -> None:
     identical_files(tmp_path / "templates", "name: t\nroles:\n  host: {priority: 99}\n")
     cache = tmp_path / "cache"
-    runs = [
-        sorted(
-            str(p)
-            for p in check_paths([str(tmp_path / "templates")], {}, cache_root=cache).problems
-        )  # fmt: skip
-        for _ in range(2)
-    ]
+    folder = str(tmp_path / "templates")
+    runs = [sorted(map(str, check_paths([folder], {}, cache_root=cache).problems)) for _ in "12"]
     assert runs[0] == runs[1]  # the second answered from the cache
     assert [p for p in runs[1] if "/b.yaml:" in p] and [p for p in runs[1] if "/a.yaml:" in p]
 
