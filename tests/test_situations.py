@@ -68,7 +68,9 @@ def test_no_part_of_a_secret_enters_a_fingerprint_in_clear() -> None:
 
 
 def test_two_identical_files_keep_their_own_problems_in_the_cache(tmp_path: Path) -> None:
-    identical_files(tmp_path / "templates", "name: t\nroles:\n  host: {priority: 99}\n")
+    # A problem found while reading (a var with no environment), one by the schema (the range).
+    text = "name: t\nroles:\n  host: {priority: '${vars.p}'}\n  guest: {priority: 99}\n"
+    identical_files(tmp_path / "templates", text)
     cache = tmp_path / "cache"
     folder = str(tmp_path / "templates")
     runs = [sorted(map(str, check_paths([folder], {}, cache_root=cache).problems)) for _ in "12"]
