@@ -730,6 +730,7 @@ def test_readings_through_the_control_endpoint_and_the_command_line(emu: Emulato
         "fill": "per-api",
         "v2_region": "filled",
         "enum": "store",
+        "names": "strict",
         "lost_answer_rate": 0.0,
     }
     changed = control.post("/readings", json={"credentials": "masked"})

@@ -175,3 +175,36 @@ def test_names_that_differ_only_in_case_export_to_two_files_on_any_system(
         assert main(["export", "--out", str(tmp_path / "out")], dict(emu.env())) == 0
     files = sorted(p.name for p in (tmp_path / "out").glob("*.yaml"))
     assert len({f.lower() for f in files}) == 2, files
+
+
+@pytest.mark.parametrize(("api_version", "other"), [("v1", "secretKey"), ("v2", "secret")])
+def test_the_emulator_refuses_the_other_apis_name_for_the_storage_secret(
+    api_version: str, other: str
+) -> None:
+    """The `names: strict` reading (the default the suite runs): where the pages name a field,
+    a write that names it otherwise is refused, so a client's wire bug cannot hide."""
+    with Emulator(api=api_version) as emu:
+        prefix = "/policy/v1" if api_version == "v1" else "/v2"
+        upload = {"type": "s3", "location": "b", "prefix": "p",
+                  "credentials": {"key": "AKIA1", other: "s3cr3t-value"}}  # fmt: skip
+        body = {"name": "t", "roles": {}, "settings": {"recording": {"enabled": True,
+                                                                     "upload": upload}}}  # fmt: skip
+        headers = {"Authorization": f"Bearer {_token(emu)}"}
+        refused = httpx.post(emu.url + prefix + "/templates", json=body, headers=headers)
+        emu.set_readings(names="lenient")
+        taken = httpx.post(emu.url + prefix + "/templates", json=body, headers=headers)
+    assert refused.status_code == 400
+    documented = "secret" if other == "secretKey" else "secretKey"
+    assert refused.json()["details"] == [
+        f"Invalid body param: settings.recording.upload.credentials.{other}: not a field of a "
+        f"{api_version} "
+        f"request; the {api_version} API names the storage secret {documented}"
+    ]
+    # Lenient, v2 takes either name, as its answers use both; v1 never knew `secretKey`.
+    assert taken.status_code == (200 if api_version == "v2" else 400)
+
+
+def _token(emu: Emulator) -> str:
+    from .helpers import mint
+
+    return mint(emu.secret, emu.access_key)

@@ -35,6 +35,8 @@ READING_HELP = {
     "fill": "an empty role's filling: each API its own way, or one way (v1's or v2's) for both",
     "v2_region": "v2: a template that never set a region is answered in, or without a region",
     "enum": "a string outside a documented enum: stored as sent, or refused with 400",
+    "names": "field names in a write's body: only the documented ones (a v2 request's storage "
+    "secret is secretKey, v1's secret), or either",
 }
 
 

@@ -56,6 +56,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     # A string outside a documented enum (`region: mars`): stored as sent, or refused with 400
     # (while numbers outside a range follow out_of_range).
     "enum": ("store", "refuse"),
+    # Field names in a write's body: only the ones the pages document (a v2 request's storage
+    # secret is `secretKey`, v1's `secret`), or either name, as answers use both.
+    "names": ("strict", "lenient"),
 }
 MASK = "****"
 
@@ -77,6 +80,7 @@ class Readings:
     fill: str = "per-api"
     v2_region: str = "filled"
     enum: str = "store"
+    names: str = "strict"
     lost_answer_rate: float = 0.0  # share of writes carried out whose answer is then lost
 
     def as_dict(self) -> dict[str, Any]:

@@ -256,6 +256,25 @@ def _upload(upload: dict[str, Any], path: str, dialect: Dialect) -> list[str]:
     return problems
 
 
+def undocumented_names(body: Any, api: str, path: str = "settings") -> list[str]:
+    """The `names: strict` reading: a settings body (or a template's) naming the storage
+    secret as the other API does (v2 requests say `secretKey`, v1's say `secret`)."""
+    settings = body.get("settings") if isinstance(body, dict) and path == "body" else body
+    upload = settings.get("recording") if isinstance(settings, dict) else None
+    upload = upload.get("upload") if isinstance(upload, dict) else None
+    credentials = upload.get("credentials") if isinstance(upload, dict) else None
+    if not isinstance(credentials, dict):
+        return []
+    documented, other = ("secretKey", "secret") if api == "v2" else ("secret", "secretKey")
+    if other not in credentials:
+        return []
+    where = "settings" if path == "body" else path
+    return [
+        f"{where}.recording.upload.credentials.{other}: not a field of a {api} request; "
+        f"the {api} API names the storage secret {documented}"
+    ]
+
+
 def check_template(body: Any, require_whole: bool, dialect: Dialect = V1) -> list[str]:
     """A create (require_whole False) or modify (True: roles and settings required) body."""
     problems: list[str] = []

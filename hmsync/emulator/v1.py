@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
+from .rules import undocumented_names
 from .store import ApiError, Store
 
 PREFIX = "/policy/v1"
@@ -21,6 +22,10 @@ def handle(
     store: Store, route: str, params: list[str], query: dict[str, str], body: Any
 ) -> tuple[int, Any]:
     """Carry out one policy v1 call: its status and answer."""
+    if store.readings.names == "strict" and route in ("create_template", "modify_template"):
+        store.problems(undocumented_names(body, "v1", "body"))
+    if store.readings.names == "strict" and route == "update_settings":
+        store.problems(undocumented_names(body, "v1"))
     if route == "get_templates":
         return 200, store.list_templates(query)
     if route == "create_template":

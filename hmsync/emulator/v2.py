@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 from . import rules_destinations, rules_v2
 from .readings import merged, omitted_empty, page_answer, pruned, shown_settings
+from .rules import undocumented_names
 from .store import DEFAULT_LIMIT, ApiError, Store, copy_json
 
 PREFIX = "/v2"
@@ -183,6 +184,10 @@ class V2:
         more = len(ids) > limit
         return page_answer(page, more, limit, "id", "start" in query, self.readings)
 
+    def _names(self, body: Any, path: str) -> list[str]:
+        strict = self.readings.names == "strict"
+        return undocumented_names(body, "v2", path) if strict else []
+
     def get_template(self, template_id: str) -> dict[str, Any]:
         with self.store.lock:
             return self._template(self.store.get(template_id))
@@ -190,6 +195,7 @@ class V2:
     def create_template(self, body: Any) -> dict[str, Any]:
         store = self.store
         store.problems(rules_v2.check_template(body, require_whole=False))
+        store.problems(self._names(body, "body"))
         with store.lock:
             # What a create cannot say (recordings, v1's default flag) stays.
             template, created = store.anew(body, ("default", "recordings"))
@@ -208,6 +214,7 @@ class V2:
     def update_template(self, template_id: str, body: Any) -> dict[str, Any]:
         store = self.store
         store.problems(rules_v2.check_template(body, require_whole=True))
+        store.problems(self._names(body, "body"))
         with store.lock:
             template = store.get(template_id)
             store.renamed(template, body)
@@ -251,6 +258,7 @@ class V2:
     def update_settings(self, template_id: str, body: Any) -> dict[str, Any]:
         store = self.store
         store.problems(rules_v2.check_settings(body))
+        store.problems(self._names(body, "settings"))
         with store.lock:
             template = store.get(template_id)
             given = stored_settings(body)
