@@ -95,6 +95,16 @@ TARGETS = {
         "tests/test_api.py",
         "tests/test_security.py",
     ],
+    # Where the semantic bugs of the hand-made sample stood: each with the tests of its module
+    # and the situations people create.
+    "hmsync/plan/digests.py": ["tests/test_situations.py", "tests/test_plan.py"],
+    "hmsync/backends/v2.py": ["tests/test_situations.py", "tests/test_v2.py"],
+    "hmsync/backends/auth.py": ["tests/test_situations.py", "tests/test_api.py"],
+    "hmsync/render/markdown.py": ["tests/test_situations.py", "tests/test_pictures.py"],
+    "hmsync/render/export.py": ["tests/test_situations.py", "tests/test_drift_export.py"],
+    "hmsync/files/loader.py": ["tests/test_situations.py", "tests/test_loader.py"],
+    "hmsync/gitbase.py": ["tests/test_situations.py", "tests/test_base_ref.py"],
+    "hmsync/plan/guardrails.py": ["tests/test_guardrails_from_base.py"],
 }
 EXTRA: list[str] = []  # more pytest arguments (--without-properties)
 FSTRING_START = getattr(tokenize, "FSTRING_START", -1)  # Python 3.12+ splits f-strings
@@ -118,6 +128,24 @@ OPERATORS = [
     (r"reverse=True", "reverse=False"),
     (r"\breturn True\b", "return False"),
 ]
+# The semantic set: the bugs a developer really makes, as a hand-made sample found them: a
+# missing ingredient in a key or a digest, one name of a translation table dropped, a case fold
+# dropped, a dedupe dropped, a path joined without its middle part. Reported apart.
+KEYED = (
+    r"(?:key|context_key|files_digest|fingerprint|live_fingerprint|plan_key|secret_hasher"
+    r"|sha256|new)"
+)
+SEMANTIC: list[tuple[str, str]] = [
+    (r"\.lower\(\)", ""),
+    (r"\.casefold\(\)", ""),
+    (r"\blist\(dict\.fromkeys\(([^()]*)\)\)", r"list(\1)"),
+    (r"\bdict\.fromkeys\(([^()]*)\)", r"\1"),
+    (r"(\S+) / ([\w.\"()\[\]]+) / (\S+)", r"\1 / \3"),  # a / b / c -> a / c
+    (r'"[\w.]+": "[\w.]+", ', ""),  # one entry of a name -> name table
+    (r', "[\w.]+": "[\w.]+"', ""),
+    (r"\b(settings_out|settings_in|_secret_named)\((\w+)[^()]*\)", r"\2"),  # untranslated
+]
+SETS = {"operators": OPERATORS, "semantic": SEMANTIC}
 
 
 @dataclass(frozen=True)
@@ -125,10 +153,27 @@ class Mutant:
     file: str
     line: int  # 1-based
     text: str  # the line as mutated
+    kind: str = "operators"  # the set it comes from
 
 
-def mutants(file: str) -> list[Mutant]:
-    """Every operator at every place it applies in code: never inside a string or comment."""
+def _dropped_arguments(line: str) -> list[str]:
+    """The semantic set's other bug: a key or digest call with one of its arguments dropped
+    (`cache.key("load", name, digest)` -> `cache.key("load", digest)`), one line, no nesting."""
+    out = []
+    for match in re.finditer(rf"\b{KEYED}\(([^()]*)\)", line):
+        args = [a.strip() for a in match.group(1).split(",") if a.strip()]
+        if len(args) < 2 or any(a.startswith("*") or "[" in a or "=" in a for a in args):
+            continue
+        for i in range(len(args)):
+            kept = ", ".join(args[:i] + args[i + 1 :])
+            start, end = match.span(1)
+            out.append(line[:start] + kept + line[end:])
+    return out
+
+
+def mutants(file: str, kinds: tuple[str, ...] = tuple(SETS)) -> list[Mutant]:
+    """Every operator of the sets asked for, at every place it applies in code: never inside a
+    string or comment (a translation table's strings are the semantic set's to drop)."""
     source = (ROOT / file).read_text()
     lines = source.splitlines()
     quiet: dict[int, list[tuple[int, int]]] = {}  # line -> column spans of strings, comments
@@ -143,13 +188,23 @@ def mutants(file: str) -> list[Mutant]:
         if line.strip().startswith(("import ", "from ")):
             continue
         spans = quiet.get(number, [])
-        for pattern, replacement in OPERATORS:
-            for match in re.finditer(pattern, line):
-                if any(a <= match.start() < b for a, b in spans):
-                    continue
-                mutated = line[: match.start()] + replacement + line[match.end() :]
-                out.append(Mutant(file, number, mutated))
-    return list(dict.fromkeys(out))  # two operators may plant the same bug
+        if line.strip().startswith(("def ", "class ", "async def ")):
+            kinds_here = tuple(k for k in kinds if k != "semantic")  # a signature is no call
+        else:
+            kinds_here = kinds
+        for kind in kinds_here:
+            for pattern, replacement in SETS[kind]:
+                for match in re.finditer(pattern, line):
+                    strings_too = kind == "semantic" and '"' in pattern
+                    if not strings_too and any(a <= match.start() < b for a, b in spans):
+                        continue
+                    mutated = (
+                        line[: match.start()] + match.expand(replacement) + line[match.end() :]
+                    )
+                    out.append(Mutant(file, number, mutated, kind))
+        if "semantic" in kinds_here:
+            out += [Mutant(file, number, m, "semantic") for m in _dropped_arguments(line)]
+    return list(dict.fromkeys(m for m in out if m.text != line))  # two may plant the same bug
 
 
 def killed(mutant: Mutant, tests: list[str], work: Path) -> bool:
@@ -186,6 +241,12 @@ def main() -> int:
     parser.add_argument("modules", nargs="*", default=list(TARGETS))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument(
+        "--set",
+        choices=(*SETS, "all"),
+        default="all",
+        help="the operators (flipped comparisons and the like), the semantic set, or both",
+    )
+    parser.add_argument(
         "--without-properties",
         action="store_true",
         help="deselect the hypothesis properties: what survives then is caught by them alone",
@@ -211,25 +272,31 @@ def main() -> int:
             else:
                 shutil.copy2(source, tree / part)
         trees.append(tree)
-    total_killed = total = 0
+    kinds = tuple(SETS) if args.set == "all" else (args.set,)
+    scores = {kind: [0, 0] for kind in kinds}  # caught, planted
     survivors: list[Mutant] = []
     try:
         for module in args.modules:
-            found = mutants(module)
+            found = mutants(module, kinds)
             run = partial(_in_free_tree, tests=TARGETS[module], free=list(trees))
             with ThreadPoolExecutor(max_workers=args.jobs) as pool:
                 results = list(pool.map(run, found))
-            caught = sum(results)
             survivors += [m for m, ok in zip(found, results, strict=True) if not ok]
-            total_killed, total = total_killed + caught, total + len(found)
-            print(f"{module}: {caught}/{len(found)} caught ({100 * caught // max(1, len(found))}%)",
-                  flush=True)  # fmt: skip
+            for kind in kinds:
+                mine = [ok for m, ok in zip(found, results, strict=True) if m.kind == kind]
+                scores[kind][0] += sum(mine)
+                scores[kind][1] += len(mine)
+                if mine:
+                    print(f"{module} ({kind}): {sum(mine)}/{len(mine)} caught "
+                          f"({100 * sum(mine) // len(mine)}%)", flush=True)  # fmt: skip
     finally:
         for tree in trees:
             shutil.rmtree(tree, ignore_errors=True)
-    print(f"Score: {total_killed}/{total} mutants caught ({100 * total_killed // max(1, total)}%).")
+    for kind, (caught, planted) in scores.items():
+        print(f"Score ({kind}): {caught}/{planted} mutants caught "
+              f"({100 * caught // max(1, planted)}%).")  # fmt: skip
     for mutant in survivors:
-        print(f"  survived: {mutant.file}:{mutant.line}: {mutant.text.strip()}")
+        print(f"  survived ({mutant.kind}): {mutant.file}:{mutant.line}: {mutant.text.strip()}")
     return 0
 
 
