@@ -38,15 +38,21 @@ templates: templates
 """
 
 
-def _secrets(envs: Sequence[Environment]) -> str:
+def _secrets(envs: Sequence[Environment], variables: Sequence[str] = ()) -> str:
+    """The job's env: each environment's credential variables, and every ${HMSYNC_*} variable
+    the templates read (each a secret of the GitHub environment); an example where none."""
     names = sorted({v for e in envs for v in e.credentials.values()})
     names = names or ["HMS_ACCESS_KEY", "HMS_SECRET"]
     lines = [f"      {n}: ${{{{ secrets.{n} }}}}" for n in names]
-    lines += [
-        "      # Recording storage credentials, named as hmsync export names them:",
-        "      # HMSYNC_CLASSROOM_STORAGE_KEY: ${{ secrets.HMSYNC_CLASSROOM_STORAGE_KEY }}",
-        "      # HMSYNC_CLASSROOM_STORAGE_SECRET: ${{ secrets.HMSYNC_CLASSROOM_STORAGE_SECRET }}",
-    ]
+    if variables:
+        lines.append("      # What the templates read (${HMSYNC_*}): secrets of the environment")
+        lines += [f"      {n}: ${{{{ secrets.{n} }}}}" for n in sorted(set(variables))]
+    else:
+        lines += [
+            "      # Recording storage credentials, named as hmsync export names them:",
+            "      # HMSYNC_CLASSROOM_STORAGE_KEY: ${{ secrets.HMSYNC_CLASSROOM_STORAGE_KEY }}",
+            "      # HMSYNC_CLASSROOM_STORAGE_SECRET: ${{ secrets.HMSYNC_CLASSROOM_STORAGE_SECRET }}",
+        ]
     return "\n".join(lines)
 
 
@@ -85,6 +91,8 @@ def plan(
     envs: Sequence[Environment],
     action: str = PLACEHOLDER,
     inputs: Sequence[str] = DEFAULT_INPUTS,
+    branch: str = "main",
+    variables: Sequence[str] = (),
 ) -> str:
     matrix, environment, env_input = _per_environment(
         envs, "hmsync-plan", "one at a time: the labels sum up every environment's plan"
@@ -120,7 +128,7 @@ jobs:
       contents: read
       pull-requests: write # the sticky plan comment and the hmsync:* labels
     env:
-{_secrets(envs)}
+{_secrets(envs, variables)}
     steps:
 {_checkout(history=True)}
       - name: Plan, into its sticky comment (a failed plan replaces the old one)
@@ -137,7 +145,12 @@ jobs:
         with:
           command: validate
           args: --format github --require-env
-{env_input}      - name: Keep the plan file for the merge (apply on merge runs exactly this plan)
+{env_input}      - name: The workflows still match hmsync.yaml and the templates
+        if: always()
+        env:
+          DEFAULT_BRANCH: ${{{{ github.event.repository.default_branch }}}}
+        run: hmsync init --check --branch "$DEFAULT_BRANCH"
+      - name: Keep the plan file for the merge (apply on merge runs exactly this plan)
         if: always() && ({KEEP})
         uses: {UPLOAD}
         with:
@@ -147,7 +160,7 @@ jobs:
 """
 
 
-def _dispatch_plan(envs: Sequence[Environment], action: str) -> str:
+def _dispatch_plan(envs: Sequence[Environment], action: str, variables: Sequence[str]) -> str:
     matrix, environment, env_input = _per_environment(envs, "hmsync-plan")
     return f"""\
   plan:
@@ -159,7 +172,7 @@ def _dispatch_plan(envs: Sequence[Environment], action: str) -> str:
     permissions:
       contents: read
     env:
-{_secrets(envs)}
+{_secrets(envs, variables)}
     steps:
 {_checkout()}
       - name: Plan (review it in this run's summary before approving the apply)
@@ -178,7 +191,9 @@ def _dispatch_plan(envs: Sequence[Environment], action: str) -> str:
 """
 
 
-def _apply_job(name: str, env: Environment | None, previous: str | None, action: str) -> str:
+def _apply_job(
+    name: str, env: Environment | None, previous: str | None, action: str, variables: Sequence[str]
+) -> str:
     environment = f"hmsync-apply-{env.name}" if env else "hmsync-apply"
     env_input = f"          environment: {env.name}\n" if env else ""
     backup = f"hmsync-backup-{env.name}" if env else "hmsync-backup"
@@ -196,7 +211,7 @@ def _apply_job(name: str, env: Environment | None, previous: str | None, action:
       contents: read
       pull-requests: write # the result on the merged pull request, and its labels
     env:
-{_secrets([env] if env else [])}
+{_secrets([env] if env else [], variables)}
     steps:
 {_checkout()}
       - name: Apply the reviewed plan (the result goes to the pull request and the job summary)
@@ -221,12 +236,14 @@ def apply(
     envs: Sequence[Environment],
     action: str = PLACEHOLDER,
     inputs: Sequence[str] = DEFAULT_INPUTS,
+    branch: str = "main",
+    variables: Sequence[str] = (),
 ) -> str:
-    jobs, previous = [_dispatch_plan(envs, action)], None
+    jobs, previous = [_dispatch_plan(envs, action, variables)], None
     chain: list[Environment | None] = [*envs] or [None]
     for env in chain:
         job = f"apply-{env.name}" if env else "apply"
-        jobs.append(_apply_job(job, env, previous, action))
+        jobs.append(_apply_job(job, env, previous, action, variables))
         previous = job
     where = (
         "one GitHub environment each (hmsync-apply-NAME), in order: the first on merge, each "
@@ -247,7 +264,7 @@ def apply(
 name: hmsync apply
 on:
   push:
-    branches: [main]
+    branches: [{branch}] # the default branch (hmsync init --branch, or the remote's HEAD)
     paths:
 {_paths(inputs)}
   workflow_dispatch:
@@ -263,6 +280,8 @@ def drift(
     envs: Sequence[Environment],
     action: str = PLACEHOLDER,
     inputs: Sequence[str] = DEFAULT_INPUTS,
+    branch: str = "main",
+    variables: Sequence[str] = (),
 ) -> str:
     many = bool(envs)
     matrix, environment, env_input = _per_environment(envs, "hmsync-drift")
@@ -290,7 +309,7 @@ jobs:
       contents: read
       issues: write # the drift issue
     env:
-{_secrets(envs)}
+{_secrets(envs, variables)}
     steps:
 {_checkout()}
       - name: Drift, kept in one issue

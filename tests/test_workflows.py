@@ -153,7 +153,10 @@ def test_plan_skips_forks_and_dependabot_with_a_notice() -> None:
     }
     assert jobs["plan"]["steps"][0]["with"]["fetch-depth"] == 0  # the base branch, for --base-ref
     assert jobs["plan"]["environment"] == "hmsync-plan"
-    kept = jobs["plan"]["steps"][3]
+    check = jobs["plan"]["steps"][3]
+    assert check["run"] == 'hmsync init --check --branch "$DEFAULT_BRANCH"'
+    assert check["env"] == {"DEFAULT_BRANCH": "${{ github.event.repository.default_branch }}"}
+    kept = jobs["plan"]["steps"][4]
     assert kept["with"]["name"] == "hmsync-plan-${{ github.event.pull_request.head.sha }}"
 
 
@@ -357,7 +360,7 @@ def test_init_writes_a_project_for_its_environments(run: Run, write: Write, tmp_
     plan = load(flows / "hmsync-plan.yml")["jobs"]["plan"]
     assert plan["strategy"] == {"max-parallel": 1, "matrix": {"env": ["staging", "production"]}}
     assert plan["steps"][1]["with"]["environment"] == "${{ matrix.env }}"
-    assert plan["steps"][3]["with"]["name"] == (
+    assert plan["steps"][4]["with"]["name"] == (
         "hmsync-plan-${{ matrix.env }}-${{ github.event.pull_request.head.sha }}"
     )
     assert all(
@@ -380,7 +383,7 @@ def test_init_in_an_existing_repository_writes_what_is_missing_and_keeps_the_pin
     made = run("init")
     assert made.code == 0, made.err
     assert (tmp_path / "hmsync.yaml").is_file()  # the missing project file is written
-    assert made.out.splitlines()[-2] == (
+    assert made.out.splitlines()[-3] == (
         "kept .github/workflows/hmsync-plan.yml as they are (--force writes them anew, keeping "
         "the pin)"
     )
@@ -388,7 +391,12 @@ def test_init_in_an_existing_repository_writes_what_is_missing_and_keeps_the_pin
     # The other workflows take the pin the repository already reviewed, not the placeholder.
     assert f"uses: {pin} # v0.2.9" in (tmp_path / ".github/workflows/hmsync-drift.yml").read_text()
     assert made.out.endswith("docs/github.md).\n")
-    again = run("init", "--force")
+    # A workflow init did not write as it is: --force would drop its lines, so it says which.
+    refused = run("init", "--force")
+    assert refused.code == 4
+    assert refused.err.startswith("hmsync: --force would drop 2 line(s) the workflows have and")
+    assert "  .github/workflows/hmsync-plan.yml: - # ours\n" in refused.err
+    again = run("init", "--force", "--discard-edits")
     assert again.code == 0 and "kept" not in again.out
     for name in ("hmsync-plan.yml", "hmsync-apply.yml", "hmsync-drift.yml"):
         text = (tmp_path / ".github/workflows" / name).read_text()

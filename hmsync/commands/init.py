@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from .. import __version__, config, scaffold
-from ..errors import Exit, InputError
+from ..errors import Exit, InputError, RefusedError
 from ..files import schema
 from .export import write_regular
 
@@ -27,7 +29,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="the hmsync action the workflows use, pinned by its 40-hex commit "
         "(default: a placeholder to replace)",
     )
-    p.add_argument("--force", action="store_true", help="overwrite the schemas and workflows")
+    p.add_argument(
+        "--branch",
+        metavar="NAME",
+        help="the default branch, which apply runs on (default: the remote's HEAD, else the "
+        "current branch)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write the schemas and workflows anew (refused, with the lines, where that would "
+        "drop lines a team added; --discard-edits drops them)",
+    )
+    p.add_argument(
+        "--discard-edits", action="store_true", help="with --force: drop the lines a team added"
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 where the workflows' branch, environments, path filters or "
+        "secrets no longer match hmsync.yaml and the templates",
+    )
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
@@ -44,12 +66,21 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     envs = list(project.environments.values()) if project else []
     inputs = project.inputs() if project else scaffold.DEFAULT_INPUTS
     action = _action(args.action, root)
+    branch, why = _branch(args.branch, root)
+    variables = template_variables(root, project)
     files["schemas/template.schema.json"] = schema.schema_text()
     files["schemas/template.v2.schema.json"] = schema.schema_text("v2")
     files["schemas/project.schema.json"] = config.schema_text()
-    for name, make in scaffold.WORKFLOWS.items():
-        files[f".github/workflows/{name}"] = make(envs, action, inputs)
+    workflows = {
+        f".github/workflows/{name}": stamped(make(envs, action, inputs, branch, variables))
+        for name, make in scaffold.WORKFLOWS.items()
+    }
+    files.update(workflows)
+    if args.check:
+        return _check(root, workflows, branch)
     kept = [] if args.force else [name for name in files if (root / name).exists()]
+    if args.force and not args.discard_edits:
+        _refuse_to_drop(root, workflows)
     for name, text in files.items():
         if name in kept:
             continue
@@ -59,6 +90,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         print(f"wrote {path}")
     if kept:
         print(f"kept {', '.join(kept)} as they are (--force writes them anew, keeping the pin)")
+    print(f"apply runs on pushes to {branch} ({why})")
     where = f" for {', '.join(e.name for e in envs)}" if envs else ""
     pinned = action != scaffold.PLACEHOLDER
     print(
@@ -66,6 +98,170 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         "docs/github.md)" + ("" if pinned else ", and replace OWNER and the commit") + "."
     )
     return Exit.OK
+
+
+def _branch(given: str | None, root: Path) -> tuple[str, str]:
+    """The default branch and how it was found: --branch, the remote's HEAD, the current
+    branch, else main."""
+    if given:
+        if not re.fullmatch(r"[\w./-]+", given) or given.startswith(("-", "/")):
+            raise InputError(f"--branch {given!r}: not a branch name")
+        return given, "--branch"
+    for ref, prefix, why in (
+        ("refs/remotes/origin/HEAD", "origin/", "the remote's default branch"),
+        ("HEAD", "", "the current branch; --branch to name another"),
+    ):
+        found = _git(root, "symbolic-ref", "--short", "-q", ref)
+        if found and found.startswith(prefix):
+            return found[len(prefix) :], why
+    return "main", "no git branch found; --branch to name yours"
+
+
+def _git(root: Path, *args: str) -> str:
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+VARIABLE = re.compile(r"\$\{(HMSYNC_[A-Za-z0-9_]+)\}")
+
+
+def template_variables(root: Path, project: config.Project | None) -> list[str]:
+    """Every ${HMSYNC_*} variable the templates and overlays read: the secrets a job needs.
+    (A project's paths are relative to where hmsync runs, as its messages show them.)"""
+    if project:
+        folders = [*project.templates, *(e.overlays for e in project.environments.values())]
+        paths = [Path(f) for f in folders if f]
+    else:
+        paths = [root / "templates"]
+    found: set[str] = set()
+    for path in paths:
+        files = [path] if path.is_file() else sorted(path.rglob("*.y*ml")) if path.is_dir() else []
+        for file in files:
+            found |= set(VARIABLE.findall(file.read_text(encoding="utf-8", errors="replace")))
+    return sorted(found)
+
+
+STAMP = re.compile(r"^# Written by hmsync init \(digest ([0-9a-f]{16})\)[^\n]*\n\Z", re.M)
+
+
+def stamped(text: str) -> str:
+    """A workflow with a last line that says it is init's, as init wrote it: --force knows
+    then whether anyone edited it since."""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return text + f"# Written by hmsync init (digest {digest}); init --force keeps your edits.\n"
+
+
+def _edited(text: str) -> bool:
+    """Whether a workflow differs from what init last wrote (no stamp: written by hand or by
+    an older init, so it may hold edits)."""
+    found = STAMP.search(text)
+    if found is None:
+        return True
+    body = text[: found.start()]
+    return hashlib.sha256(body.encode()).hexdigest()[:16] != found.group(1)
+
+
+def _added_lines(old: str, new: str) -> list[str]:
+    """The lines of old (a workflow as it is) that new (as init would write it) lacks: what a
+    team added. The action's pin line differs by design and is not one of them."""
+    ours = {line.strip() for line in new.splitlines()}
+    return [
+        line
+        for line in old.splitlines()
+        if line.strip()
+        and line.strip() not in ours
+        and not PINNED_USE.match(line)
+        and not STAMP.match(line + "\n")
+    ]
+
+
+def _refuse_to_drop(root: Path, workflows: Mapping[str, str]) -> None:
+    lost = {}
+    for name, text in workflows.items():
+        path = root / name
+        old = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if old and _edited(old):
+            added = _added_lines(old, text)
+            if added:
+                lost[name] = added
+    if lost:
+        details = tuple(
+            f"{name}: - {line.strip()}" for name, lines in lost.items() for line in lines
+        )
+        raise RefusedError(
+            f"--force would drop {len(details)} line(s) the workflows have and init does not "
+            "write (below); nothing was written. Move them into hmsync.yaml or the templates "
+            "where they belong, or pass --discard-edits to drop them",
+            details,
+        )
+
+
+def _check(root: Path, workflows: Mapping[str, str], branch: str) -> int:
+    """--check: what of the workflows no longer matches hmsync.yaml and the templates."""
+    import yaml
+
+    problems: list[str] = []
+    for name, text in workflows.items():
+        path = root / name
+        if not path.is_file():
+            problems.append(f"{name}: missing; run hmsync init")
+            continue
+        have, want = (
+            _shape(yaml.safe_load(path.read_text(encoding="utf-8"))),
+            _shape(yaml.safe_load(text)),
+        )
+        for key in sorted(set(have) | set(want)):
+            if have.get(key) != want.get(key) and not (key == "secrets" and want[key] <= have[key]):
+                problems.append(
+                    f"{name}: {key} is {_listed(have.get(key))}, but hmsync.yaml and the templates "
+                    f"ask for {_listed(want.get(key))}"
+                )
+    if problems:
+        for line in problems:
+            print(line)
+        print(f"The workflows no longer match (apply runs on {branch}); run hmsync init --force")
+        return Exit.ERROR
+    print("The workflows match hmsync.yaml and the templates.")
+    return Exit.OK
+
+
+def _shape(workflow: Any) -> dict[str, Any]:
+    """What --check compares: push branches, path filters, GitHub environments, secrets."""
+    if not isinstance(workflow, dict):
+        return {}
+    on = workflow.get("on", workflow.get(True)) or {}
+    out: dict[str, Any] = {}
+    for event in ("push", "pull_request"):
+        trigger = on.get(event) if isinstance(on, dict) else None
+        if isinstance(trigger, dict):
+            if "branches" in trigger:
+                out["on.push.branches"] = list(trigger["branches"])
+            if "paths" in trigger:
+                out[f"on.{event}.paths"] = sorted(trigger["paths"])
+    environments, secrets = set(), set()
+    for job in (workflow.get("jobs") or {}).values():
+        if not isinstance(job, dict):
+            continue
+        matrix = ((job.get("strategy") or {}).get("matrix") or {}).get("env")
+        if job.get("environment"):
+            environments.add(f"{job['environment']} {matrix or ''}".strip())
+        secrets |= set(re.findall(r"secrets\.(\w+)", str(job.get("env") or {})))
+    out["environments"] = sorted(environments)
+    out["secrets"] = secrets
+    return out
+
+
+def _listed(value: Any) -> str:
+    if isinstance(value, set | list):
+        return "[" + ", ".join(sorted(map(str, value))) + "]"
+    return "(none)" if value is None else str(value)
 
 
 def _action(given: str | None, root: Path) -> str:

@@ -67,10 +67,11 @@ def _outputs(path: Path) -> dict[str, str]:
 class Repo:
     """The template repository: a git repository on disk."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, default: str = "main"):
         self.path = path
+        self.default = default  # the default branch, as the repository's settings name it
         path.mkdir(parents=True)
-        self.git("init", "-q", "-b", "main")
+        self.git("init", "-q", "-b", default)
 
     def git(self, *args: str) -> str:
         environ = {
@@ -220,7 +221,7 @@ class GitHub:
 
     def merge_pull(self, number: int) -> str:
         branch = self.pull(number)["branch"]
-        self.repo.git("checkout", "-q", "main")
+        self.repo.git("checkout", "-q", self.repo.default)
         self.repo.git("merge", "-q", "--no-ff", "-m", f"Merge pull request #{number}", branch)
         sha = self.repo.git("rev-parse", "HEAD")
 
@@ -236,7 +237,7 @@ class GitHub:
     def pull_request(self, number: int) -> Run:
         pull = self.pull(number)
         head = pull["head"]["sha"]
-        base = self.repo.git("merge-base", "main", head)
+        base = self.repo.git("merge-base", self.repo.default, head)
         event = {
             "pull_request": {
                 "number": number,
@@ -251,23 +252,30 @@ class GitHub:
         )  # fmt: skip
 
     def push(self, before: str | None = None) -> Run:
-        sha = self.repo.git("rev-parse", "main")
+        sha = self.repo.git("rev-parse", self.repo.default)
         changed = (
             self.repo.changed(before, sha)
             if before
             else self.repo.git("ls-tree", "-r", "--name-only", sha).splitlines()
         )
         return self.run(
-            "hmsync-apply.yml", "push", {}, sha=sha, ref="refs/heads/main", changed=changed
+            "hmsync-apply.yml",
+            "push",
+            {},
+            sha=sha,
+            ref=f"refs/heads/{self.repo.default}",
+            changed=changed,
         )
 
     def dispatch(self, workflow: str) -> Run:
-        sha = self.repo.git("rev-parse", "main")
-        return self.run(workflow, "workflow_dispatch", {}, sha=sha, ref="refs/heads/main")
+        sha = self.repo.git("rev-parse", self.repo.default)
+        ref = f"refs/heads/{self.repo.default}"
+        return self.run(workflow, "workflow_dispatch", {}, sha=sha, ref=ref)
 
     def schedule(self, workflow: str) -> Run:
-        sha = self.repo.git("rev-parse", "main")
-        return self.run(workflow, "schedule", {}, sha=sha, ref="refs/heads/main")
+        sha = self.repo.git("rev-parse", self.repo.default)
+        ref = f"refs/heads/{self.repo.default}"
+        return self.run(workflow, "schedule", {}, sha=sha, ref=ref)
 
     # -- a run -------------------------------------------------------------------------------
 
@@ -300,11 +308,11 @@ class GitHub:
         run.triggered = True
         event = {
             **event,
-            "repository": {"default_branch": "main", "full_name": f"{OWNER}/{NAME}"},
+            "repository": {"default_branch": self.repo.default, "full_name": f"{OWNER}/{NAME}"},
         }
         github = {
             "event_name": event_name, "event": event, "sha": sha, "ref": ref,
-            "base_ref": "main" if event_name == "pull_request" else "",
+            "base_ref": self.repo.default if event_name == "pull_request" else "",
             "repository": f"{OWNER}/{NAME}", "run_id": str(run.id),
             "server_url": "https://github.com",
         }  # fmt: skip

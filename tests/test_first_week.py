@@ -1,0 +1,145 @@
+"""A team's first week on GitHub: the workflows init writes follow the repository's default
+branch (a `git init` that made `master` included), pass the secrets the templates read,
+keep a team's edits on `init --force`, and say when they no longer match (`init --check`)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hmsync.cli import main
+from hmsync.emulator import Emulator
+
+from .conftest import Run, Write
+from .harness.github import GitHub, Repo
+from .situations import git
+from .test_github_story import PIN, secrets
+
+ROOM = "name: room\nroles:\n  host:\n    priority: 1\n  guest:\n    priority: 2\n"
+
+
+def _push_branches(root: Path) -> list[str]:
+    workflow = yaml.safe_load((root / ".github/workflows/hmsync-apply.yml").read_text())
+    return list(workflow[True]["push"]["branches"])
+
+
+def test_init_writes_the_current_branch_when_there_is_no_remote(run: Run, tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "master")  # what `git init` gives on many machines
+    made = run("init")
+    assert made.code == 0, made.err
+    assert _push_branches(tmp_path) == ["master"]
+    assert "apply runs on pushes to master (the current branch; --branch to name another)" in (
+        made.out
+    )
+
+
+def test_init_writes_the_remotes_default_branch(run: Run, tmp_path: Path) -> None:
+    remote = tmp_path.parent / f"{tmp_path.name}-remote.git"
+    git(tmp_path.parent, "init", "-q", "--bare", "-b", "trunk", str(remote))
+    git(tmp_path, "init", "-q", "-b", "feature")
+    git(tmp_path, "remote", "add", "origin", str(remote))
+    git(tmp_path, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
+    made = run("init")
+    assert _push_branches(tmp_path) == ["trunk"]
+    assert "apply runs on pushes to trunk (the remote's default branch)" in made.out
+    assert run("init", "--force", "--branch", "release").code == 0
+    assert _push_branches(tmp_path) == ["release"]
+    bad = run("init", "--branch=-x")
+    assert (bad.code, bad.err) == (1, "hmsync: --branch '-x': not a branch name\n")
+
+
+def test_init_passes_the_secrets_the_templates_read(run: Run, write: Write, tmp_path: Path) -> None:
+    write("templates/telehealth.yaml", ROOM + "# ${HMSYNC_TELEHEALTH_STORAGE_KEY}\n")
+    assert run("init").code == 0
+    plan = (tmp_path / ".github/workflows/hmsync-plan.yml").read_text()
+    assert "HMSYNC_TELEHEALTH_STORAGE_KEY: ${{ secrets.HMSYNC_TELEHEALTH_STORAGE_KEY }}" in plan
+    assert "HMSYNC_CLASSROOM" not in plan  # no example for a variable nobody uses
+
+
+def test_init_force_keeps_a_teams_edits_or_says_what_it_would_drop(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    assert run("init").code == 0
+    flows = tmp_path / ".github/workflows"
+    apply = flows / "hmsync-apply.yml"
+    # Untouched since init: --force writes it anew without a word.
+    assert run("init", "--force").code == 0
+    # A team adds a line: --force refuses, naming it, and writes nothing.
+    edited = apply.read_text().replace(
+        "      HMS_SECRET: ${{ secrets.HMS_SECRET }}\n",
+        "      HMS_SECRET: ${{ secrets.HMS_SECRET }}\n      EXTRA_TOKEN: ${{ secrets.EXTRA }}\n",
+        1,
+    )
+    apply.write_text(edited)
+    refused = run("init", "--force")
+    assert refused.code == 4
+    assert refused.err.endswith(
+        "  .github/workflows/hmsync-apply.yml: - EXTRA_TOKEN: ${{ secrets.EXTRA }}\n"
+    )
+    assert apply.read_text() == edited
+    assert run("init", "--force", "--discard-edits").code == 0
+    assert "EXTRA_TOKEN" not in apply.read_text()
+
+
+def test_init_check_says_when_the_workflows_no_longer_match(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    assert run("init").code == 0
+    ok = run("init", "--check")
+    assert (ok.code, ok.out) == (0, "The workflows match hmsync.yaml and the templates.\n")
+    write("hmsync.yaml", "environments:\n  staging: {access_key_env: A, secret_env: B}\n")
+    write("templates/t.yaml", ROOM + "# ${HMSYNC_T_KEY}\n")
+    stale = run("init", "--check", "--branch", "master")
+    assert stale.code == 1
+    assert (
+        "hmsync-apply.yml: on.push.branches is [main], but hmsync.yaml and the templates ask "
+        "for [master]"
+    ) in stale.out
+    assert "hmsync-plan.yml: environments is [hmsync-plan], but" in stale.out
+    assert "hmsync-plan.yml: secrets is [HMS_ACCESS_KEY, HMS_SECRET], but" in stale.out
+    assert stale.out.endswith(
+        "The workflows no longer match (apply runs on master); run hmsync init --force\n"
+    )
+    assert not (tmp_path / ".github/workflows/hmsync-plan.yml").read_text().count("staging")
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_a_merge_on_master_applies(apps: tuple[Emulator, Emulator], tmp_path: Path) -> None:
+    """As GitHub runs it, on a repository whose default branch is `master`: the workflows
+    `init` writes apply on merge (before, they listened to `main` and nothing ran)."""
+    staging, production = apps
+    repo = Repo(tmp_path / "repo", default="master")
+    envs = "".join(
+        f"  {n}:\n    api_base: {e.api_base}\n    access_key_env: {k}\n    secret_env: {s}\n"
+        for n, e, k, s in (
+            ("staging", staging, "HMS_STAGING_ACCESS_KEY", "HMS_STAGING_SECRET"),
+            ("production", production, "HMS_PROD_ACCESS_KEY", "HMS_PROD_SECRET"),
+        )
+    )
+    (repo.path / "hmsync.yaml").write_text("templates: templates\nenvironments:\n" + envs)
+    assert main(["init", "--dir", str(repo.path), "--action", PIN], {}) == 0
+    assert _push_branches(repo.path) == ["master"]
+    first = repo.commit("templates", {"templates/room.yaml": ROOM})
+    hub = GitHub(repo, tmp_path, secrets(), set(), lambda environment, run: True)
+    assert hub.push().result("apply-staging") == "success"
+    repo.git("checkout", "-q", "-b", "more")
+    repo.commit("guest 3", {"templates/room.yaml": ROOM.replace("priority: 2", "priority: 3")})
+    hub.open_pull(1, "more")
+    planned = hub.pull_request(1)
+    assert planned.result("plan", env="staging") == "success"
+    hub.merge_pull(1)
+    applied = hub.push(before=first)
+    assert applied.triggered and applied.result("apply-staging") == "success"
+    assert staging.store.dump()[0]["roles"]["guest"]["priority"] == 3
+    # The old workflows' `branches: [main]` on the same repository: a merge runs nothing.
+    flow = repo.path / ".github/workflows/hmsync-apply.yml"
+    flow.write_text(flow.read_text().replace("branches: [master]", "branches: [main]"))
+    subprocess.run(["git", "-C", str(repo.path), "commit", "-qam", "old"], check=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"})  # fmt: skip
+    assert not hub.push().triggered
