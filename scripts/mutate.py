@@ -53,6 +53,7 @@ TARGETS = {
         "tests/test_core_gaps.py",
     ],
     "hmsync/plan/normalize.py": [
+        "tests/test_definitions.py",
         "tests/test_core_mutants.py",
         "tests/test_normalize.py",
         "tests/test_v2_normalize.py",
@@ -84,7 +85,11 @@ TARGETS = {
         "tests/test_pictures.py",
         "tests/test_core_mutants.py",
     ],
-    "hmsync/files/filecache.py": ["tests/test_filecache.py"],
+    "hmsync/files/filecache.py": [
+        "tests/test_filecache.py",
+        "tests/test_forged_cache.py",
+        "tests/test_situations.py",
+    ],
     "hmsync/files/fastcheck.py": [
         "tests/test_fastcheck.py",
         "tests/test_validate.py",

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-CASE_TWINS = ("prod", "Prod")  # one file on macOS and Windows, two on Linux
+CASE_TWINS = ("PROD", "Prod", "prod")  # one file on macOS and Windows, three on Linux
 NOT_A_JWT = "plain-app-secret-0123456789"  # an app secret: no dots, no JWT shape
 # v2: region left out (no documented default), roomState's documented defaults left out.
 SETTINGS_DEFAULTED = "name: t\nsettings:\n  roomState: {enabled: true}\nroles:\n  host: {}\n"

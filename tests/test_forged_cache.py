@@ -5,6 +5,7 @@ validate, plan, drift and show say what the files say."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -130,7 +131,11 @@ def test_with_ci_set_there_is_no_cache_unless_asked(run: Run, write: Write, tmp_
     assert not home.exists()
     assert run("validate", "--cache", env={"XDG_CACHE_HOME": str(home), "CI": "true"}).code == 0
     assert len(list((home / "hmsync" / "projects").iterdir())) == 1
-    assert run("validate", env={"XDG_CACHE_HOME": str(home), "CI": "false"}).code == 0
+    # CI "False", "0", "no", "off": not a CI, whatever the case: the cache is used.
+    for value in ("False", "OFF"):
+        shutil.rmtree(home)
+        assert run("validate", env={"XDG_CACHE_HOME": str(home), "CI": value}).code == 0
+        assert home.exists(), value
 
 
 @pytest.mark.parametrize(
@@ -140,6 +145,7 @@ def test_with_ci_set_there_is_no_cache_unless_asked(run: Run, write: Write, tmp_
         ({"XDG_CACHE_HOME": "relative", "HOME": "/h"}, "linux", "/h/.cache/hmsync"),
         ({"HOME": "/h"}, "linux", "/h/.cache/hmsync"),
         ({"HOME": "/h"}, "darwin", "/h/Library/Caches/hmsync"),
+        ({"LOCALAPPDATA": "/l", "HOME": "/h"}, "win32", "/l/hmsync/Cache"),
         ({}, "linux", None),
     ],
 )

@@ -60,3 +60,18 @@ def test_a_list_item_the_plan_changed_leaves_the_list_to_the_convergence_check()
         '"rid": "h"}] -> [{"maxBitrate": 700, "rid": "f"}, {"maxBitrate": 300, "rid": "h"}], '
         "changed by someone else meanwhile"
     ]
+
+
+def test_a_secret_moved_meanwhile_is_shown_masked_whatever_its_names_case() -> None:
+    """`rtmpUrls`, `streamKey`, `secretKey`: camel case in the answers, masked all the same."""
+    before = {"name": "t", "destinations": {"rtmpDestinations": {"yt": {
+        "rtmpUrls": ["rtmp://x/app/old-key-0001"], "streamKey": "old-0001"}}}}  # fmt: skip
+    after = {"name": "t", "destinations": {"rtmpDestinations": {"yt": {
+        "rtmpUrls": ["rtmp://x/app/new-key-0002"], "streamKey": "new-0002"}}}}  # fmt: skip
+    said = moved_meanwhile(before, after, [])
+    assert said == [
+        "destinations.rtmpDestinations.yt.rtmpUrls: (sensitive value) -> (sensitive value), "
+        "changed by someone else meanwhile",
+        "destinations.rtmpDestinations.yt.streamKey: (sensitive value) -> (sensitive value), "
+        "changed by someone else meanwhile",
+    ]

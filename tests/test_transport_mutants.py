@@ -112,3 +112,38 @@ def test_the_clock_hint_says_two_seconds_apart(monkeypatch: pytest.MonkeyPatch) 
 
     assert _skew(at(998)) == ": it is 2 s ahead of the server's"
     assert _skew(at(999)) == " (it agrees with the server's within a second or two)"
+
+
+def test_names_and_values_are_read_whatever_their_case() -> None:
+    """`Content-Encoding: GZIP`, a header named in capitals (as an in-memory answer keeps it),
+    and a refusal that says `Token EXPIRED`: each read as its lower-case twin."""
+    page = {"limit": 20, "data": [], "last": ""}
+    packed = gzip.compress(__import__("json").dumps(page).encode())
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=packed, headers={"CONTENT-ENCODING": "GZIP"})
+
+    with client(handler, []) as c:
+        assert c.list_templates() == []
+
+    def expired(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json={"code": 401, "message": "Token EXPIRED"})
+
+    with client(expired, [], attempts=1) as c, pytest.raises(ApiError) as caught:
+        c.list_templates()
+    assert "check this machine's clock" in caught.value.message
+
+
+def test_an_encoding_named_in_capitals_is_undone_off_the_wire() -> None:
+    page = __import__("json").dumps({"limit": 20, "data": [], "last": ""}).encode()
+    packed = gzip.compress(page)
+
+    def answer(conn: Any, stop: Any) -> None:
+        head = (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: GZIP\r\n"
+            f"Content-Length: {len(packed)}\r\nConnection: close\r\n\r\n"
+        )
+        conn.sendall(head.encode() + packed)
+
+    with RawServer(answer) as server, Client(server.base, TokenSource(CREDS)) as c:
+        assert c.list_templates() == []
