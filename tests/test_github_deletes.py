@@ -78,7 +78,11 @@ def test_a_label_nobody_reviewed_deletes_nothing(
     applied = hub.push(before=first)
     assert applied.result("apply-staging") == "failure"
     assert "guest" in apps[0].store.dump()[0]["roles"]
-    assert said in comment(hub, 1, "<!-- hmsync-apply:staging -->")
+    body = comment(hub, 1, "<!-- hmsync-apply:staging -->")
+    assert said in body
+    # The refusal names its own fix (the label), not "the plan no longer holds".
+    assert "the label `hmsync-allow-delete` did not approve them" in body
+    assert "no longer holds" not in body
 
 
 def test_a_label_from_a_writer_then_approved_deletes_and_says_who(

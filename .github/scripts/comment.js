@@ -131,6 +131,52 @@ async function syncLabels({ github, context, issueNumber = null }) {
   return want;
 }
 
+// Why apply wrote nothing (exit 4) or stopped a template (exit 3), and what fixes it: each
+// refusal its own reason, read from hmsync's own words (the errors and the report).
+const BY_HAND = 'run the **hmsync apply** workflow by hand (Actions > hmsync apply > Run workflow, on the default branch): it plans afresh, shows the plan in its summary, and applies it once the GitHub environment\'s reviewers approve';
+const REFUSALS = [
+  [/refusing to delete \d+ roles? without --allow-delete/, () => [
+    `This plan deletes roles, and the label \`${DELETE_LABEL}\` did not approve them (it counts when someone who may merge adds it before an approving review), so nothing was written.`,
+    `To apply it: add the label, approve the pull request again, then ${BY_HAND}.`,
+  ]],
+  [/exceed --max-deletes/, () => [
+    'This plan deletes more roles than the workflow allows (`--max-deletes`), so nothing was written.',
+    'Split the deletes over several pull requests, or raise `--max-deletes` in the apply workflow in a pull request of its own.',
+  ]],
+  [/refused by hmsync\.yaml's protect/, () => [
+    "`hmsync.yaml`'s `protect` refused this plan (a protected role, or too many roles changed at once), so nothing was written.",
+    `Change the templates, or change \`protect\` in a pull request of its own (it judges the next one); a hand run with \`--force\` passes the percentage, never a protected role.`,
+  ]],
+  [/recording credentials \(HMSYNC_\* variables\)/, (env) => [
+    'The recording credentials (the `HMSYNC_*` secrets) are not the ones the plan was made with, so nothing was written.',
+    `Set the GitHub environment's secrets as they were, or ${BY_HAND}${env}.`,
+  ]],
+  [/was made for (the \S+ API|environment)|was made against/, () => [
+    'The plan reviewed here was made for another environment, API or base URL than this job has, so nothing was written.',
+    `Check the workflow's environment and \`hmsync.yaml\`, then ${BY_HAND}.`,
+  ]],
+  [/exists now, though the plan read none/, () => [
+    'A template this plan creates was created by someone else meanwhile; a create would overwrite it, so nothing was written to it.',
+    `Export it (\`hmsync export --only NAME\`) to see what it holds, then ${BY_HAND}.`,
+  ]],
+  [/someone else changed what this plan changes/, () => [
+    'Someone else changed, in the dashboard or another run, a field this plan changes; hmsync stopped that template rather than overwrite their change.',
+    `Decide which value is right (the report names each field), then ${BY_HAND}.`,
+  ]],
+];
+
+function refusal(code, said, environment) {
+  const env = environment ? ` (\`hmsync plan --env ${environment}\` shows it first)` : '';
+  for (const [pattern, lines] of REFUSALS) {
+    if (pattern.test(said)) return lines(env);
+  }
+  if (code === '3') return [];
+  return [
+    'The plan reviewed here no longer holds (the files, `hmsync.yaml` or live changed since), so nothing was written.',
+    `To apply this change, ${BY_HAND}. To see the new plan first: \`hmsync plan${environment ? ` --env ${environment}` : ''}\`.`,
+  ];
+}
+
 function applyBody({ exitCode, report, errors, environment = '', reason = '', url = '', deletes = '' }) {
   const code = String(exitCode);
   const where = environment ? ` to \`${environment}\`` : '';
@@ -142,15 +188,7 @@ function applyBody({ exitCode, report, errors, environment = '', reason = '', ur
   const lines = [head, '', `${reason ? `${reason[0].toUpperCase()}${reason.slice(1)}. ` : ''}[The run](${url}).`, ''];
   // Who let role deletes through (the label and the review after it), or why they were not.
   if (deletes) lines.push(`Role deletes: ${fenced(deletes, 500).replaceAll('\n', ' ')}.`, '');
-  if (code === '4') {
-    lines.push(
-      'The plan reviewed here no longer holds, so nothing was written. To apply this change,',
-      'run the **hmsync apply** workflow by hand (Actions > hmsync apply > Run workflow, on the',
-      'default branch): it plans afresh, shows the plan in its summary, and applies it once the',
-      `GitHub environment's reviewers approve. To see the new plan first: \`hmsync plan${environment ? ` --env ${environment}` : ''}\`.`,
-      '',
-    );
-  }
+  if (code === '4' || code === '3') lines.push(...refusal(code, String(errors || '') + String(report || ''), environment), '');
   if (String(errors || '').trim()) lines.push('```', fenced(errors, 20000), '```', '');
   if (String(report || '').trim()) lines.push('```', fenced(report, 40000), '```');
   return lines.join('\n');

@@ -140,6 +140,28 @@ test('the apply result: applied, or nothing and how to go on', () => {
   assert.match(refused, /```\nhmsync: live template changed since plan\.json was made: room; \.\.\.\n```/);
 });
 
+test('each refusal says its own reason and fix', () => {
+  const said = (errors, exitCode = 4) => applyBody({ exitCode, errors, environment: 'production', url: 'u' });
+  const reasons = {
+    'hmsync: refusing to delete 1 role without --allow-delete: room/guest. Nothing was changed': /the label `hmsync-allow-delete` did not approve them[\s\S]*add the label, approve the pull request again/,
+    'hmsync: 3 role deletes exceed --max-deletes 2: a/b. Nothing was changed': /more roles than the workflow allows/,
+    "hmsync: refused by hmsync.yaml's protect (1 reason): the plan deletes role room/host": /`protect` refused this plan[\s\S]*a pull request of its own/,
+    'hmsync: the recording credentials (HMSYNC_* variables) of room are not the ones p.json was made with': /Set the GitHub environment's secrets as they were/,
+    'hmsync: p.json was made for environment staging, not production; apply it with': /made for another environment, API or base URL/,
+    "hmsync: GET x: template 'room' exists now, though the plan read none": /was created by someone else meanwhile/,
+    'hmsync: live template changed since p.json was made: room; run': /no longer holds \(the files, `hmsync.yaml` or live changed since\)/,
+  };
+  for (const [errors, expected] of Object.entries(reasons)) {
+    const body = said(errors);
+    assert.match(body, expected, errors);
+    assert.equal((body.match(/no longer holds/g) || []).length, expected.source.includes('no longer holds') ? 1 : 0, errors);
+  }
+  const conflict = said('', 3).replace(/^/, '');
+  assert.doesNotMatch(conflict, /no longer holds/);
+  const stopped = applyBody({ exitCode: 3, report: 'GET x: someone else changed what this plan changes, since it was planned', url: 'u' });
+  assert.match(stopped, /Someone else changed, in the dashboard or another run, a field this plan changes/);
+});
+
 test('a second drift run updates the same issue, found by its marker; in sync closes it', async () => {
   const labelled = { number: 3, state: 'open', body: 'someone else labelled this drift', labels: ['drift'], user: BOT };
   const github = fakeGithub({ issues: [labelled] });
