@@ -117,7 +117,9 @@ COMMAND_LINES = [
 def test_command_lines_parse(case: tuple[Example, str]) -> None:
     example, line = case
     words = shlex.split(line, comments=True)
-    command = words[: words.index("&&")] if "&&" in words else words
+    # The command ends where the shell's next word joins another (&&, &, a redirection).
+    ends = [i for i, w in enumerate(words) if w in ("&&", "&", ">", ";", "|")]
+    command = words[: ends[0]] if ends else words
     try:
         _parser().parse_args(command[1:])
     except SystemExit:

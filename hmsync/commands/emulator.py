@@ -57,6 +57,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--state", metavar="FILE", help="keep templates in FILE across restarts")
     p.add_argument(
+        "--with-examples",
+        action="store_true",
+        help="start with hmsync's three example templates (classroom, telehealth, webinar)",
+    )
+    p.add_argument(
         "--access-key", help="app access key tokens must carry (default: a development one)"
     )
     p.add_argument(
@@ -145,6 +150,11 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         raise InputError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror}; pick another --port"
         ) from None
+    made: list[str] = []
+    if args.with_examples:
+        from ..emulator.examples import example_templates
+
+        made = [emulator.store.create_template(t)["name"] for t in example_templates()]
     # The default secret is a published development value; one given with --secret is not shown.
     secret = "(as given with --secret)" if args.secret else DEFAULT_SECRET
     other = "v2" if args.api == "v1" else "v1"
@@ -155,6 +165,12 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     print(f"  export HMS_SECRET={secret}")
     print(f"  control endpoint: {emulator.url}/_emulator/ (reset, templates, faults, calls)")
     print(f"  the {other} API too, over the same templates: {emulator.base(other)}")
+    if made:
+        from ..emulator.examples import EXAMPLE_CREDENTIALS
+
+        values = " and ".join(EXAMPLE_CREDENTIALS.values())
+        print(f"  with {len(made)} example templates ({', '.join(made)}); telehealth's "
+              f"recording storage holds the demo credentials {values}")  # fmt: skip
     if args.host not in LOOPBACK:
         print(f"  warning: listening on {args.host}, beyond loopback", file=sys.stderr)
     print("Press Ctrl-C to stop.", flush=True)
