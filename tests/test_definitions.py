@@ -49,41 +49,67 @@ def _a_default(definition: str) -> tuple[str, Any, Any] | None:
     return None
 
 
-def _field(view: Any, child: str, field: str) -> Any:
-    inner = view["one"] if child.startswith(MAP) else view[0] if child.startswith(LIST) else view
-    return inner.get(field)
+def _wrapped(child: str, value: dict[str, Any]) -> Any:
+    """value as a child of that kind stands in its parent: itself, in a map, in a list."""
+    if child.startswith(MAP):
+        return {"one": {"name": "one", **value}}
+    if child.startswith(LIST):
+        return [{"name": "one", **value}]
+    return value
+
+
+def _reach(definition: str, depth: int = 4) -> tuple[list[tuple[str, str]], str, Any, Any] | None:
+    """A way down from definition to a scalar default: the (key, child) steps through the
+    table, the field, its default, another value."""
+    found = _a_default(definition)
+    if found is not None:
+        return [], *found
+    if depth == 0:
+        return None
+    for key, child in sorted(_CHILDREN.get(definition, {}).items()):
+        below = _reach(child.removeprefix(MAP).removeprefix(LIST), depth - 1)
+        if below is not None:
+            steps, field, default, other = below
+            return [(key, child), *steps], field, default, other
+    return None
+
+
+def _nested(steps: list[tuple[str, str]], leaf: dict[str, Any]) -> dict[str, Any]:
+    value = leaf
+    for key, child in reversed(steps):
+        value = {key: _wrapped(child, value)}
+    return value
+
+
+def _at(view: Any, steps: list[tuple[str, str]], field: str) -> Any:
+    for key, child in steps:
+        view = view[key]
+        view = view["one"] if child.startswith(MAP) else view[0] if child.startswith(LIST) else view
+    return view.get(field)
 
 
 ENTRIES = [
     (parent, key, child)
     for parent, children in _CHILDREN.items()
     for key, child in children.items()
-    if _a_default(child.removeprefix(MAP).removeprefix(LIST)) is not None
+    if _reach(child.removeprefix(MAP).removeprefix(LIST)) is not None
 ]
 
 
 @pytest.mark.parametrize(("parent", "key", "child"), ENTRIES, ids=lambda v: str(v))
 def test_a_nested_default_left_out_is_compared(parent: str, key: str, child: str) -> None:
-    inner = child.removeprefix(MAP).removeprefix(LIST)
-    found = _a_default(inner)
+    found = _reach(child.removeprefix(MAP).removeprefix(LIST))
     assert found is not None
-    field, default, other = found
-
-    def wrapped(value: dict[str, Any]) -> Any:
-        if child.startswith(MAP):
-            return {"one": {"name": "one", **value}}
-        if child.startswith(LIST):
-            return [{"name": "one", **value}]
-        return value
-
-    file = {key: wrapped({})}
+    below, field, default, other = found
+    steps = [(key, child), *below]
+    file = _nested(steps, {})
     # Live at another value: a difference. Live at the default: none (the default is filled
     # in on the file's side; compared raw, `{}` and `{field: default}` would differ).
-    live_view, file_view = views({key: wrapped({field: other})}, file, parent)
-    assert live_view != file_view, (parent, key, field, default, other)
-    live_view, file_view = views({key: wrapped({field: default})}, file, parent)
-    assert _field(live_view[key], child, field) == _field(file_view[key], child, field) == default
+    live_view, file_view = views(_nested(steps, {field: other}), file, parent)
+    assert live_view != file_view, (parent, steps, field, default, other)
+    live_view, file_view = views(_nested(steps, {field: default}), file, parent)
+    assert _at(live_view, steps, field) == _at(file_view, steps, field) == default
 
 
 def test_the_table_is_covered_where_a_child_has_a_scalar_default() -> None:
-    assert len(ENTRIES) >= 20
+    assert len(ENTRIES) >= 30
