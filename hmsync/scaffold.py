@@ -126,6 +126,7 @@ jobs:
 {matrix}    environment: {environment}
     permissions:
       contents: read
+      issues: write # the hmsync:* labels: GitHub creates a missing label only with this
       pull-requests: write # the sticky plan comment and the hmsync:* labels
     env:
 {_secrets(envs, variables)}

@@ -136,6 +136,15 @@ def test_a_merge_on_master_applies(apps: tuple[Emulator, Emulator], tmp_path: Pa
     applied = hub.push(before=first)
     assert applied.triggered and applied.result("apply-staging") == "success"
     assert staging.store.dump()[0]["roles"]["guest"]["priority"] == 3
+    # A pull request from a fork: no secrets on GitHub, so no plan; a notice says why.
+    repo.git("checkout", "-q", "-b", "from-a-fork")
+    repo.commit("a stranger's change", {"templates/room.yaml": ROOM.replace("1\n", "5\n", 1)})
+    hub.open_pull(2, "from-a-fork")
+    forked = hub.pull_request(2, fork="stranger/templates")
+    assert forked.result("plan", env="staging") == "skipped"
+    assert forked.result("skipped") == "success"
+    assert "hmsync plan skipped - pull requests from forks" in forked.log
+    repo.git("checkout", "-q", "master")
     # The old workflows' `branches: [main]` on the same repository: a merge runs nothing.
     flow = repo.path / ".github/workflows/hmsync-apply.yml"
     flow.write_text(flow.read_text().replace("branches: [master]", "branches: [main]"))
@@ -143,3 +152,35 @@ def test_a_merge_on_master_applies(apps: tuple[Emulator, Emulator], tmp_path: Pa
                    env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
                         "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"})  # fmt: skip
     assert not hub.push().triggered
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_fake_github_holds_each_call_to_the_jobs_permissions() -> None:
+    """GitHub's rule, as the harness plays it: a call the job's `permissions:` do not grant is
+    refused with GitHub's 403, and a label that does not exist yet needs issues: write."""
+    script = """
+const { fakeGithub, context } = require('./.github/scripts/fake-github.js');
+(async () => {
+  const pulls = [{ number: 7, labels: [] }];
+  const out = [];
+  for (const scopes of [{ 'pull-requests': 'write' }, { 'pull-requests': 'write', issues: 'write' }]) {
+    const github = fakeGithub({ pulls: JSON.parse(JSON.stringify(pulls)), scopes, labels: [] });
+    try {
+      await github.rest.issues.addLabels({ issue_number: 7, labels: ['hmsync:changes'] });
+      out.push('added');
+    } catch (error) { out.push(`${error.status} ${error.message}`); }
+    try {
+      await github.rest.issues.create({ title: 't', body: 'b' });
+      out.push('created');
+    } catch (error) { out.push(`${error.status} ${error.message}`); }
+  }
+  console.log(JSON.stringify(out));
+})();
+"""
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(["node", "-e", script], cwd=root, capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    assert done.stdout.strip() == (
+        '["403 Resource not accessible by integration","403 Resource not accessible by '
+        'integration","added","created"]'
+    )

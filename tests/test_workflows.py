@@ -122,8 +122,11 @@ def test_no_job_keeps_credentials_or_has_more_permissions_than_it_needs() -> Non
                     assert step["with"]["persist-credentials"] is False, (path.name, name)
             if "secrets." in yaml.safe_dump(job):
                 assert job.get("environment"), f"{path.name}/{name}: secrets outside an environment"
+    # issues: write, for the labels: GitHub creates a label addLabels names only with it (the
+    # harness's fake GitHub refuses it otherwise, as tests/test_first_week.py shows).
     assert workflow("hmsync-plan.yml")["jobs"]["plan"]["permissions"] == {
         "contents": "read",
+        "issues": "write",
         "pull-requests": "write",
     }
     apply = workflow("hmsync-apply.yml")["jobs"]

@@ -9,10 +9,43 @@ const fs = require('fs');
 function emptyState() {
   return {
     comments: [], issues: [], pulls: [], artifacts: [], next: 1000, timeline: {}, permissions: {},
+    labels: [], // the repository's labels: a new repository has none of hmsync's
     // Who the token is: the workflow's GITHUB_TOKEN by default, which cannot ask who it is.
     actor: { login: 'github-actions[bot]', type: 'Bot' },
     canAskWhoAmI: false,
   };
+}
+
+// What each call needs of the token (a job's `permissions:`), as GitHub's REST docs say: any
+// one of the listed scope:level pairs. A label that does not exist yet is created by addLabels,
+// which needs issues: write.
+const NEEDS = {
+  listComments: ['issues:read', 'pull-requests:read'],
+  createComment: ['issues:write', 'pull-requests:write'],
+  updateComment: ['issues:write', 'pull-requests:write'],
+  listForRepo: ['issues:read'],
+  create: ['issues:write'],
+  update: ['issues:write'],
+  addLabels: ['issues:write', 'pull-requests:write'],
+  removeLabel: ['issues:write', 'pull-requests:write'],
+  listEventsForTimeline: ['issues:read', 'pull-requests:read'],
+  listPullRequestsAssociatedWithCommit: ['contents:read', 'pull-requests:read'],
+  listArtifactsForRepo: ['actions:read'],
+};
+const LEVEL = { none: 0, read: 1, write: 2 };
+
+function forbidden() {
+  const error = new Error('Resource not accessible by integration');
+  error.status = 403;
+  return error;
+}
+
+function granted(scopes, needs) {
+  if (scopes === null || scopes === undefined) return true; // the repository default
+  return needs.some((need) => {
+    const [scope, level] = need.split(':');
+    return (LEVEL[scopes[scope]] || 0) >= LEVEL[level];
+  });
 }
 
 function notFound(what) {
@@ -23,11 +56,13 @@ function notFound(what) {
 
 function fakeGithub({
   comments = [], issues = [], pulls = [], artifacts = [], timeline = {}, permissions = {}, state = null,
+  scopes = null, labels = null,
 } = {}) {
   const calls = [];
   const s = state || {
     ...emptyState(), comments: [...comments], issues: [...issues], pulls, artifacts, timeline, permissions,
   };
+  if (labels !== null) s.labels = labels; // the repository's labels; null: every name exists
   const labelled = (number) => s.pulls.find((p) => p.number === number)
     || s.issues.find((i) => i.number === number);
   const rest = {
@@ -115,6 +150,20 @@ function fakeGithub({
       }),
     },
   };
+  for (const group of Object.values(rest)) {
+    for (const [name, method] of Object.entries(group)) {
+      if (!NEEDS[name]) continue;
+      group[name] = async (args) => {
+        if (!granted(scopes, NEEDS[name])) throw forbidden();
+        if (name === 'addLabels' && Array.isArray(s.labels)) {
+          const missing = args.labels.filter((l) => !s.labels.includes(l));
+          if (missing.length && !granted(scopes, ['issues:write'])) throw forbidden();
+          s.labels.push(...missing); // created, as GitHub creates a label addLabels names
+        }
+        return method(args);
+      };
+    }
+  }
   return {
     rest,
     calls,
@@ -123,9 +172,9 @@ function fakeGithub({
   };
 }
 
-function load(path) {
+function load(path, scopes = null) {
   const state = fs.existsSync(path) ? JSON.parse(fs.readFileSync(path, 'utf8')) : emptyState();
-  return fakeGithub({ state });
+  return fakeGithub({ state, scopes });
 }
 
 function save(path, github) {

@@ -115,6 +115,9 @@ class Job:
     summary: str = ""
     log: str = ""
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The GITHUB_TOKEN's scopes (the job's `permissions:`, else the workflow's); None: GitHub's
+    # repository default, which the harness does not restrict.
+    scopes: dict[str, str] | None = None
 
 
 @dataclass
@@ -234,14 +237,16 @@ class GitHub:
 
     # -- events ------------------------------------------------------------------------------
 
-    def pull_request(self, number: int) -> Run:
+    def pull_request(self, number: int, fork: str | None = None) -> Run:
+        """A pull request's run; fork: the OWNER/NAME it comes from, when not this repository
+        (GitHub gives such a run no secrets)."""
         pull = self.pull(number)
         head = pull["head"]["sha"]
         base = self.repo.git("merge-base", self.repo.default, head)
         event = {
             "pull_request": {
                 "number": number,
-                "head": {"sha": head, "repo": {"full_name": f"{OWNER}/{NAME}"}},
+                "head": {"sha": head, "repo": {"full_name": fork or f"{OWNER}/{NAME}"}},
                 "user": {"login": "alice"},
             },
             "number": number,
@@ -324,6 +329,8 @@ class GitHub:
             needs = [needs] if isinstance(needs, str) else list(needs)
             matrix = ((job.get("strategy") or {}).get("matrix")) or {}
             legs = [{"env": e} for e in matrix["env"]] if "env" in matrix else [{}]
+            scopes = job.get("permissions", data.get("permissions"))
+            job = {**job, "permissions": scopes}
             for leg in legs:
                 run.jobs.append(
                     self._job(
@@ -356,7 +363,7 @@ class GitHub:
         ok = all(r == "success" for r in needs.values())
         status = {"success": ok, "failure": "failure" in needs.values(), "always": True,
                   "cancelled": False}  # fmt: skip
-        result = Job(name, matrix, "skipped")
+        result = Job(name, matrix, "skipped", scopes=job.get("permissions"))
         if not condition(job.get("if"), contexts, status):
             return result
         environment = interpolate(job.get("environment"), contexts, status) or None
@@ -515,6 +522,7 @@ class _StepRunner:
             "HARNESS_STATE": str(self.hub.state_path),
             "HARNESS_CONTEXT": json.dumps(context),
             "HARNESS_SCRIPT": str(path),
+            "HARNESS_SCOPES": json.dumps(self.job.scopes),
             **env,
         }
         done = subprocess.run(

@@ -8,7 +8,8 @@ const { load, save } = require('../../.github/scripts/fake-github.js');
 
 async function main() {
   const statePath = process.env.HARNESS_STATE;
-  const github = load(statePath);
+  // The job's token scopes: a call its `permissions:` do not grant fails as GitHub fails it.
+  const github = load(statePath, JSON.parse(process.env.HARNESS_SCOPES || 'null'));
   const context = JSON.parse(process.env.HARNESS_CONTEXT);
   const script = fs.readFileSync(process.env.HARNESS_SCRIPT, 'utf8');
   const output = (key, value) => {
