@@ -1,3 +1,3 @@
 """hmsync: 100ms templates and roles as code."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from . import __version__, redact
+from . import redact
 from .backends import APIS
 from .commands.options import add_api_arguments, global_default
 from .errors import Exit, HmsyncError
@@ -141,7 +141,9 @@ def _parser(wanted: Iterable[str] | None = None) -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"hmsync {__version__}")
+    from .release import version_line
+
+    parser.add_argument("--version", action="version", version=version_line())
     _global_options(parser, top=True)
     add_api_arguments(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -262,7 +264,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 def _main(argv: Sequence[str] | None, env: Mapping[str, str]) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     if words == ["--version"]:  # asked on every CI run and by the hook: no parser to build
-        print(f"hmsync {__version__}")
+        from .release import version_line
+
+        print(version_line())
         return int(Exit.OK)
     try:
         args = _parser(set(words) & set(COMMAND_NAMES)).parse_args(words)

@@ -63,7 +63,7 @@ def graph(runtime: bool = False) -> dict[str, set[str]]:
 # The stages, bottom up, and what each may import (its own modules always).
 VOCABULARY = {
     *("hmsync", "hmsync.errors", "hmsync.problems", "hmsync.model", "hmsync.paths"),
-    *("hmsync.jsontext", "hmsync.redact"),
+    *("hmsync.jsontext", "hmsync.redact", "hmsync.release"),
 }
 PROJECT = {"hmsync.config", "hmsync.gitbase", "hmsync.scaffold"}
 MAY_IMPORT = {

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .. import __version__, jsontext
+from .. import jsontext, release
 from ..errors import InputError
 from ..model import ABSENT, APPLY_ORDER, FORMAT_VERSION, Action, Change, Plan
 from . import origin
@@ -52,7 +52,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     # `api` only for v2: a v1 plan file is as it was before v2 (a reader takes v1 then).
     return {
         "format_version": FORMAT_VERSION,
-        "hmsync_version": __version__,
+        "hmsync_version": release.version(),
         **({"api": plan.api} if plan.api != "v1" else {}),
         "api_base": plan.api_base,
         "environment": plan.environment,
