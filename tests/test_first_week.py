@@ -184,3 +184,34 @@ const { fakeGithub, context } = require('./.github/scripts/fake-github.js');
         '["403 Resource not accessible by integration","403 Resource not accessible by '
         'integration","added","created"]'
     )
+
+
+def test_export_force_never_flattens_a_variable_into_one_environments_value(
+    apps: tuple[Emulator, Emulator], run: Run, write: Write
+) -> None:
+    """`export --env staging --force` over a file that reads ${vars.region}: writing staging's
+    `in` would set production's region too at its next plan; refused, naming the variable."""
+    staging, production = apps
+    write(
+        "hmsync.yaml",
+        "environments:\n"
+        f"  staging: {{api_base: {staging.api_base}, access_key_env: SK, secret_env: SS, "
+        "vars: {region: in}}\n"
+        f"  production: {{api_base: {production.api_base}, access_key_env: PK, secret_env: PS, "
+        "vars: {region: us}}\n",
+    )
+    text = "name: room\nsettings:\n  region: ${vars.region}\nroles:\n  host: {priority: 1}\n"
+    write("templates/room.yaml", text)
+    from .conftest import PROD_SECRET, STAGING_SECRET
+
+    creds = {"SK": "staging-key", "SS": STAGING_SECRET, "PK": "prod-key", "PS": PROD_SECRET}
+    assert run("apply", "--env", "staging", "--auto-approve", env=creds).code == 0
+    refused = run("export", "--env", "staging", "--out", "templates", "--force", env=creds)
+    assert refused.code == 4
+    assert refused.err == (
+        "hmsync: refusing to overwrite 1 file(s) that read variables: the live values of one "
+        "environment would replace a value each environment sets (or a secret); nothing was "
+        "written. Export to another folder (--out) and carry the change over by hand\n"
+        "  templates/room.yaml: ${vars.region}\n"
+    )
+    assert (Path("templates/room.yaml")).read_text() == text

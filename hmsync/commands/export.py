@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -93,6 +94,7 @@ def write_templates(
             f"refusing to overwrite {len(existing)} existing file(s): {', '.join(existing)}; "
             + instead
         )
+    _refuse_to_flatten([path for path, _ in files if path.is_file()])
     stems: set[str] = set()
     made = [(path, *template_file(template, stems, ignore, api)) for path, template in files]
     for _, data, _ in made:
@@ -127,6 +129,32 @@ def write_templates(
             print(f"warning: {path}: {value} (live has it; validate refuses it until corrected)",
                   file=sys.stderr)  # fmt: skip
     return [(path, len(data["roles"])) for path, data, _ in made], variables
+
+
+_VARIABLE = re.compile(r"\$\{((?:vars\.|HMSYNC_)[A-Za-z0-9_.]+)\}")
+
+
+def _refuse_to_flatten(paths: list[Path]) -> None:
+    """A file that reads ${vars.*} or ${HMSYNC_*} says different things in different
+    environments (or hides a secret): overwriting it with one environment's live values
+    would set that environment's value for all of them. Refused, naming the variables."""
+    found = {}
+    for path in paths:
+        names = sorted(set(_VARIABLE.findall(path.read_text(encoding="utf-8", errors="replace"))))
+        if names:
+            found[str(path)] = names
+    if found:
+        raise RefusedError(
+            f"refusing to overwrite {len(found)} file(s) that read variables: the live values of "
+            "one environment would replace a value each environment sets (or a secret); "
+            "nothing was written. Export to another folder (--out) and carry the change over "
+            "by hand",
+            tuple(f"{path}: {_named(names)}" for path, names in found.items()),
+        )
+
+
+def _named(names: list[str]) -> str:
+    return ", ".join("${" + n + "}" for n in names)
 
 
 def _name(template: Mapping[str, object]) -> str:
