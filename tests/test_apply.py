@@ -105,6 +105,46 @@ def test_refuses_a_plan_whose_live_template_changed(emu: Emulator, run: Run, wri
     assert writes(emu) == 0
 
 
+def test_a_change_to_a_template_the_plan_does_not_touch_is_a_note(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    """A busy account: someone edits another template between review and merge. The saved
+    plan, which acts on `room` only, still holds; the edit is said and left alone."""
+    write("templates/room.yaml", ROOM)
+    write("templates/other.yaml", ROOM.replace("name: room", "name: other"))
+    run("apply", "--auto-approve", env=env(emu))
+    write("templates/room.yaml", ROOM.replace("priority: 2", "priority: 3"))
+    assert run("plan", "-o", "plan.json", env=env(emu)).code == 0
+    with api(emu) as client:
+        other = next(t for t in client.list_templates() if t["name"] == "other")
+        client.upsert_role(other["_id"], "host", complete_role({"priority": 4}))
+    applied = run("apply", "plan.json", env=env(emu))
+    assert applied.code == 0, applied.err
+    assert (
+        "note: live template(s) changed since plan.json was made, which it does not act on: "
+        "other; left as they are\n"
+    ) in applied.err
+    [other_now] = [t for t in emu.store.dump() if t["name"] == "other"]
+    assert other_now["roles"]["host"]["priority"] == 4  # theirs, untouched
+
+
+def test_a_plan_that_sets_a_default_is_stale_for_any_template(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    """Setting a default clears it on the others: there, another template's change matters."""
+    write("templates/room.yaml", ROOM)
+    write("templates/other.yaml", ROOM.replace("name: room", "name: other"))
+    run("apply", "--auto-approve", env=env(emu))
+    write("templates/room.yaml", "default: true\n" + ROOM)
+    assert run("plan", "-o", "plan.json", env=env(emu)).code == 0
+    with api(emu) as client:
+        other = next(t for t in client.list_templates() if t["name"] == "other")
+        client.upsert_role(other["_id"], "host", complete_role({"priority": 4}))
+    refused = run("apply", "plan.json", env=env(emu))
+    assert refused.code == 4
+    assert "live template changed since plan.json was made: other;" in refused.err
+
+
 def test_refuses_a_plan_whose_template_appeared_since(
     emu: Emulator, run: Run, write: Write
 ) -> None:

@@ -186,17 +186,27 @@ def _check_saved(
         ctx=ctx,
         app_secret=secret,
     )
+    matters = _acted_on(saved["templates"])
+    if matters is not None:  # what it does not act on, it leaves alone: no action there now
+        kept = tuple(t if t.name in matters else replace(t, actions=()) for t in plan.templates)
+        plan = replace(plan, templates=kept)
     key = plan_key(secret, saved["secret_salt"])
     now = {str(t.get("name")): live_fingerprint(t, key) for t in live}
     was: dict[str, str] = saved["live_fingerprints"]
-    stale = sorted(
-        {n for n, fp in was.items() if now.get(n) != fp}
-        | {t.name for t in plan.templates if t.template_id and plan.live_name(t) not in was}
-    )
+    changed = {n for n, fp in was.items() if now.get(n) != fp} | {
+        t.name for t in plan.templates if t.template_id and plan.live_name(t) not in was
+    }
+    stale = sorted(changed if matters is None else changed & matters)
     if stale:
         raise RefusedError(
             f"live template{'s' if len(stale) > 1 else ''} changed since {path} was made: "
             f"{', '.join(stale)}; {again}"
+        )
+    if changed - set(stale):
+        print(
+            f"note: live template(s) changed since {path} was made, which it does not act on: "
+            f"{', '.join(sorted(changed - set(stale)))}; left as they are",
+            file=sys.stderr,
         )
     saved_by_name = {t["name"]: t for t in saved["templates"]}
     moved = [
@@ -213,6 +223,21 @@ def _check_saved(
         raise RefusedError(f"{path} no longer matches the files and environment; {again}")
     refuse_out_of_range(plan, checked, args.allow_out_of_range or saved["allow_out_of_range"])
     return plan, documents, live
+
+
+def _acted_on(templates: list[dict[str, Any]]) -> set[str] | None:
+    """The live templates whose change since the plan makes it stale: those it acts on (by
+    their names now and before a rename). None: every one, for a plan that sets a default
+    flag (setting one clears it on the others, so another's change matters too)."""
+    out: set[str] = set()
+    for template in templates:
+        for action in template["actions"]:
+            if action.get("kind") == "set_default":
+                return None
+            out.add(str(template["name"]))
+            if action.get("kind") == "rename_template" and action.get("from"):
+                out.add(str(action["from"]))
+    return out
 
 
 def _check_deletes(plan: Plan, args: argparse.Namespace) -> None:
