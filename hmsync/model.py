@@ -98,6 +98,9 @@ class Plan:
     # project file wrote them, and what the change does to them (said first, in every format).
     guardrails: Mapping[str, Any] = field(default_factory=dict)
     guardrails_changed: tuple[str, ...] = ()
+    # Live roles in every template the files describe (not only those --only selects): what
+    # protect.max_changed_percent measures a plan against. 0: unknown, count the plan's own.
+    managed_roles: int = 0
     # Values from ${HMSYNC_*} variables, concealed in every change; in memory only.
     hidden: frozenset[str] = field(default=frozenset(), repr=False)
 

@@ -259,6 +259,27 @@ def test_too_large_a_share_of_changed_roles_needs_force(
     assert run("apply", "--auto-approve", "--force", env=emu.env()).code == 0
 
 
+def test_the_share_is_of_the_whole_environment_whatever_only_selects(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    """1 role of 9 changed is 11%, with or without --only (it was 1 of 3 with --only)."""
+    for name in ("webinar", "clinic", "class"):
+        write(f"templates/{name}.yaml", WEBINAR.replace("name: webinar", f"name: {name}"))
+    assert run("apply", "--auto-approve", env=emu.env()).code == 0
+    write("hmsync.yaml", PROTECT)
+    write("templates/clinic.yaml", WEBINAR.replace("name: webinar", "name: clinic")
+          .replace("priority: 2", "priority: 5"))  # fmt: skip
+    assert run("plan", "--detailed-exitcode", env=emu.env()).code == 2
+    assert run("plan", "--only", "clinic", "--detailed-exitcode", env=emu.env()).code == 2
+    write("hmsync.yaml", PROTECT.replace("30", "10"))
+    refused = run("plan", "--only", "clinic", env=emu.env())
+    assert refused.err == (
+        "hmsync: refused by hmsync.yaml's protect (1 reason): the plan changes 1 of 9 managed "
+        "roles (11%), over protect.max_changed_percent 10%; review it, then pass --force. "
+        "Nothing was changed\n"
+    )
+
+
 def test_rules_without_any_rules_says_how(run: Run, write: Write) -> None:
     write("templates/webinar.yaml", WEBINAR)
     assert run("rules").err == (

@@ -141,7 +141,15 @@ def plan_live(
         api=ctx.api,
         hash_key=plan_key(app_secret, salt),
     )
-    return replace(plan, guardrails=ctx.guardrails.raw, guardrails_changed=ctx.guard_changes)
+    described = {str(d.data["name"]) for d in every}
+    described |= {str(d.data["renamedFrom"]) for d in every if d.data.get("renamedFrom")}
+    managed = sum(len(t.get("roles") or {}) for t in live if t.get("name") in described)
+    return replace(
+        plan,
+        guardrails=ctx.guardrails.raw,
+        guardrails_changed=ctx.guard_changes,
+        managed_roles=managed,
+    )
 
 
 def inputs_digest(documents: list[Document], ctx: Context) -> str:

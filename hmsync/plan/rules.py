@@ -374,7 +374,11 @@ def refusals(plan: Plan, protect: Protect | None, force: bool) -> list[str]:
                 )
     limit = protect.max_changed_percent
     if limit is not None and not force:
-        managed = sum(len(t.live_roles or {}) for t in plan.templates if t.template_id)
+        # Every managed role of the environment, whatever --only selects: the share is of the
+        # whole, as the same change planned without --only measures it.
+        managed = plan.managed_roles or sum(
+            len(t.live_roles or {}) for t in plan.templates if t.template_id
+        )
         changed = sum(
             1 for a in plan.actions if a.kind in ("update_role", "rename_role", "delete_role")
         )
