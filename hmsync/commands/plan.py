@@ -61,6 +61,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from .show import saved_plan_path
+
+    saved = saved_plan_path(args.paths)
+    if saved:
+        raise InputError(
+            f"{saved} is a saved plan, not a template file: show it with `hmsync show {saved}`, "
+            f"apply it with `hmsync apply {saved}`, or plan afresh with `hmsync plan -o {saved}`"
+        )
     client, checked, live, ctx = load_and_read(args, environ, args.paths)
     with client:
         documents = select(checked.documents, args.only)

@@ -40,6 +40,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    saved = saved_plan_path(args.paths)
+    if saved:
+        return _show_saved(saved, args.format)
     ctx = context(args)
     checked = load_valid(
         args.paths, environ, ctx, rules=False, cache=cache_root(args, ctx, environ)
@@ -47,6 +50,42 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     documents = select(checked.documents, args.only)
     templates = sorted(((str(d.data["name"]), d.file, d.data) for d in documents), key=str)
     sys.stdout.write(RENDER[args.format](templates))
+    return Exit.OK
+
+
+def saved_plan_path(paths: list[str]) -> str | None:
+    """The one PATH given, if it is a saved plan (`hmsync plan -o`): JSON with a format_version."""
+    if len(paths) != 1 or not paths[0].endswith(".json"):
+        return None
+    from pathlib import Path
+
+    try:
+        head = Path(paths[0]).read_text(encoding="utf-8", errors="replace")[:4096]
+    except OSError:
+        return None
+    return paths[0] if '"format_version"' in head else None
+
+
+def _show_saved(path: str, fmt: str) -> int:
+    """A saved plan, as `terraform show PLAN` shows one: offline, from the file alone."""
+    from .. import render
+    from ..errors import InputError
+    from ..plan import planfile
+
+    if fmt == "mermaid":
+        raise InputError(
+            f"{path}: a saved plan shows as text, markdown or json (its roles' pictures need "
+            "the live templates: run hmsync plan --format markdown)"
+        )
+    plan = planfile.plan_from_dict(planfile.read(path), path)
+    if fmt == "json":
+        sys.stdout.write(render.plan_json(plan))
+    elif fmt == "markdown":
+        sys.stdout.write(render.plan_markdown(plan))
+    else:
+        where = f" for environment {plan.environment}" if plan.environment else ""
+        print(safe(f"A saved plan{where} ({plan.api} API, {plan.api_base}):"))
+        sys.stdout.write(render.plan_text(plan))
     return Exit.OK
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import jsontext, release
 from ..errors import InputError
-from ..model import ABSENT, APPLY_ORDER, FORMAT_VERSION, Action, Change, Plan
+from ..model import ABSENT, APPLY_ORDER, FORMAT_VERSION, Action, Change, Plan, TemplatePlan
 from . import origin
 from .normalize import masked
 
@@ -147,6 +147,60 @@ def read(path: str) -> dict[str, Any]:
         ):
             raise _tampered(path, f"templates[{i}]")
     return data
+
+
+def plan_from_dict(data: dict[str, Any], path: str) -> Plan:
+    """A saved plan (as `read` checked it) as a Plan again, for showing it: its changes as
+    they were saved (secrets masked), no live roles (the pictures need a live read)."""
+    try:
+        templates = tuple(
+            TemplatePlan(
+                str(t["name"]),
+                str(t["file"]),
+                t.get("id") if isinstance(t.get("id"), str) else None,
+                tuple(_action(a, str(t["name"])) for a in t["actions"]),
+                tuple(sorted(t["secret_hashes"].items())),
+                bool(t["write_only"]),
+            )
+            for t in data["templates"]
+        )
+        outside = tuple(
+            (str(o["template"]), str(o["kind"]), str(o.get("role") or ""), str(o.get("path") or ""))
+            for o in data.get("reverts_outside", [])
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise _tampered(path, "templates") from None
+    return Plan(
+        templates,
+        tuple(str(n) for n in data.get("unmanaged", [])),
+        tuple(sorted(data["live_fingerprints"].items())),
+        data["files_digest"],
+        data["secret_salt"],
+        data["api_base"],
+        tuple(data["files"]),
+        data["write_credentials"],
+        data["allow_out_of_range"],
+        data["environment"],
+        ignored=tuple(str(i) for i in data["guardrails"].get("ignore", [])),
+        api=data["api"],
+        base_ref=data.get("base_ref") if isinstance(data.get("base_ref"), str) else None,
+        outside=outside,
+        guardrails=dict(data["guardrails"]),
+        guardrails_changed=tuple(data["guardrails_changed"]),
+    )
+
+
+def _action(data: Any, template: str) -> Action:
+    if not isinstance(data, dict) or data.get("kind") not in APPLY_ORDER:
+        raise ValueError("not an action")
+    changes = tuple(
+        Change(str(c["path"]), c.get("old", ABSENT), c.get("new", ABSENT), bool(c.get("sensitive")))
+        for c in data.get("changes", [])
+    )
+    role = data.get("role")
+    old = data.get("from")
+    return Action(data["kind"], template, None if role is None else str(role),
+                  None if old is None else str(old), changes)  # fmt: skip
 
 
 def _tampered(path: str, key: str) -> InputError:
