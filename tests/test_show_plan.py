@@ -5,6 +5,7 @@ it is and what to run instead."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from hmsync.emulator import Emulator
 
@@ -34,7 +35,7 @@ def test_show_renders_a_saved_plan_offline_in_every_format(
     markdown = run("show", "p.json", "--format", "markdown", env={})
     assert markdown.out.startswith("### hmsync plan\n\n**Plan: 1 role to update.**")
     shown = json.loads(run("show", "p.json", "--format", "json", env={}).out)
-    saved = json.loads(open("p.json").read())
+    saved = json.loads(Path("p.json").read_text())
     assert shown["templates"] == saved["templates"]
     assert emu.calls()["total"] == 0  # offline
     mermaid = run("show", "p.json", "--format", "mermaid", env={})
