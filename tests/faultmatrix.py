@@ -55,6 +55,13 @@ def _changed(text: str) -> str:
             role["priority"] = role["priority"] % 5 + 1
     first = sorted(roles)[-1]
     roles[first + "-renamed"] = {**roles.pop(first), "renamedFrom": first}
+    for role in roles.values():  # the subscriptions follow the rename, as they must
+        subscribe = role.get("subscribeParams") or {}
+        targets = subscribe.get("subscribeToRoles")
+        if isinstance(targets, list):
+            subscribe["subscribeToRoles"] = [
+                first + "-renamed" if t == first else t for t in targets
+            ]
     roles["late-joiner"] = {"priority": 5}
     return yaml.safe_dump(data, sort_keys=False)
 

@@ -100,3 +100,26 @@ def test_a_backup_taken_before_a_rename_renames_it_back(
     [after] = emu.store.dump()
     assert (after["_id"], after["name"]) == (before["_id"], "old-room")
     assert after["roles"]["host"]["priority"] == 1
+
+
+def test_a_subscription_to_a_renamed_role_is_an_error_that_names_the_new_one(
+    run: Run, write: Write
+) -> None:
+    """After `learner: {renamedFrom: student}` no role is called student: a subscription to it
+    would hear no one, where the warning for an undefined role stays a warning."""
+    write(
+        "templates/classroom.yaml",
+        "name: classroom\nroles:\n  teacher:\n    subscribeParams:\n"
+        "      subscribeToRoles: [teacher, student, assistant, visitor]\n"
+        "  learner:\n    renamedFrom: student\n  assistant: {}\n",
+    )
+    result = run("validate", env={})
+    assert (result.code, result.out) == (
+        1,
+        "templates/classroom.yaml:5:35: roles.teacher.subscribeParams.subscribeToRoles[1]: "
+        "role 'student' is renamed to 'learner' in this file (renamedFrom): did you mean "
+        "'learner'?\n"
+        "templates/classroom.yaml:5:55: warning: roles.teacher.subscribeParams."
+        "subscribeToRoles[3]: role 'visitor' is not defined in this template\n"
+        "1 file checked: 1 error, 1 warning.\n",
+    )

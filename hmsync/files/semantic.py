@@ -117,9 +117,23 @@ def _role_problems(doc: Document) -> Iterator[Problem]:
         targets = subscribe.get("subscribeToRoles") if isinstance(subscribe, dict) else None
         if not isinstance(targets, list):
             continue
+        retired = {
+            str(r["renamedFrom"]): str(name)
+            for name, r in roles.items()
+            if isinstance(r, dict) and isinstance(r.get("renamedFrom"), str)
+        }
         for i, target in enumerate(targets):
-            if isinstance(target, str) and target not in roles:
-                tpath: Path = ("roles", role_name, "subscribeParams", "subscribeToRoles", i)
+            tpath: Path = ("roles", role_name, "subscribeParams", "subscribeToRoles", i)
+            if isinstance(target, str) and target in retired and target not in roles:
+                # After the rename no role has that name: the subscription would hear no one.
+                new = retired[target]
+                yield Problem(
+                    doc.where(tpath),
+                    dotted(tpath),
+                    f"role {shorten(target, 60)!r} is renamed to {shorten(new, 60)!r} in this "
+                    f"file (renamedFrom): did you mean {shorten(new, 60)!r}?",
+                )
+            elif isinstance(target, str) and target not in roles:
                 yield Problem(
                     doc.where(tpath),
                     dotted(tpath),
