@@ -479,3 +479,22 @@ def test_a_v2_typo_in_a_documented_value_is_an_error(run: Run, write: Write) -> 
         "templates/t.yaml:4:38: roles.host.publishParams.allowed[1]: 'screne' is not a "
         "documented value (audio, video, screen, simulcast); did you mean 'screen'?"
     )
+
+
+def test_a_duplicate_key_is_one_problem_among_the_others(run: Run, write: Write) -> None:
+    """Every problem at once, a duplicate key too: the rest of the file is still checked
+    (the last value stands, as YAML keeps it)."""
+    write(
+        "templates/t.yaml",
+        "name: t\nroles:\n  host: {priority: 1}\n  host: {priority: 98}\n  guest: {prioritty: 1}\n",
+    )
+    result = run("validate", "--no-cache", env={})
+    assert (result.code, result.out) == (
+        1,
+        "templates/t.yaml:4:3: roles.host: duplicate key 'host' (first at line 3); YAML would "
+        "keep only the last one, so remove or rename one of them\n"
+        "templates/t.yaml:4:20: warning: roles.host.priority: 98 is outside the documented "
+        "range 1-10; the API may refuse it\n"
+        "templates/t.yaml:5:11: roles.guest.prioritty: unknown key; did you mean 'priority'?\n"
+        "1 file checked: 2 errors, 1 warning.\n",
+    )

@@ -297,12 +297,16 @@ class _Builder:
                 continue
             key = self.key(key_node, path)
             if key in seen:
+                # One located problem among the others (the last value stands, as YAML keeps
+                # it), not the end of the file's checking: every problem is said at once.
                 first = seen[key].start_mark.line + 1
-                raise self.fail(
-                    key_node,
-                    (*path, key),
-                    f"duplicate key {key!r} (first at line {first}); YAML would keep only "
-                    "the last one, so remove or rename one of them",
+                self.problems.append(
+                    Problem(
+                        self.loc(key_node),
+                        dotted((*path, key)),
+                        f"duplicate key {key!r} (first at line {first}); YAML would keep only "
+                        "the last one, so remove or rename one of them",
+                    )
                 )
             seen[key] = key_node
         assert self.loader is not None
