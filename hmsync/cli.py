@@ -21,6 +21,7 @@ from .redact import RedactingStream, secret_values
 if TYPE_CHECKING:
     import logging
 
+SEE_EXIT_CODES = "exit codes: the same for every command (hmsync --help lists them)"
 EXIT_CODES = """\
 exit codes:
   0  success: no problems, no changes, or everything applied
@@ -150,7 +151,8 @@ def _parser(wanted: Iterable[str] | None = None) -> argparse.ArgumentParser:
     sub.required = True
 
     for name, summary, description in COMMANDS:
-        epilog = f"{FILE_FORMAT}\n\n{EXIT_CODES}" if name == "validate" else EXIT_CODES
+        # The exit codes are the same for every command: said once, in `hmsync --help`.
+        epilog = f"{FILE_FORMAT}\n\n{SEE_EXIT_CODES}" if name == "validate" else SEE_EXIT_CODES
         p = sub.add_parser(
             name,
             parents=[common],
@@ -209,10 +211,30 @@ def _print_schema(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     return Exit.OK
 
 
-def _one_line_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
-    """A library's warning as hmsync's own: one line, no source file, no stack."""
-    first = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
-    print(safe(f"hmsync: warning: {first}"), file=sys.stderr)
+SHORT_SECRET = (
+    "hmsync: warning: the app secret is {n} bytes, under the 32 that the token's HMAC-SHA256 "
+    "wants; 100ms issues longer ones, so check that HMS_SECRET (or your environment's "
+    "secret_env) holds the whole secret"
+)
+
+
+def _warner() -> Callable[..., None]:
+    """A library's warning as hmsync's own: one line, each said once a run; PyJWT's on a short
+    secret as hmsync's advice, never the library's words."""
+    said: set[str] = set()
+
+    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        text = str(message).strip()
+        if category.__name__ == "InsecureKeyLengthWarning":
+            found = re.search(r"(\d+) bytes", text)
+            line = SHORT_SECRET.format(n=found.group(1) if found else "fewer than 32")
+        else:
+            line = f"hmsync: warning: {text.splitlines()[0] if text else category.__name__}"
+        if line not in said:
+            said.add(line)
+            print(safe(line), file=sys.stderr)
+
+    return show
 
 
 def _log_to_stderr() -> logging.Handler:
@@ -293,7 +315,7 @@ def _run(args: argparse.Namespace, handler: Handler, env: Mapping[str, str]) -> 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always")
-            warnings.showwarning = _one_line_warning
+            warnings.showwarning = _warner()
             return int(handler(args, env))
     except HmsyncError as exc:
         if getattr(args, "format", None) == "json":  # a program reads stdout: JSON there too

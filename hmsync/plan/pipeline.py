@@ -20,6 +20,7 @@ from ..files.loader import Document
 from ..files.schema import Checked, check_paths
 from ..model import Plan
 from ..paths import Json, get_path
+from ..problems import meant
 from .concealment import plan_key
 from .diff import make_plan
 from .digests import files_digest
@@ -93,7 +94,10 @@ def select(documents: list[Document], only: Sequence[str] | None) -> list[Docume
     names = {d.data["name"] for d in documents}
     unknown = [n for n in only if n not in names]
     if unknown:
-        raise InputError(f"--only {unknown[0]}: no template file defines a template of that name")
+        hint = meant(unknown[0], sorted(str(n) for n in names))
+        raise InputError(
+            f"--only {unknown[0]}: no template file defines a template of that name{hint}"
+        )
     return [d for d in documents if d.data["name"] in only]
 
 
