@@ -80,6 +80,11 @@ ENV_NAMES = (
 )
 
 
+# The template names of the files in templates/ (where init and export put them), read at TAB
+# time without running hmsync: each file's top-level `name:`.
+TEMPLATE_NAMES = "sed -n 's/^name:[[:space:]]*//p' templates/*.yaml templates/*.yml 2>/dev/null"
+
+
 def _bash(top: tuple[Option, ...], cmds: tuple[Command, ...]) -> str:
     valued = " ".join(o.flag for o in top if o.takes_value)
     lines = [
@@ -96,16 +101,20 @@ def _bash(top: tuple[Option, ...], cmds: tuple[Command, ...]) -> str:
         '  if [[ "$prev" == --env ]]; then',
         f'    COMPREPLY=($(compgen -W "$({ENV_NAMES})" -- "$cur")); return',
         "  fi",
+        '  if [[ "$prev" == --only ]]; then',
+        f'    COMPREPLY=($(compgen -W "$({TEMPLATE_NAMES})" -- "$cur")); return',
+        "  fi",
         '  case "$cmd:$prev" in',
     ]
-    for cmd in cmds:
-        for option in (*top, *cmd.options):
+    # One arm per command and option the command really takes (before it: the top's).
+    arms: dict[str, str] = {}
+    for name, options in (("", top), *((c.name, c.options) for c in cmds)):
+        for option in options:
             if option.choices:
                 words = " ".join(option.choices)
-                lines.append(
-                    f'    {cmd.name}:{option.flag}) COMPREPLY=($(compgen -W "{words}" -- "$cur")); '
-                    "return ;;"
-                )
+                arms.setdefault(f"{name}:{option.flag}", words)
+    for arm, words in arms.items():
+        lines.append(f'    {arm}) COMPREPLY=($(compgen -W "{words}" -- "$cur")); return ;;')
     lines += ["  esac", '  case "$cmd" in']
     names = " ".join(c.name for c in cmds)
     lines.append(f'    "") COMPREPLY=($(compgen -W "{names} {_words(top)} --help" -- "$cur")) ;;')
@@ -152,6 +161,8 @@ def _fish_option(when: str, option: Option) -> str:
     flag = f"-l {option.flag[2:]}" if option.flag.startswith("--") else f"-s {option.flag[1:]}"
     if option.flag == "--env":
         value = f" -xa {_quote('(' + ENV_NAMES + ')')}"
+    elif option.flag == "--only":
+        value = f" -xa {_quote('(' + TEMPLATE_NAMES + ')')}"
     elif option.choices:
         value = f" -xa {_quote(' '.join(option.choices))}"
     else:

@@ -46,3 +46,25 @@ def test_a_short_app_secret_gets_hmsyncs_advice_once(run: Run, write: Write) -> 
         "wants; 100ms issues longer ones, so check that HMS_SECRET (or your environment's "
         "secret_env) holds the whole secret\n"
     )
+
+
+def _complete(script: str, words: list[str], cwd: object) -> list[str]:
+    line = " ".join(f"'{w}'" for w in words)
+    code = f'{script}\nCOMP_WORDS=({line}); COMP_CWORD={len(words) - 1}; _hmsync; echo "${{COMPREPLY[@]}}"'
+    done = subprocess.run(["bash", "-c", code], capture_output=True, text=True, check=True,
+                          cwd=cwd)  # fmt: skip
+    return done.stdout.split()
+
+
+def test_completion_fits_each_command_and_offers_template_names(
+    run: Run, write: Write, tmp_path: object
+) -> None:
+    script = run("completion", "bash").out
+    arms = [line.strip().split(")")[0] for line in script.splitlines() if ":--" in line]
+    assert len(arms) == len(set(arms))  # one arm each
+    assert "init:--api" not in arms and "validate:--api" in arms
+    write("templates/classroom.yaml", "name: classroom\nroles: {}\n")
+    write("templates/webinar.yaml", "name: webinar\nroles: {}\n")
+    assert _complete(script, ["hmsync", "plan", "--only", ""], tmp_path) == ["classroom", "webinar"]
+    assert _complete(script, ["hmsync", "apply", "--only", "we"], tmp_path) == ["webinar"]
+    assert "--api" not in _complete(script, ["hmsync", "init", ""], tmp_path)
