@@ -155,6 +155,13 @@ CASES = {
         many_roles(40),
     ),
     "hostile": lambda: plan_of(*hostile()),
+    # What no picture shows: the region, and a role field outside the matrix.
+    "settings-and-caps": lambda: plan_of(
+        changed(settings={"region": "us"},
+                roles__student={**role(2, ["audio"], ["teacher"], endRoom=False, mute=False),
+                                "subscribeParams": {"subscribeToRoles": ["teacher"],
+                                                    "maxSubsBitRate": 2000}})
+    ),
 }  # fmt: skip
 
 

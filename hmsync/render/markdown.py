@@ -146,6 +146,40 @@ def guardrails_block(plan: Plan) -> list[str]:
     ]
 
 
+# Role fields the pictures show (the matrix's columns, the graph's edges): the rest of a role's
+# changes, and every settings change, are listed above the fold too.
+PICTURED = ("publishParams.allowed", "permissions.", "priority", "maxPeerCount",
+            "subscribeParams.subscribeToRoles")  # fmt: skip
+ALSO_MOST = 20
+
+
+def also_changes(plan: Plan) -> list[str]:
+    """What changes that neither the table's counts nor the pictures show: settings, and role
+    fields outside the matrix (a bitrate, a subscription cap), old -> new, each folded short."""
+    lines = []
+    for t in plan.changed:
+        for action in t.actions:
+            if action.kind == "update_settings":
+                where = "settings"
+            elif action.kind in ("update_role", "rename_role"):
+                where = f"role {md(str(action.role))}"
+            else:
+                continue
+            for change in action.changes:
+                if where != "settings" and change.path.startswith(PICTURED):
+                    continue
+                old, new = shown_value(change, change.old), shown_value(change, change.new)
+                lines.append(
+                    f"- {md(t.name)}: {where} <code>{md_text(change.path, 80)}</code>: "
+                    f"{md_text(old, 60)} → {md_text(new, 60)}"
+                )
+    if not lines:
+        return []
+    more = len(lines) - ALSO_MOST
+    tail = [f"- and {more} more: see the blocks below"] if more > 0 else []
+    return ["**Also changes** (not in the pictures):", "", *lines[:ALSO_MOST], *tail, ""]
+
+
 def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     """For a pull-request comment. Never longer than `limit`."""
     title = f"### hmsync plan: {md(plan.environment)}" if plan.environment else "### hmsync plan"
@@ -169,6 +203,7 @@ def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         head += ["> [!CAUTION]", f"> **{len(deletes)} role(s) will be deleted:** {shown}", ""]
     head += summary_table(plan, limit // 3)
     head.append("")
+    head += also_changes(plan)
     head += unmanaged_line(plan)
     text = "\n".join(head) + "\n"
     outside, here = origin.apart(plan)
