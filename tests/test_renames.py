@@ -123,3 +123,26 @@ def test_a_subscription_to_a_renamed_role_is_an_error_that_names_the_new_one(
         "subscribeToRoles[3]: role 'visitor' is not defined in this template\n"
         "1 file checked: 1 error, 1 warning.\n",
     )
+
+
+def test_the_plan_says_which_subscriptions_follow_a_rename(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    before = (
+        "name: classroom\nroles:\n  teacher:\n    subscribeParams:\n"
+        "      subscribeToRoles: [teacher, student]\n  student: {}\n"
+    )
+    write("templates/classroom.yaml", before)
+    assert run("apply", "--auto-approve", env=emu.env()).code == 0
+    write(
+        "templates/classroom.yaml",
+        before.replace("[teacher, student]", "[teacher, learner]").replace(
+            "  student: {}\n", "  learner:\n    renamedFrom: student\n"
+        ),
+    )
+    planned = run("plan", env=emu.env())
+    assert planned.code == 0, planned.err
+    assert (
+        "    ~ role learner will be renamed from student\n"
+        "        (subscriptions follow the rename: teacher)\n"
+    ) in planned.out

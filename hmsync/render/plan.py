@@ -150,10 +150,27 @@ def template_lines(template: TemplatePlan) -> list[str]:
     lines = []
     for action in template.actions:
         lines.append(f"{SYMBOL[action.kind]} {headline(action)}")
+        if action.kind == "rename_role":
+            followers = _subscriptions_following(template, action)
+            if followers:
+                lines.append(f"    (subscriptions follow the rename: {', '.join(followers)})")
         for c in action.changes:
             note = NOT_SET if (action.role or "", c.path) in template.defaulted else ""
             lines.append(f"    {change_line(c)}{note}")
     return lines
+
+
+def _subscriptions_following(template: TemplatePlan, rename: Action) -> list[str]:
+    """The roles whose subscriptions move from the old name to the new one in this plan."""
+    out = []
+    for action in template.actions:
+        for change in action.changes:
+            if action.role and change.path == "subscribeParams.subscribeToRoles":
+                old = change.old if isinstance(change.old, list) else []
+                new = change.new if isinstance(change.new, list) else []
+                if rename.old_name in old and rename.role in new:
+                    out.append(str(action.role))
+    return sorted(out)
 
 
 def _paint(line: str, color: bool) -> str:
