@@ -146,3 +146,24 @@ def test_the_plan_says_which_subscriptions_follow_a_rename(
         "    ~ role learner will be renamed from student\n"
         "        (subscriptions follow the rename: teacher)\n"
     ) in planned.out
+
+
+def test_a_rule_naming_a_retired_role_is_an_error_that_names_the_new_one(
+    run: Run, write: Write
+) -> None:
+    write(
+        "hmsync.yaml",
+        "rules:\n  - id: students-listen\n    where: {roles: [student]}\n"
+        "    require: {permissions.endRoom: false}\n",
+    )
+    write(
+        "templates/classroom.yaml",
+        "name: classroom\nroles:\n  learner:\n    renamedFrom: student\n",
+    )
+    result = run("validate", env={})
+    assert (result.code, result.out) == (
+        1,
+        "hmsync.yaml:2:9: rules: rule students-listen: role 'student' is renamed to 'learner' "
+        "(renamedFrom): did you mean 'learner'?\n"
+        "1 file checked: 1 error, 0 warnings.\n",
+    )

@@ -332,6 +332,28 @@ def unmatched(rules: Iterable[Rule], matched: Mapping[str, list[str]]) -> list[P
     ]
 
 
+def retired_names(rules: Iterable[Rule], documents: Iterable[Document]) -> dict[str, list[Problem]]:
+    """A rule's `where` naming a role the files retire with renamedFrom: after the rename no
+    role has that name, so the rule would guard nothing. An error naming the new one, by rule."""
+    retired: dict[str, str] = {}
+    for doc in documents:
+        for name, role in (doc.data.get("roles") or {}).items():
+            if isinstance(role, dict) and isinstance(role.get("renamedFrom"), str):
+                retired.setdefault(role["renamedFrom"], str(name))
+    out: dict[str, list[Problem]] = {}
+    for rule in rules:
+        for pattern in rule.roles or ():
+            if pattern in retired:
+                out.setdefault(rule.id, []).append(Problem(
+                    rule.location,
+                    "rules",
+                    f"rule {rule.id}: role {pattern!r} is renamed to {retired[pattern]!r} "
+                    f"(renamedFrom): did you mean {retired[pattern]!r}?",
+                    code="rule",
+                ))  # fmt: skip
+    return out
+
+
 def with_rules(
     checked: SchemaChecked,
     rules: Sequence[Rule],
@@ -346,8 +368,11 @@ def with_rules(
         return checked
     broken = {p.location.file for p in checked.errors}
     result = check(rules, [d for d in checked.documents if d.file not in broken], environment, api)
-    found = result.problems + (
-        [] if broken else unmatched(in_scope(rules, environment), result.matched)
+    retired = retired_names(in_scope(rules, environment), checked.documents)
+    # A rule the rename explains is not also said to match nothing.
+    unexplained = [r for r in in_scope(rules, environment) if r.id not in retired]
+    found = [*result.problems, *(p for ps in retired.values() for p in ps)] + (
+        [] if broken else unmatched(unexplained, result.matched)
     )
     if strict:
         found = [replace(p, severity="error") if p.severity == "warning" else p for p in found]
