@@ -11,16 +11,21 @@ from . import __version__
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _git(*args: str) -> str:
-    import subprocess  # only where .git is not a folder
+def git_output(root: Path, *args: str) -> str:
+    """What `git -C root ARGS` prints, or "" where git fails or cannot run."""
+    import subprocess  # only where a git process is needed at all
 
     try:
         done = subprocess.run(
-            ["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=10, check=False
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30, check=False
         )
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def _git(*args: str) -> str:
+    return git_output(ROOT, *args)
 
 
 def _ref(git: Path, name: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from hmsync.emulator import Emulator
@@ -12,6 +11,7 @@ from hmsync.plan import origin
 
 from .conftest import Run, Write
 from .helpers import api, env
+from .situations import git
 
 ROOM = """\
 name: room
@@ -22,14 +22,6 @@ roles:
   guest:
     priority: 2
 """
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return done.stdout.strip()
 
 
 def test_changes_made_outside_are_shown_first_and_apart(

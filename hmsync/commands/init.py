@@ -12,6 +12,7 @@ from typing import Any
 from .. import __version__, config, scaffold
 from ..errors import Exit, InputError, RefusedError
 from ..files import schema
+from ..release import git_output
 from .export import write_regular
 
 ACTION_REF = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
@@ -111,22 +112,10 @@ def _branch(given: str | None, root: Path) -> tuple[str, str]:
         ("refs/remotes/origin/HEAD", "origin/", "the remote's default branch"),
         ("HEAD", "", "the current branch; --branch to name another"),
     ):
-        found = _git(root, "symbolic-ref", "--short", "-q", ref)
+        found = git_output(root, "symbolic-ref", "--short", "-q", ref)
         if found and found.startswith(prefix):
             return found[len(prefix) :], why
     return "main", "no git branch found; --branch to name yours"
-
-
-def _git(root: Path, *args: str) -> str:
-    import subprocess
-
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 VARIABLE = re.compile(r"\$\{(HMSYNC_[A-Za-z0-9_]+)\}")
