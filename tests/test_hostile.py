@@ -549,6 +549,9 @@ def test_17_ctrl_c_reports_the_writes_made(emu: Emulator, write: Write, tmp_path
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A run started in the background (as a CI runner may start it) inherits SIGINT
+        # ignored, and Python then never turns it into Ctrl-C: a person's terminal does not.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 30
     while emu.calls()["writes"] < 2 and time.monotonic() < deadline:
