@@ -70,6 +70,16 @@ def version() -> str:
     return f"{__version__}+g{commit[:12]}"
 
 
+def commit() -> str:
+    """This checkout's commit, or "" for an installed package."""
+    if not (ROOT / ".git").exists():
+        return ""
+    try:
+        return _head_and_tag()[0]
+    except OSError:
+        return ""
+
+
 def version_line() -> str:
     found = version()
     if "+g" not in found:

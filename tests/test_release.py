@@ -64,3 +64,29 @@ def test_version_as_a_user_runs_it() -> None:
         r"release\))?\n",
         done.stdout,
     ), done.stdout
+
+
+def test_init_stamps_only_a_version_it_knows(tmp_path: Path) -> None:
+    """`init --action OWNER/hmsync@COMMIT`: this checkout's own commit is stamped with its
+    version; any other commit is not claimed to be this hmsync's version."""
+    from hmsync.cli import main
+
+    head = release.commit()
+    other = "1" * 40
+    for commit in filter(None, (head, other)):
+        folder = tmp_path / commit[:6]
+        folder.mkdir()
+        assert main(["init", "--dir", str(folder), "--action", f"acme/hmsync@{commit}"], {}) == 0
+        plan = (folder / ".github/workflows/hmsync-plan.yml").read_text()
+        if commit == head:
+            assert f"uses: acme/hmsync@{commit} # v{release.version()}\n" in plan
+        else:
+            assert (
+                f"uses: acme/hmsync@{commit} # pinned by commit; written by hmsync "
+                f"{release.version()}\n"
+            ) in plan
+            # Written anew, the pin (and what it says) is kept.
+            assert main(["init", "--dir", str(folder), "--force"], {}) == 0
+            assert (folder / ".github/workflows/hmsync-apply.yml").read_text().count(
+                f"uses: acme/hmsync@{commit} # pinned by commit"
+            ) == 2

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import __version__, config, scaffold
+from .. import config, scaffold
 from ..errors import Exit, InputError, RefusedError
 from ..files import schema
 from ..release import git_output
@@ -18,7 +18,7 @@ from .export import write_regular
 ACTION_REF = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
 # The hmsync action in a workflow init wrote: any pinned `uses:` that is not GitHub's own.
 PINNED_USE = re.compile(
-    r"^\s*(?:- )?uses: ((?!actions/)[\w.-]+/[\w.-]+@[0-9a-f]{40}(?: # \S+)?)\s*$", re.M
+    r"^\s*(?:- )?uses: ((?!actions/)[\w.-]+/[\w.-]+@[0-9a-f]{40}(?: #[^\n]*)?)\s*$", re.M
 )
 
 
@@ -99,6 +99,18 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         "docs/github.md)" + ("" if pinned else ", and replace OWNER and the commit") + "."
     )
     return Exit.OK
+
+
+def _stamp(commit: str) -> str:
+    """What a pinned commit is, said only where this hmsync knows: its own checkout's commit
+    is its version (`v0.4.0`, or `v0.4.0+g<commit>` between releases); another commit's
+    version is whatever its tag says, so it is not claimed."""
+    from ..release import commit as this_commit
+    from ..release import version
+
+    if commit == this_commit():
+        return f"v{version()}"
+    return f"pinned by commit; written by hmsync {version()}"
 
 
 def _branch(given: str | None, root: Path) -> tuple[str, str]:
@@ -261,7 +273,7 @@ def _action(given: str | None, root: Path) -> str:
             raise InputError(
                 f"--action {given}: expected OWNER/hmsync@<40-hex commit>, pinned by commit"
             )
-        return f"{given} # v{__version__}"
+        return f"{given} # {_stamp(given.rsplit('@', 1)[1])}"
     for name in scaffold.WORKFLOWS:
         path = root / ".github" / "workflows" / name
         found = PINNED_USE.search(path.read_text(encoding="utf-8")) if path.is_file() else None
