@@ -72,6 +72,18 @@ def test_an_unexpected_failure_after_writes_landed_still_prints_the_report(
     assert not internal(result.out + result.err)
 
 
+def test_a_retry_after_that_only_looks_like_a_number_is_no_wait() -> None:
+    """`Retry-After: ²` (one latin-1 byte): a digit to str.isdigit, no number to float. Found
+    by the fuzz below; read as no Retry-After at all."""
+    import httpx
+
+    from hmsync.backends.transport import _retry_after
+
+    for raw in (b"\xb2", "\u0663".encode(), b"12", b" 3 "):
+        response = httpx.Response(429, headers=[(b"Retry-After", raw)])
+        assert _retry_after(response, 0.0) == {b"12": 12.0, b" 3 ": 3.0}.get(raw)
+
+
 def test_a_deep_answer_is_refused_with_its_url(emu: Emulator, run: Run, write: Write) -> None:
     _templates(write, 1)
 

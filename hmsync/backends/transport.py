@@ -69,7 +69,8 @@ def _retry_after(response: httpx.Response, now: float) -> float | None:
     value = response.headers.get("Retry-After")
     if value is None:
         return None
-    if value.strip().isdigit():
+    value = value.strip()
+    if value.isascii() and value.isdigit():  # '²' is a digit to str.isdigit, not to float
         return float(value)
     try:
         import email.utils  # only for a Retry-After date
