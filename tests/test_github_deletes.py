@@ -102,3 +102,50 @@ def test_a_label_from_a_writer_then_approved_deletes_and_says_who(
     ) in said
     everything = str(hub.state()) + applied.log + applied.summary
     assert STAGING_SECRET not in everything and PROD_SECRET not in everything
+
+
+def test_a_secret_rotated_after_review_is_said_as_such_on_the_pull_request(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """The reviewed plan recorded the recording credentials' keyed hashes; the GitHub
+    environment's secret changes before the merge: apply writes nothing, and the pull request
+    is told that reason and its fix (not "the plan no longer holds")."""
+    room = (
+        "name: room\nsettings:\n  recording:\n    enabled: true\n    upload:\n      type: s3\n"
+        "      location: bucket\n      prefix: rec/\n      credentials:\n"
+        "        key: ${HMSYNC_ROOM_KEY}\n        secret: ${HMSYNC_ROOM_SECRET}\n"
+        "roles:\n  host:\n    priority: 1\n"
+    )
+    repo = Repo(tmp_path / "repo")
+    (repo.path / "hmsync.yaml").write_text(
+        "templates: templates\nenvironments:\n"
+        f"  live: {{api_base: {emu.api_base}, access_key_env: HMS_LIVE_KEY, "
+        "secret_env: HMS_LIVE_SECRET}\n"
+    )
+    (repo.path / "templates").mkdir()
+    (repo.path / "templates" / "room.yaml").write_text(room)  # init reads its variables
+    assert main(["init", "--dir", str(repo.path), "--action", PIN], {}) == 0
+    first = repo.commit("templates", {"templates/room.yaml": room})
+    creds = {
+        "HMS_LIVE_KEY": emu.access_key,
+        "HMS_LIVE_SECRET": emu.secret,
+        "HMSYNC_ROOM_KEY": "AKIAROOM0001",
+        "HMSYNC_ROOM_SECRET": "secret-one-1",
+    }
+    secrets = {f"hmsync-{kind}-live": dict(creds) for kind in ("plan", "apply", "drift")}
+    hub = GitHub(repo, tmp_path, secrets, set(), lambda environment, run: True)
+    assert hub.push().result("apply-live") == "success"
+    repo.git("checkout", "-q", "-b", "host-2")
+    repo.commit("host 2", {"templates/room.yaml": room.replace("priority: 1", "priority: 2")})
+    hub.open_pull(1, "host-2")
+    assert hub.pull_request(1).result("plan", env="live") == "success"
+    for kind in ("plan", "apply", "drift"):  # the secret is rotated in GitHub meanwhile
+        secrets[f"hmsync-{kind}-live"]["HMSYNC_ROOM_SECRET"] = "secret-two-2"
+    hub.merge_pull(1)
+    applied = hub.push(before=first)
+    assert applied.result("apply-live") == "failure"
+    said = comment(hub, 1, "<!-- hmsync-apply:live -->")
+    assert "### hmsync applied nothing" in said
+    assert "The recording credentials (the `HMSYNC_*` secrets) are not the ones the plan" in said
+    assert "no longer holds" not in said
+    assert "secret-one-1" not in str(hub.state()) and "secret-two-2" not in str(hub.state())
