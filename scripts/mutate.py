@@ -79,6 +79,12 @@ TARGETS = {
         "tests/test_shared_account.py",
         "tests/test_core_gaps.py",
     ],
+    "hmsync/write/template_run.py": [
+        "tests/test_apply_mutants.py",
+        "tests/test_apply.py",
+        "tests/test_shared_account.py",
+        "tests/test_core_gaps.py",
+    ],
     "hmsync/plan/rules.py": ["tests/test_rules.py", "tests/test_core_mutants.py"],
     "hmsync/plan/origin.py": [
         "tests/test_base_ref.py",

@@ -19,7 +19,7 @@ from hmsync.backends.auth import Credentials, TokenSource
 from hmsync.backends.v1 import V1Client as Client
 from hmsync.backends.v2 import V2Client
 from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator
-from hmsync.write.apply import create_body
+from hmsync.write.template_run import create_body
 
 from .conftest import EXAMPLE_ENV, EXAMPLES
 

@@ -23,7 +23,8 @@ from hmsync.backends.v1 import V1Client as Client
 from hmsync.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET, Emulator
 from hmsync.errors import ApiError, InputError
 from hmsync.plan.diff import make_plan
-from hmsync.write.apply import apply_templates, create_body
+from hmsync.write.apply import apply_templates
+from hmsync.write.template_run import create_body
 
 CREDS = Credentials(access_key=DEFAULT_ACCESS_KEY, secret=DEFAULT_SECRET)
 

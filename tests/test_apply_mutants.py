@@ -13,7 +13,8 @@ from hmsync.errors import ApiError
 from hmsync.model import Action, Plan
 from hmsync.plan.diff import make_plan
 from hmsync.write import apply as apply_mod
-from hmsync.write.apply import apply_order, apply_templates
+from hmsync.write.apply import apply_templates
+from hmsync.write.template_run import apply_order
 
 
 class Fake:

@@ -20,7 +20,7 @@ from hmsync.plan import planfile
 from hmsync.plan.diff import diff_template, make_plan
 from hmsync.plan.views import list_views
 from hmsync.redact import SENSITIVE, redact, secret_values
-from hmsync.write.apply import _TemplateRun
+from hmsync.write.template_run import TemplateRun as _TemplateRun
 
 from .conftest import Run, Write
 from .helpers import env

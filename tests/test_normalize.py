@@ -14,7 +14,7 @@ from hmsync.plan.normalize import (
     credentials_readable,
     patched,
 )
-from hmsync.write.apply import _role_body
+from hmsync.write.template_run import role_body as _role_body
 
 SALT = "00" * 16
 

@@ -12,7 +12,7 @@ import pytest
 
 from hmsync.emulator import Emulator
 from hmsync.emulator.readings import Readings
-from hmsync.write import apply as apply_module
+from hmsync.write import template_run as apply_module
 
 from .conftest import Run, Write
 from .helpers import api, env
@@ -41,7 +41,7 @@ def _inside_window(
     monkeypatch: pytest.MonkeyPatch, emu: Emulator, edit: Callable[[dict[str, Any]], None]
 ) -> None:
     """The dashboard edits the host role right after the plan read it, before apply writes."""
-    original = apply_module._TemplateRun.__init__
+    original = apply_module.TemplateRun.__init__
 
     def hooked(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
@@ -53,7 +53,7 @@ def _inside_window(
             edit(role)
             client.upsert_role(tid, "host", role)
 
-    monkeypatch.setattr(apply_module._TemplateRun, "__init__", hooked)
+    monkeypatch.setattr(apply_module.TemplateRun, "__init__", hooked)
 
 
 def _host(emu: Emulator) -> dict[str, Any]:
@@ -313,7 +313,7 @@ def test_two_applies_at_once_lose_no_write(
         "name: room\nroles:\n  host:\n    publishParams:\n      video: {bitRate: 300}\n"
         "    subscribeParams: {maxSubsBitRate: 1500}\n"
     )
-    original = apply_module._TemplateRun.__init__
+    original = apply_module.TemplateRun.__init__
     newer_codes: list[int] = []
     started: list[bool] = []
 
@@ -327,7 +327,7 @@ def test_two_applies_at_once_lose_no_write(
                     main(["apply", str(newer), "--api", shared.api, "--auto-approve"], env(shared))
                 )
 
-    monkeypatch.setattr(apply_module._TemplateRun, "__init__", hooked)
+    monkeypatch.setattr(apply_module.TemplateRun, "__init__", hooked)
     older = run("apply", "--api", shared.api, "--auto-approve", env=env(shared))
     assert newer_codes == [0]
     host = _host(shared)
