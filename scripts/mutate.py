@@ -115,7 +115,7 @@ TARGETS = {
     "hmsync/render/export.py": ["tests/test_situations.py", "tests/test_drift_export.py"],
     "hmsync/files/loader.py": ["tests/test_situations.py", "tests/test_loader.py"],
     "hmsync/gitbase.py": ["tests/test_situations.py", "tests/test_base_ref.py"],
-    "hmsync/plan/guardrails.py": ["tests/test_guardrails_from_base.py"],
+    "hmsync/plan/guardrails.py": ["tests/test_guardrails_from_base.py", "tests/test_rules.py"],
 }
 EXTRA: list[str] = []  # more pytest arguments (--without-properties)
 FSTRING_START = getattr(tokenize, "FSTRING_START", -1)  # Python 3.12+ splits f-strings

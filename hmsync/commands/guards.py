@@ -31,7 +31,7 @@ def add_force(p: argparse.ArgumentParser) -> None:
 
 def refuse_protected(plan: Plan, ctx: Context, force: bool) -> None:
     """hmsync.yaml's change rules: a plan they refuse is never applied (exit 4)."""
-    from ..plan.rules import refusals
+    from ..plan.guardrails import refusals
 
     found = refusals(plan, ctx.protect, force)
     if found:

@@ -3,7 +3,8 @@
 A pull request must not judge itself: with --base-ref they come from the base (what was
 already reviewed), and what the pull request changes about them is said first, taking effect
 from the next pull request (as Atlantis keeps its repo config server-side and Terraform Cloud
-its policy sets outside the change they judge).
+its policy sets outside the change they judge). And protect on a plan (`refusals`): the
+change rules a plan is refused by before anything is written.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .rules import Protect, Rule
+from ..model import Plan
+from .rules import Protect, Rule, selected
 
 
 @dataclass(frozen=True)
@@ -81,3 +83,39 @@ def _shown(value: float | None) -> str:
     if value is None:
         return "(none)"
     return f"{value:g}"
+
+
+# -- protect, on a plan (change rules) ---------------------------------------------------
+
+
+def refusals(plan: Plan, protect: Protect | None, force: bool) -> list[str]:
+    """Why hmsync.yaml's protect refuses this plan, if it does."""
+    if protect is None:
+        return []
+    out = []
+    for action in plan.actions:
+        if action.kind in ("delete_role", "rename_role"):
+            role = str(action.old_name if action.kind == "rename_role" else action.role)
+            if protect.roles and selected(protect.roles, role):
+                verb = "deletes" if action.kind == "delete_role" else f"renames (to {action.role})"
+                out.append(
+                    f"the plan {verb} role {action.template}/{role}, which hmsync.yaml protects "
+                    "(protect.roles)"
+                )
+    limit = protect.max_changed_percent
+    if limit is not None and not force:
+        # Every managed role of the environment, whatever --only selects: the share is of the
+        # whole, as the same change planned without --only measures it.
+        managed = plan.managed_roles or sum(
+            len(t.live_roles or {}) for t in plan.templates if t.template_id
+        )
+        changed = sum(
+            1 for a in plan.actions if a.kind in ("update_role", "rename_role", "delete_role")
+        )
+        if managed and changed * 100 > limit * managed:
+            out.append(
+                f"the plan changes {changed} of {managed} managed roles "
+                f"({changed * 100 / managed:.0f}%), over protect.max_changed_percent {limit:g}%; "
+                "review it, then pass --force"
+            )
+    return out

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..files.loader import Document
 from ..files.schema import Checked as SchemaChecked
-from ..model import ABSENT, Plan
+from ..model import ABSENT
 from ..paths import get_path
 from ..problems import Location, Problem, Severity, did_you_mean, dotted, shorten, split_path
 
@@ -378,39 +378,3 @@ def with_rules(
         found = [replace(p, severity="error") if p.severity == "warning" else p for p in found]
     problems = sorted(set(checked.problems) | set(found))
     return replace(checked, problems=problems, matched=result.matched)
-
-
-# -- checking a plan ---------------------------------------------------------------------------
-
-
-def refusals(plan: Plan, protect: Protect | None, force: bool) -> list[str]:
-    """Why hmsync.yaml's protect refuses this plan, if it does."""
-    if protect is None:
-        return []
-    out = []
-    for action in plan.actions:
-        if action.kind in ("delete_role", "rename_role"):
-            role = str(action.old_name if action.kind == "rename_role" else action.role)
-            if protect.roles and selected(protect.roles, role):
-                verb = "deletes" if action.kind == "delete_role" else f"renames (to {action.role})"
-                out.append(
-                    f"the plan {verb} role {action.template}/{role}, which hmsync.yaml protects "
-                    "(protect.roles)"
-                )
-    limit = protect.max_changed_percent
-    if limit is not None and not force:
-        # Every managed role of the environment, whatever --only selects: the share is of the
-        # whole, as the same change planned without --only measures it.
-        managed = plan.managed_roles or sum(
-            len(t.live_roles or {}) for t in plan.templates if t.template_id
-        )
-        changed = sum(
-            1 for a in plan.actions if a.kind in ("update_role", "rename_role", "delete_role")
-        )
-        if managed and changed * 100 > limit * managed:
-            out.append(
-                f"the plan changes {changed} of {managed} managed roles "
-                f"({changed * 100 / managed:.0f}%), over protect.max_changed_percent {limit:g}%; "
-                "review it, then pass --force"
-            )
-    return out
