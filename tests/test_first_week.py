@@ -215,3 +215,96 @@ def test_export_force_never_flattens_a_variable_into_one_environments_value(
         "  templates/room.yaml: ${vars.region}\n"
     )
     assert (Path("templates/room.yaml")).read_text() == text
+
+
+ROOM_COMMENTED = """\
+# Our room. Keep the host first.
+name: room
+roles:
+  host:
+    priority: 1 # the host speaks first
+    publishParams: {allowed: [audio, video]}
+  guest:
+    priority: 2
+"""
+
+
+def test_export_refresh_accepts_live_into_the_files_in_place(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    """Someone changed the dashboard on purpose: `export --refresh` writes live's values where
+    the file states them, keeping comments and layout; the plan is then empty."""
+    write("templates/room.yaml", ROOM_COMMENTED)
+    assert run("apply", "--auto-approve", env=emu.env()).code == 0
+    emu.server.interleavings.clear()
+    emu.interleave(after_request=0, template="room", set={"roles.host.priority": 4,
+                   "roles.host.publishParams.allowed": ["audio"]})  # fmt: skip
+    refreshed = run("export", "--refresh", env=emu.env())
+    assert refreshed.code == 0, refreshed.err
+    assert Path("templates/room.yaml").read_text() == ROOM_COMMENTED.replace(
+        "priority: 1 # the host", "priority: 4 # the host"
+    ).replace("allowed: [audio, video]", "allowed: [audio]")
+    assert run("plan", "--detailed-exitcode", env=emu.env()).code == 0
+
+
+def test_export_refresh_never_writes_one_environments_value_into_a_variable(
+    apps: tuple[Emulator, Emulator], run: Run, write: Write
+) -> None:
+    staging, production = apps
+    write(
+        "hmsync.yaml",
+        "environments:\n"
+        f"  staging: {{api_base: {staging.api_base}, access_key_env: SK, secret_env: SS, "
+        "vars: {region: in}}\n"
+        f"  production: {{api_base: {production.api_base}, access_key_env: PK, secret_env: PS, "
+        "vars: {region: us}}\n",
+    )
+    text = "name: room\nsettings:\n  region: ${vars.region}\nroles:\n  host: {priority: 1}\n"
+    write("templates/room.yaml", text)
+    from .conftest import PROD_SECRET, STAGING_SECRET
+
+    creds = {"SK": "staging-key", "SS": STAGING_SECRET, "PK": "prod-key", "PS": PROD_SECRET}
+    assert run("apply", "--env", "staging", "--auto-approve", env=creds).code == 0
+    staging.server.interleavings.clear()
+    staging.interleave(after_request=0, template="room", set={"settings.region": "eu"})
+    refused = run("export", "--env", "staging", "--refresh", env=creds)
+    assert (refused.code, refused.err) == (
+        4,
+        "hmsync: refusing to refresh: 1 live value(s) cannot be written into the files without "
+        "changing what they mean; nothing was written\n"
+        "  templates/room.yaml: settings.region: the file reads ${vars.region}, and live has eu; "
+        "a variable is each environment's own (or a secret): change its value where it is set, "
+        "not the file\n",
+    )
+    assert Path("templates/room.yaml").read_text() == text
+
+
+def test_refreshed_edits_only_what_a_file_states_once_and_literally() -> None:
+    from hmsync.model import ABSENT
+    from hmsync.render.refresh import Edit, refreshed
+
+    text = (
+        "base: &b {priority: 1}\nroles:\n  a: *b\n  c:\n    priority: 3  # kept\n"
+        "    allowed:\n      - audio\n  d: {name: 'x: y'}\n"
+    )
+    new, problems = refreshed(text, [Edit(("roles", "c", "priority"), 5),
+                                     Edit(("roles", "d", "name"), "p: q")])  # fmt: skip
+    assert problems == []
+    assert new == text.replace("priority: 3  # kept", "priority: 5  # kept").replace(
+        "'x: y'", "'p: q'"
+    )
+    _, refused = refreshed(
+        text,
+        [
+            Edit(("roles", "a", "priority"), 2),  # an anchor's, shared
+            Edit(("roles", "c", "allowed"), ["video"]),  # a block list
+            Edit(("roles", "c", "maxPeerCount"), 4),  # left out by the file
+            Edit(("roles", "c", "priority"), ABSENT),  # gone live
+        ],
+    )
+    assert refused == [
+        "roles.a.priority: an anchor states it for several places; change it by hand",
+        "roles.c.allowed: not a single value in the file; change it by hand",
+        "roles.c.maxPeerCount: the file leaves it out (a default); live has 4; add it by hand",
+        "roles.c.priority: live has no value here; remove it from the file by hand",
+    ]

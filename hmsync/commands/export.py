@@ -28,10 +28,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="templates", metavar="DIR", help="folder (default: templates/)")
     add_only(p)
     p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="accept live into the template files in place: each value the plan would set "
+        "back, where a file states it literally (comments, variables and layout kept); "
+        "refused, with the paths, where that would change what a file means",
+    )
     add_api_arguments(p)
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    if args.refresh:
+        return refresh(args, environ)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: not a folder; name a folder for the template files")
@@ -57,6 +66,58 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if not schema_file.exists():
         command = "hmsync schema" + (" --api v2" if ctx.api == "v2" else "")
         print(f"For editor completion: mkdir -p schemas && {command} > {schema_file}")
+    return Exit.OK
+
+
+def refresh(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """`export --refresh`: the project's own files, with live's values where they differ."""
+    from ..plan.pipeline import load_valid, plan_live, read_live, select
+    from ..problems import split_path
+    from ..render.refresh import Edit, refreshed
+
+    ctx = context(args)
+    checked = load_valid([], environ, ctx, rules=False)
+    documents = select(checked.documents, args.only)
+    with open_client(args, environ, ctx) as client:
+        live = read_live(client, documents)
+        plan = plan_live(documents, live, client.base_url, all_files=checked.documents, ctx=ctx)
+    by_name = {str(d.data["name"]): d for d in documents}
+    refused: list[str] = []
+    texts: dict[str, str] = {}
+    for template in plan.changed:
+        doc = by_name[template.name]
+        where = getattr(doc, "overlay", None)
+        if where is not None:
+            refused.append(
+                f"{template.name}: the environment's overlay {where.file} shapes it; refresh "
+                "the overlay or the base file by hand"
+            )
+            continue
+        edits: list[Edit] = []
+        for action in template.actions:
+            base = {"update_role": ("roles", str(action.role)), "update_settings": ("settings",)}
+            if action.kind not in base:
+                what = f"{action.kind.replace('_', ' ')} {action.role or ''}".strip()
+                refused.append(f"{doc.file}: {what}: not a value to refresh; do it by hand")
+                continue
+            for change in action.changes:
+                if change.sensitive:
+                    continue  # a secret: never read into a file (its variable stays)
+                edits.append(Edit((*base[action.kind], *split_path(change.path)), change.old))
+        text, problems = refreshed(Path(doc.file).read_text(encoding="utf-8"), edits)
+        refused += [f"{doc.file}: {problem}" for problem in problems]
+        if edits and not problems:
+            texts[doc.file] = text
+    if refused:
+        raise RefusedError(
+            f"refusing to refresh: {len(refused)} live value(s) cannot be written into the "
+            "files without changing what they mean; nothing was written",
+            tuple(refused),
+        )
+    for file, text in texts.items():
+        write_regular(Path(file), text)
+        print(f"refreshed {file} from live (comments, variables and layout kept)")
+    print(f"Refreshed {len(texts)} file(s); the files now say what live does.")
     return Exit.OK
 
 
