@@ -149,3 +149,35 @@ def test_a_secret_rotated_after_review_is_said_as_such_on_the_pull_request(
     assert "The recording credentials (the `HMSYNC_*` secrets) are not the ones the plan" in said
     assert "no longer holds" not in said
     assert "secret-one-1" not in str(hub.state()) and "secret-two-2" not in str(hub.state())
+
+
+def test_more_deletes_than_the_workflow_allows_is_said_as_such(
+    apps: tuple[Emulator, Emulator], tmp_path: Path
+) -> None:
+    """Approved deletes past the apply workflow's --max-deletes 10: nothing is written, and the
+    pull request is told that reason and its fix."""
+    staging, production = apps
+    many = "name: room\nroles:\n" + "".join(f"  r{i:02}:\n    priority: 1\n" for i in range(12))
+    repo = Repo(tmp_path / "repo")
+    (repo.path / "hmsync.yaml").write_text(
+        "templates: templates\nenvironments:\n" + _project(staging, production)
+    )
+    assert main(["init", "--dir", str(repo.path), "--action", PIN], {}) == 0
+    first = repo.commit("templates", {"templates/room.yaml": many})
+    hub = GitHub(repo, tmp_path, secrets(), set(), lambda environment, run: True)
+    assert hub.push().result("apply-staging") == "success"
+    repo.git("checkout", "-q", "-b", "fewer")
+    repo.commit("one role left", {"templates/room.yaml": "name: room\nroles:\n  r00:\n"
+                                  "    priority: 1\n"})  # fmt: skip
+    hub.open_pull(1, "fewer")
+    assert hub.pull_request(1).result("plan", env="staging") == "success"
+    hub.collaborators({"alice": "write", "bob": "maintain"})
+    hub.label(1, "hmsync-allow-delete", "alice", "2026-12-01T10:00:00Z")
+    hub.review(1, "bob", "2026-12-01T11:00:00Z")
+    hub.merge_pull(1)
+    applied = hub.push(before=first)
+    assert applied.result("apply-staging") == "failure"
+    assert len(staging.store.dump()[0]["roles"]) == 12
+    said = comment(hub, 1, "<!-- hmsync-apply:staging -->")
+    assert "This plan deletes more roles than the workflow allows (`--max-deletes`)" in said
+    assert "no longer holds" not in said
