@@ -14,7 +14,7 @@ import yaml
 from hmsync.cli import main
 from hmsync.emulator import Emulator
 
-from .conftest import Run, Write
+from .conftest import PROD_SECRET, STAGING_SECRET, Run, Write
 from .harness.github import GitHub, Repo
 from .situations import git
 from .test_github_story import PIN, secrets
@@ -186,11 +186,11 @@ const { fakeGithub, context } = require('./.github/scripts/fake-github.js');
     )
 
 
-def test_export_force_never_flattens_a_variable_into_one_environments_value(
+def _region_by_variable(
     apps: tuple[Emulator, Emulator], run: Run, write: Write
-) -> None:
-    """`export --env staging --force` over a file that reads ${vars.region}: writing staging's
-    `in` would set production's region too at its next plan; refused, naming the variable."""
+) -> tuple[str, dict[str, str]]:
+    """Two environments whose region is ${vars.region}, the room applied to staging: the
+    file's text and the credentials of both."""
     staging, production = apps
     write(
         "hmsync.yaml",
@@ -202,10 +202,17 @@ def test_export_force_never_flattens_a_variable_into_one_environments_value(
     )
     text = "name: room\nsettings:\n  region: ${vars.region}\nroles:\n  host: {priority: 1}\n"
     write("templates/room.yaml", text)
-    from .conftest import PROD_SECRET, STAGING_SECRET
-
     creds = {"SK": "staging-key", "SS": STAGING_SECRET, "PK": "prod-key", "PS": PROD_SECRET}
     assert run("apply", "--env", "staging", "--auto-approve", env=creds).code == 0
+    return text, creds
+
+
+def test_export_force_never_flattens_a_variable_into_one_environments_value(
+    apps: tuple[Emulator, Emulator], run: Run, write: Write
+) -> None:
+    """`export --env staging --force` over a file that reads ${vars.region}: writing staging's
+    `in` would set production's region too at its next plan; refused, naming the variable."""
+    text, creds = _region_by_variable(apps, run, write)
     refused = run("export", "--env", "staging", "--out", "templates", "--force", env=creds)
     assert refused.code == 4
     assert refused.err == (
@@ -250,21 +257,8 @@ def test_export_refresh_accepts_live_into_the_files_in_place(
 def test_export_refresh_never_writes_one_environments_value_into_a_variable(
     apps: tuple[Emulator, Emulator], run: Run, write: Write
 ) -> None:
-    staging, production = apps
-    write(
-        "hmsync.yaml",
-        "environments:\n"
-        f"  staging: {{api_base: {staging.api_base}, access_key_env: SK, secret_env: SS, "
-        "vars: {region: in}}\n"
-        f"  production: {{api_base: {production.api_base}, access_key_env: PK, secret_env: PS, "
-        "vars: {region: us}}\n",
-    )
-    text = "name: room\nsettings:\n  region: ${vars.region}\nroles:\n  host: {priority: 1}\n"
-    write("templates/room.yaml", text)
-    from .conftest import PROD_SECRET, STAGING_SECRET
-
-    creds = {"SK": "staging-key", "SS": STAGING_SECRET, "PK": "prod-key", "PS": PROD_SECRET}
-    assert run("apply", "--env", "staging", "--auto-approve", env=creds).code == 0
+    text, creds = _region_by_variable(apps, run, write)
+    staging = apps[0]
     staging.server.interleavings.clear()
     staging.interleave(after_request=0, template="room", set={"settings.region": "eu"})
     refused = run("export", "--env", "staging", "--refresh", env=creds)

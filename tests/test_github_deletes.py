@@ -32,16 +32,23 @@ def _project(staging: Emulator, production: Emulator) -> str:
     )
 
 
-def _story(apps: tuple[Emulator, Emulator], tmp_path: Path) -> tuple[GitHub, Repo, str]:
-    staging, production = apps
+def _deployed(
+    apps: tuple[Emulator, Emulator], tmp_path: Path, room: str
+) -> tuple[GitHub, Repo, str]:
+    """A repository made by `init`, its first commit of templates/room.yaml applied to staging."""
     repo = Repo(tmp_path / "repo")
     (repo.path / "hmsync.yaml").write_text(
-        "templates: templates\nenvironments:\n" + _project(staging, production)
+        "templates: templates\nenvironments:\n" + _project(*apps)
     )
     assert main(["init", "--dir", str(repo.path), "--action", PIN], {}) == 0
-    first = repo.commit("templates", {"templates/room.yaml": ROOM})
+    first = repo.commit("templates", {"templates/room.yaml": room})
     hub = GitHub(repo, tmp_path, secrets(), set(), lambda environment, run: True)
     assert hub.push().result("apply-staging") == "success"
+    return hub, repo, first
+
+
+def _story(apps: tuple[Emulator, Emulator], tmp_path: Path) -> tuple[GitHub, Repo, str]:
+    hub, repo, first = _deployed(apps, tmp_path, ROOM)
     repo.git("checkout", "-q", "-b", "no-guests")
     repo.commit(
         "no guests", {"templates/room.yaml": ROOM.replace("  guest:\n    priority: 2\n", "")}
@@ -156,16 +163,9 @@ def test_more_deletes_than_the_workflow_allows_is_said_as_such(
 ) -> None:
     """Approved deletes past the apply workflow's --max-deletes 10: nothing is written, and the
     pull request is told that reason and its fix."""
-    staging, production = apps
+    staging = apps[0]
     many = "name: room\nroles:\n" + "".join(f"  r{i:02}:\n    priority: 1\n" for i in range(12))
-    repo = Repo(tmp_path / "repo")
-    (repo.path / "hmsync.yaml").write_text(
-        "templates: templates\nenvironments:\n" + _project(staging, production)
-    )
-    assert main(["init", "--dir", str(repo.path), "--action", PIN], {}) == 0
-    first = repo.commit("templates", {"templates/room.yaml": many})
-    hub = GitHub(repo, tmp_path, secrets(), set(), lambda environment, run: True)
-    assert hub.push().result("apply-staging") == "success"
+    hub, repo, first = _deployed(apps, tmp_path, many)
     repo.git("checkout", "-q", "-b", "fewer")
     repo.commit("one role left", {"templates/room.yaml": "name: room\nroles:\n  r00:\n"
                                   "    priority: 1\n"})  # fmt: skip
