@@ -53,10 +53,14 @@ def test_init_writes_the_remotes_default_branch(run: Run, tmp_path: Path) -> Non
 
 
 def test_init_passes_the_secrets_the_templates_read(run: Run, write: Write, tmp_path: Path) -> None:
-    write("templates/telehealth.yaml", ROOM + "# ${HMSYNC_TELEHEALTH_STORAGE_KEY}\n")
+    write(
+        "templates/telehealth.yaml",
+        ROOM + "# ${HMSYNC_TELEHEALTH_STORAGE_KEY}, and $${HMSYNC_LITERAL} is text\n",
+    )
     assert run("init").code == 0
     plan = (tmp_path / ".github/workflows/hmsync-plan.yml").read_text()
     assert "HMSYNC_TELEHEALTH_STORAGE_KEY: ${{ secrets.HMSYNC_TELEHEALTH_STORAGE_KEY }}" in plan
+    assert "HMSYNC_LITERAL" not in plan  # `$$` is a literal `$`: no variable is read
     assert "HMSYNC_CLASSROOM" not in plan  # no example for a variable nobody uses
 
 

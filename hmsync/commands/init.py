@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import config, scaffold
+from .. import config, release, scaffold
 from ..errors import Exit, InputError, RefusedError
 from ..files import schema
-from ..release import git_output
+from ..files.yamlfile import environment_names
 from .export import write_regular
 
 ACTION_REF = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
@@ -105,12 +105,9 @@ def _stamp(commit: str) -> str:
     """What a pinned commit is, said only where this hmsync knows: its own checkout's commit
     is its version (`v0.4.0`, or `v0.4.0+g<commit>` between releases); another commit's
     version is whatever its tag says, so it is not claimed."""
-    from ..release import commit as this_commit
-    from ..release import version
-
-    if commit == this_commit():
-        return f"v{version()}"
-    return f"pinned by commit; written by hmsync {version()}"
+    if commit == release.commit():
+        return f"v{release.version()}"
+    return f"pinned by commit; written by hmsync {release.version()}"
 
 
 def _branch(given: str | None, root: Path) -> tuple[str, str]:
@@ -124,13 +121,10 @@ def _branch(given: str | None, root: Path) -> tuple[str, str]:
         ("refs/remotes/origin/HEAD", "origin/", "the remote's default branch"),
         ("HEAD", "", "the current branch; --branch to name another"),
     ):
-        found = git_output(root, "symbolic-ref", "--short", "-q", ref)
+        found = release.git_output(root, "symbolic-ref", "--short", "-q", ref)
         if found and found.startswith(prefix):
             return found[len(prefix) :], why
     return "main", "no git branch found; --branch to name yours"
-
-
-VARIABLE = re.compile(r"\$\{(HMSYNC_[A-Za-z0-9_]+)\}")
 
 
 def template_variables(root: Path, project: config.Project | None) -> list[str]:
@@ -145,7 +139,7 @@ def template_variables(root: Path, project: config.Project | None) -> list[str]:
     for path in paths:
         files = [path] if path.is_file() else sorted(path.rglob("*.y*ml")) if path.is_dir() else []
         for file in files:
-            found |= set(VARIABLE.findall(file.read_text(encoding="utf-8", errors="replace")))
+            found |= environment_names(file.read_text(encoding="utf-8", errors="replace"))
     return sorted(found)
 
 

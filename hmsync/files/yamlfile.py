@@ -40,6 +40,13 @@ _TAGS: dict[tuple[Any, Any, Any], str] = {}
 _MAX_TAGS = 50_000
 
 
+def environment_names(text: str) -> set[str]:
+    """The ${HMSYNC_*} variables a file's text reads, as interpolation reads them (`$$` is a
+    literal `$`): the secrets a job that plans it needs."""
+    names = (match.group(1) for match in _PLACEHOLDER.finditer(text))
+    return {n for n in names if n and _ENV_NAME.fullmatch(n) and n.startswith(ENV_PREFIX)}
+
+
 class _Remembering:
     """A safe loader's tag resolution, remembered. hmsync adds no path resolvers, so a tag
     depends on the node's kind, value and implicitness only."""
