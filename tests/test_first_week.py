@@ -110,6 +110,15 @@ def test_init_check_says_when_the_workflows_no_longer_match(
         "The workflows no longer match (apply runs on master); run hmsync init --force\n"
     )
     assert not (tmp_path / ".github/workflows/hmsync-plan.yml").read_text().count("staging")
+    plan = tmp_path / ".github/workflows/hmsync-plan.yml"
+    plan.write_text(
+        plan.read_text().replace("  pull_request:\n", "  pull_request:\n    branches: [main]\n", 1)
+    )
+    narrowed = run("init", "--check")
+    assert (
+        "hmsync-plan.yml: on.pull_request.branches is [main], but hmsync.yaml and the templates "
+        "ask for (none)"
+    ) in narrowed.out
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")

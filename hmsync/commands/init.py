@@ -237,7 +237,7 @@ def _shape(workflow: Any) -> dict[str, Any]:
         trigger = on.get(event) if isinstance(on, dict) else None
         if isinstance(trigger, dict):
             if "branches" in trigger:
-                out["on.push.branches"] = list(trigger["branches"])
+                out[f"on.{event}.branches"] = list(trigger["branches"])
             if "paths" in trigger:
                 out[f"on.{event}.paths"] = sorted(trigger["paths"])
     environments, secrets = set(), set()
