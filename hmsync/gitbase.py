@@ -53,14 +53,8 @@ def project_at(ref: str, config_file: str | None) -> tuple[bool, config.Project 
     """The project file as it is at ref: (True, it), (True, None) where ref has none, or
     (False, None), said on stderr, where it does not load there."""
     _check_ref(ref)
-    try:
-        top = Path(_git("rev-parse", "--show-toplevel").decode().strip()).resolve()
-        _git("rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}")
-    except InputError as exc:
-        raise InputError(
-            f"--base-ref {ref}: git cannot read it ({exc.message}); fetch it first "
-            "(in GitHub: actions/checkout with fetch-depth: 0)"
-        ) from None
+    top = Path(_git_at(ref, "rev-parse", "--show-toplevel").decode().strip()).resolve()
+    _git_at(ref, "rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}")
     here = Path(config_file or config.PROJECT_FILE).resolve()
     if not here.is_relative_to(top):
         return True, None  # a project file outside the repository: nothing at the ref
@@ -83,6 +77,17 @@ def project_at(ref: str, config_file: str | None) -> tuple[bool, config.Project 
             return False, None
 
 
+def _git_at(ref: str, *args: str) -> bytes:
+    """_git for reading --base-ref: a failure says which ref, and to fetch it."""
+    try:
+        return _git(*args)
+    except InputError as exc:
+        raise InputError(
+            f"--base-ref {ref}: git cannot read it ({exc.message}); fetch it first "
+            "(in GitHub: actions/checkout with fetch-depth: 0)"
+        ) from None
+
+
 def _check_ref(ref: str) -> None:
     if ref.startswith("-") or not ref.strip():
         # git would read it as an option (`--output=FILE` writes a file): never passed on.
@@ -100,15 +105,9 @@ def documents_at(
     """The valid documents at ref, as `environment` sees them there; None (said on stderr)
     when they do not load, so the plan goes on without telling changes apart."""
     _check_ref(ref)
-    try:
-        top = Path(_git("rev-parse", "--show-toplevel").decode().strip())
-        # From the top: run in a subfolder, git archive would hold that subfolder alone.
-        archive = _git("-C", str(top), "archive", "--format=tar", ref)
-    except InputError as exc:
-        raise InputError(
-            f"--base-ref {ref}: git cannot read it ({exc.message}); fetch it first "
-            "(in GitHub: actions/checkout with fetch-depth: 0)"
-        ) from None
+    top = Path(_git_at(ref, "rev-parse", "--show-toplevel").decode().strip())
+    # From the top: run in a subfolder, git archive would hold that subfolder alone.
+    archive = _git_at(ref, "-C", str(top), "archive", "--format=tar", ref)
     where = os.path.relpath(Path.cwd(), top)
     with tempfile.TemporaryDirectory(prefix="hmsync-base-") as tmp:
         _unpack(archive, Path(tmp))
