@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hmsync.files.loader import load_bytes, load_file
-from hmsync.files.yamlfile import MAX_NODES
+from hmsync.files.yamlfile import MAX_NODES, variable_names
 from hmsync.problems import Location
 
 Write = Callable[[str, "str | bytes"], Path]
@@ -217,3 +217,13 @@ def test_every_scalar_reads_as_pyyaml_reads_it(values: list[str]) -> None:
         assert [type(v) for v in doc.data.values()] == [
             type(v) for v in yaml.safe_load(text).values()
         ]
+
+
+def test_the_variables_a_file_reads_are_those_interpolation_reads() -> None:
+    """What init passes as secrets and export refuses to flatten: `$$` escapes, and a `${...}`
+    interpolation would refuse (`${HOME}`, `${vars.}`) is no variable read."""
+    text = (
+        "a: ${vars.region}\nb: ${HMSYNC_KEY}\nc: $${HMSYNC_LITERAL} $${vars.literal}\n"
+        "d: ${HOME} ${vars.} ${HMSYNC_BAD-NAME}\n# ${HMSYNC_IN_COMMENT}\n"
+    )
+    assert variable_names(text) == {"vars.region", "HMSYNC_KEY", "HMSYNC_IN_COMMENT"}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import Exit, InputError, RefusedError
 from ..files.schema import data_errors, undocumented_values
+from ..files.yamlfile import variable_names
 from ..plan.normalize import Json
 from ..redact import redact
 from ..render.export import dump, file_name, template_file
@@ -192,16 +192,13 @@ def write_templates(
     return [(path, len(data["roles"])) for path, data, _ in made], variables
 
 
-_VARIABLE = re.compile(r"\$\{((?:vars\.|HMSYNC_)[A-Za-z0-9_.]+)\}")
-
-
 def _refuse_to_flatten(paths: list[Path]) -> None:
     """A file that reads ${vars.*} or ${HMSYNC_*} says different things in different
     environments (or hides a secret): overwriting it with one environment's live values
     would set that environment's value for all of them. Refused, naming the variables."""
     found = {}
     for path in paths:
-        names = sorted(set(_VARIABLE.findall(path.read_text(encoding="utf-8", errors="replace"))))
+        names = sorted(variable_names(path.read_text(encoding="utf-8", errors="replace")))
         if names:
             found[str(path)] = names
     if found:

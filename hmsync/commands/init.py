@@ -12,7 +12,7 @@ from typing import Any
 from .. import config, release, scaffold
 from ..errors import Exit, InputError, RefusedError
 from ..files import schema
-from ..files.yamlfile import environment_names
+from ..files.yamlfile import ENV_PREFIX, variable_names
 from .export import write_regular
 
 ACTION_REF = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
@@ -139,7 +139,8 @@ def template_variables(root: Path, project: config.Project | None) -> list[str]:
     for path in paths:
         files = [path] if path.is_file() else sorted(path.rglob("*.y*ml")) if path.is_dir() else []
         for file in files:
-            found |= environment_names(file.read_text(encoding="utf-8", errors="replace"))
+            names = variable_names(file.read_text(encoding="utf-8", errors="replace"))
+            found |= {name for name in names if name.startswith(ENV_PREFIX)}
     return sorted(found)
 
 

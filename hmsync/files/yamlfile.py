@@ -40,11 +40,19 @@ _TAGS: dict[tuple[Any, Any, Any], str] = {}
 _MAX_TAGS = 50_000
 
 
-def environment_names(text: str) -> set[str]:
-    """The ${HMSYNC_*} variables a file's text reads, as interpolation reads them (`$$` is a
-    literal `$`): the secrets a job that plans it needs."""
-    names = (match.group(1) for match in _PLACEHOLDER.finditer(text))
-    return {n for n in names if n and _ENV_NAME.fullmatch(n) and n.startswith(ENV_PREFIX)}
+def variable_names(text: str) -> set[str]:
+    """The variables a file's text reads, as interpolation reads them (`$$` is a literal `$`):
+    `vars.NAME` (each environment's own) and `HMSYNC_NAME` (a secret a job must be given)."""
+    out = set()
+    for match in _PLACEHOLDER.finditer(text):
+        name = match.group(1)
+        if not name:
+            continue
+        if _VAR_REFERENCE.fullmatch(match.group(0)) or (
+            _ENV_NAME.fullmatch(name) and name.startswith(ENV_PREFIX)
+        ):
+            out.add(name)
+    return out
 
 
 class _Remembering:
