@@ -7,18 +7,15 @@ feature meets them (tests/test_situations.py holds each against hmsync as it is)
 - defaults left out under settings as well as under roles (`SETTINGS_DEFAULTED`);
 - every v2 part emptied (`V2_EMPTIED`);
 - secrets that are not JWTs (`NOT_A_JWT`);
-- a token refused with 403 once, then taken when renewed (`RefusingOnce`).
+- a token refused with 403 once, then taken when renewed (`refusing_once`).
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+
+from .servers import Proxy, Seen
 
 CASE_TWINS = ("PROD", "Prod", "prod")  # one file on macOS and Windows, three on Linux
 NOT_A_JWT = "plain-app-secret-0123456789"  # an app secret: no dots, no JWT shape
@@ -69,50 +66,23 @@ def identical_files(folder: Path, text: str, names: tuple[str, ...] = ("a.yaml",
         (folder / name).write_text(text)
 
 
-class RefusingOnce:
+def refusing_once(status: int = 403) -> Proxy:
     """A loopback API that refuses the first token it sees with `status` (403: "not
     permitted", as a token of a revoked key is) and answers an empty page to any other: the
-    client must renew its token once and go on. `tokens` holds every token seen."""
+    client must renew its token once and go on. A Proxy whose rule answers every call, so its
+    upstream is never reached; its history holds every request (tokens() their tokens)."""
 
-    def __init__(self, status: int = 403) -> None:
-        self.tokens: list[str] = []
-        server = self
+    def rule(seen: Seen, history: list[Seen]) -> tuple[int, object]:
+        if not history:
+            return status, {"code": status, "message": "Token validation error"}
+        return 200, {"limit": 20, "data": [], "last": ""}
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+    return Proxy("http://127.0.0.1:9", rule)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
 
-            def do_GET(self) -> None:
-                token = self.headers.get("Authorization", "")
-                server.tokens.append(token)
-                if len(server.tokens) == 1:
-                    code, body = status, {"code": status, "message": "Token validation error"}
-                else:
-                    code, body = 200, {"limit": 20, "data": [], "last": ""}
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.http.daemon_threads = True
-        self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.http.server_address[1]}/policy/v1"
-
-    def __enter__(self) -> RefusingOnce:
-        self.thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.http.shutdown()
-        self.http.server_close()
-        self.thread.join()
+def tokens(server: Proxy) -> list[str]:
+    """The Authorization header of each request the server saw."""
+    return [
+        next((v for k, v in seen.headers.items() if k.lower() == "authorization"), "")
+        for seen in server.history
+    ]

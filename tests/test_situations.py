@@ -29,10 +29,11 @@ from .situations import (
     SETTINGS_DEFAULTED,
     V2_EMPTIED,
     V2_FULL,
-    RefusingOnce,
     git,
     identical_files,
+    refusing_once,
     subfolder_repository,
+    tokens,
 )
 
 
@@ -158,11 +159,13 @@ def test_the_same_file_named_twice_is_read_once(run: Run, write: Write) -> None:
 
 def test_a_token_refused_with_403_is_renewed_once(run: Run, write: Write) -> None:
     write("templates/t.yaml", "name: t\nroles:\n  host: {}\n")
-    with RefusingOnce(403) as server:
-        environ = {"HMS_API_BASE": server.base, "HMS_ACCESS_KEY": "k", "HMS_SECRET": NOT_A_JWT}
+    with refusing_once(403) as server:
+        base = server.url + "/policy/v1"
+        environ = {"HMS_API_BASE": base, "HMS_ACCESS_KEY": "k", "HMS_SECRET": NOT_A_JWT}
         result = run("plan", env=environ)
     assert result.code == 0, result.err
-    assert len(server.tokens) == 2 and server.tokens[0] != server.tokens[1]
+    seen = tokens(server)
+    assert len(seen) == 2 and seen[0] != seen[1]
 
 
 def test_names_that_differ_only_in_case_export_to_two_files_on_any_system(
