@@ -55,6 +55,15 @@ class Project:
     protect: Protect | None = None  # the team's change rules
     # rules and protect as the file wrote them: what a saved plan records of its guardrails
     guardrail_data: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    # Folders of the other kinds (hmsync.kinds), by the kind's plural: {"rooms": (...)}.
+    # A kind the file does not name has its default folder, used if it exists.
+    folders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def folder(self, plural: str) -> tuple[tuple[str, ...], bool]:
+        """A kind's folders, and whether the file named them (else the default, if there)."""
+        if plural in self.folders:
+            return self.folders[plural], True
+        return (_relative(Path(self.file).parent, plural),), False
 
     def inputs(self) -> list[str]:
         """Every file or folder a plan reads, as workflow path filters relative to the project
@@ -62,6 +71,10 @@ class Project:
         overlays, and the schemas copy `init` writes."""
         home = Path(self.file).parent
         folders = [*self.templates, *(e.overlays for e in self.environments.values() if e.overlays)]
+        for named in self.folders.values():
+            folders += named
+        if "rooms" not in self.folders and Path(self.folder("rooms")[0][0]).is_dir():
+            folders += self.folder("rooms")[0]
         out = [Path(self.file).name]
         for folder in dict.fromkeys(Path(os.path.relpath(f, home)).as_posix() for f in folders):
             out.append(folder if folder.endswith((".yaml", ".yml")) else f"{folder}/**")
@@ -137,6 +150,14 @@ def load(path: Path, at: str | None = None) -> Project:
         tuple(parsed),
         protect,
         {key: data[key] for key in ("rules", "protect") if key in data},
+        {
+            key: tuple(
+                _relative(base, p)
+                for p in ([data[key]] if isinstance(data[key], str) else data[key])
+            )
+            for key in ("rooms",)
+            if key in data
+        },
     )
 
 

@@ -51,19 +51,21 @@ class Change:
 
 @dataclass(frozen=True)
 class Action:
-    kind: ActionKind
-    template: str
+    kind: str  # an ActionKind for templates; another kind's own (hmsync.kinds)
+    template: str  # the name of the object it acts on: a template's, or a room's
     role: str | None = None
     old_name: str | None = None  # rename_role: the live role's current name
     changes: tuple[Change, ...] = ()
 
     def sort_key(self) -> tuple[int, str]:
-        return SHOW_ORDER.index(self.kind), self.role or ""
+        order = SHOW_ORDER.index(self.kind) if self.kind in SHOW_ORDER else len(SHOW_ORDER)
+        return order, self.role or ""
 
 
 @dataclass(frozen=True)
 class TemplatePlan:
-    """What a plan does to one template the files describe."""
+    """What a plan does to one template the files describe; with another `kind` (a room), to
+    one object of that kind (template_id: its live id)."""
 
     name: str
     file: str
@@ -75,6 +77,7 @@ class TemplatePlan:
     live_roles: Any = field(default=None, compare=False, repr=False)
     # (role or "", path) of changes whose new value is a default the file leaves out.
     defaulted: frozenset[tuple[str, str]] = field(default=frozenset(), compare=False, repr=False)
+    kind: str = "template"
 
 
 @dataclass(frozen=True)
@@ -103,10 +106,20 @@ class Plan:
     managed_roles: int = 0
     # Values from ${HMSYNC_*} variables, concealed in every change; in memory only.
     hidden: frozenset[str] = field(default=frozenset(), repr=False)
+    # The entries of every other kind (hmsync.kinds): rooms, in the files' order.
+    others: tuple[TemplatePlan, ...] = ()
+
+    @property
+    def entries(self) -> tuple[TemplatePlan, ...]:
+        """Every object the plan covers, templates first."""
+        return self.templates + self.others
 
     @property
     def actions(self) -> list[Action]:
-        return [a for t in self.templates for a in t.actions]
+        return [a for t in self.entries for a in t.actions]
+
+    def of_kind(self, kind: str) -> list[TemplatePlan]:
+        return [t for t in self.others if t.kind == kind]
 
     def live_name(self, template: TemplatePlan) -> str:
         """The template's name as live has it now: the old one while a rename is planned."""
@@ -118,6 +131,18 @@ class Plan:
     @property
     def changed(self) -> list[TemplatePlan]:
         return [t for t in self.templates if t.actions]
+
+
+@dataclass
+class Others:
+    """The kinds beyond templates (hmsync.kinds) a command works on: their files (Documents)
+    and what live holds of the objects those files name, by the kind's name ("room")."""
+
+    documents: dict[str, list[Any]] = field(default_factory=dict)
+    live: dict[str, Any] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return any(self.documents.values())
 
 
 @dataclass
@@ -134,3 +159,4 @@ class Outcome:
     unverified: str = ""  # why the read-back after the writes could not be made
     base: dict[str, Any] | None = None  # the template as the plan read it, if it existed
     meanwhile: list[str] = field(default_factory=list)  # what someone else changed meanwhile
+    kind: str = "template"  # or another kind's name (hmsync.kinds): a room's outcome

@@ -731,6 +731,10 @@ def test_readings_through_the_control_endpoint_and_the_command_line(emu: Emulato
         "v2_region": "filled",
         "enum": "store",
         "names": "strict",
+        "room_create": "unchanged",
+        "room_name_filter": "insensitive",
+        "room_region": "kept",
+        "noise_cancellation": "absent",
         "lost_answer_rate": 0.0,
     }
     changed = control.post("/readings", json={"credentials": "masked"})

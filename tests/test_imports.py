@@ -64,6 +64,7 @@ def graph(runtime: bool = False) -> dict[str, set[str]]:
 VOCABULARY = {
     *("hmsync", "hmsync.errors", "hmsync.problems", "hmsync.model", "hmsync.paths"),
     *("hmsync.jsontext", "hmsync.redact", "hmsync.release"),
+    "hmsync.kinds",  # the registry of kinds: found by module name, it imports none of them
 }
 PROJECT = {"hmsync.config", "hmsync.gitbase", "hmsync.scaffold"}
 MAY_IMPORT = {
@@ -75,6 +76,8 @@ MAY_IMPORT = {
     "write": {"vocabulary", "backends", "plan", "render"},
     "project": {"vocabulary", "files", "plan"},
     "emulator": set(),  # written from the API notes: it shares no code with the client
+    # A kind (kinds/rooms/) declares its parts on every stage below the commands.
+    "kinds": {"vocabulary", "files", "backends", "plan", "render", "write"},
     "commands": {
         *("vocabulary", "files", "backends", "plan", "render", "write", "project", "emulator"),
     },
@@ -86,7 +89,7 @@ def stage(module: str) -> str:
         return "vocabulary"
     if module in PROJECT:
         return "project"
-    for folder in ("files", "backends", "plan", "render", "write", "emulator"):
+    for folder in ("files", "backends", "plan", "render", "write", "emulator", "kinds"):
         if module == f"hmsync.{folder}" or module.startswith(f"hmsync.{folder}."):
             return folder
     return "commands"  # hmsync.commands, the CLI, completion, __main__
@@ -118,6 +121,21 @@ def test_the_stage_check_finds_an_arrow_up() -> None:
         "hmsync.plan.diff -> hmsync.write.apply",
     ]
     assert stage("hmsync.files") == "files" and stage("hmsync.cli") == "commands"
+    assert stage("hmsync.kinds") == "vocabulary" and stage("hmsync.kinds.rooms.diff") == "kinds"
+
+
+def test_no_stage_imports_a_kind_and_the_registry_imports_none() -> None:
+    """The stages run every kind through the registry; none names one, so a new kind is a
+    new package under kinds/, not edits across the tree."""
+    edges = graph(runtime=False)
+    reaching = sorted(
+        f"{a} -> {b}"
+        for a, targets in edges.items()
+        for b in targets
+        if b.startswith("hmsync.kinds.") and not a.startswith("hmsync.kinds")
+    )
+    assert reaching == []
+    assert not any(b.startswith("hmsync.kinds.") for b in edges["hmsync.kinds"])
 
 
 def _cycle(edges: dict[str, set[str]]) -> list[str]:

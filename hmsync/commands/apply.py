@@ -9,20 +9,29 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from .. import config, render
+from .. import config, kinds, render
 from ..backends import Backend
 from ..errors import ConflictError, Exit, InputError, RefusedError
 from ..files.loader import Document
-from ..model import Action, Outcome, Plan
+from ..model import Action, Others, Outcome, Plan
 from ..paths import Json
 from ..plan import planfile
 from ..plan.concealment import plan_key
 from ..plan.diff import make_plan
 from ..plan.digests import live_fingerprint
 from ..plan.guardrails import both
-from ..plan.pipeline import inputs_digest, load_valid, plan_live, read_live, select
+from ..plan.pipeline import (
+    inputs_digest,
+    load_valid,
+    plan_live,
+    read_live,
+    read_others,
+    select,
+    select_others,
+)
 from ..write.apply import apply_templates, as_api_error
 from ..write.meanwhile import moved_meanwhile
+from ..write.others import check_others, other_fingerprints, run_others
 from .common import app_secret, load_and_read, open_client, use_color
 from .context import Context, context
 from .export import write_templates
@@ -75,9 +84,12 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
         client, checked, live, ctx = load_and_read(args, environ, args.targets)
     with client:
         if saved:
-            plan, documents, live = _check_saved(saved, saved_plan, client, environ, args, ctx)
+            plan, documents, live, others = _check_saved(
+                saved, saved_plan, client, environ, args, ctx
+            )
         else:
-            documents = select(checked.documents, args.only)
+            documents = select(checked.documents, args.only, checked.others)
+            others = select_others(checked.others, args.only)
             plan = plan_live(
                 documents,
                 live,
@@ -85,6 +97,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
                 all_files=checked.documents,
                 write_credentials=args.write_credentials,
                 ctx=ctx,
+                others=others,
             )
             refuse_out_of_range(plan, checked, args.allow_out_of_range)
             if args.format == "text":
@@ -108,6 +121,10 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
             _backup(Path(args.backup), plan, by_name)
         outcomes = apply_templates(client, plan, desired, by_name, _progress)
         _check_convergence(client, outcomes, documents, plan)
+        # Then the other kinds (rooms), after the templates they name may have been made.
+        done = run_others(client, plan, others, live, _progress_other)
+        check_others(client, done, plan, others, live)
+        outcomes += done
     if args.format == "json":
         sys.stdout.write(render.apply_json(outcomes))
     else:
@@ -156,7 +173,7 @@ def _check_saved(
     environ: Mapping[str, str],
     args: argparse.Namespace,
     ctx: Context,
-) -> tuple[Plan, list[Document], list[Json]]:
+) -> tuple[Plan, list[Document], list[Json], Others]:
     """The saved plan (read from path, its API checked), made again from the same files and
     the live templates as they are now; refused (exit 4) if anything it was made from has
     changed."""
@@ -168,13 +185,14 @@ def _check_saved(
         )
     allow = args.allow_out_of_range or saved["allow_out_of_range"]
     checked = load_valid(saved["files"], environ, ctx, allow)
-    if inputs_digest(checked.documents, ctx) != saved["files_digest"]:
+    if inputs_digest(checked.documents, ctx, checked.others) != saved["files_digest"]:
         raise RefusedError(
             f"the template files or the project file changed since {path} was made; {again}"
         )
     names = [t["name"] for t in saved["templates"]]
     documents = [d for d in checked.documents if d.data["name"] in names]
     live = read_live(client, documents)
+    others = read_others(client, checked, live)
     secret = app_secret(environ, ctx)
     plan = plan_live(
         documents,
@@ -185,13 +203,21 @@ def _check_saved(
         write_credentials=saved["write_credentials"],
         ctx=ctx,
         app_secret=secret,
+        others=others,
     )
     matters = _acted_on(saved["templates"])
     if matters is not None:  # what it does not act on, it leaves alone: no action there now
         kept = tuple(t if t.name in matters else replace(t, actions=()) for t in plan.templates)
         plan = replace(plan, templates=kept)
+        acted = {f"{o['kind']}:{o['name']}" for o in saved["others"] if o["actions"]}
+        matters |= acted
+        kept_others = tuple(
+            t if f"{t.kind}:{t.name}" in acted else replace(t, actions=()) for t in plan.others
+        )
+        plan = replace(plan, others=kept_others)
     key = plan_key(secret, saved["secret_salt"])
     now = {str(t.get("name")): live_fingerprint(t, key) for t in live}
+    now.update(other_fingerprints(others, key))
     was: dict[str, str] = saved["live_fingerprints"]
     changed = {n for n, fp in was.items() if now.get(n) != fp} | {
         t.name for t in plan.templates if t.template_id and plan.live_name(t) not in was
@@ -199,7 +225,7 @@ def _check_saved(
     stale = sorted(changed if matters is None else changed & matters)
     if stale:
         raise RefusedError(
-            f"live template{'s' if len(stale) > 1 else ''} changed since {path} was made: "
+            f"live {_what_changed(stale)} changed since {path} was made: "
             f"{', '.join(stale)}; {again}"
         )
     if changed - set(stale):
@@ -219,10 +245,19 @@ def _check_saved(
             f"the recording credentials (HMSYNC_* variables) of {', '.join(moved)} are not the "
             f"ones {path} was made with; set them as they were, or {again}"
         )
-    if planfile.plan_to_dict(plan)["templates"] != saved["templates"]:
+    fresh = planfile.plan_to_dict(plan)
+    plurals = [k.plural for k in kinds.kinds()]
+    if any(fresh.get(key, []) != saved.get(key, []) for key in ("templates", *plurals)):
         raise RefusedError(f"{path} no longer matches the files and environment; {again}")
     refuse_out_of_range(plan, checked, args.allow_out_of_range or saved["allow_out_of_range"])
-    return plan, documents, live
+    return plan, documents, live, others
+
+
+def _what_changed(names: list[str]) -> str:
+    """`template`, `templates`, or `objects` where another kind's (`room:NAME`) is among them."""
+    if any(":" in n and n.split(":", 1)[0] in {k.name for k in kinds.kinds()} for n in names):
+        return "objects" if len(names) > 1 else "object"
+    return "templates" if len(names) > 1 else "template"
 
 
 def _acted_on(templates: list[dict[str, Any]]) -> set[str] | None:
@@ -268,6 +303,12 @@ def _confirm(count: int, stdin: TextIO) -> None:
     answer = stdin.readline().strip().lower()
     if answer not in ("y", "yes"):
         raise RefusedError("not confirmed; nothing was changed")
+
+
+def _progress_other(action: Action, status: str, seconds: float) -> None:
+    """As _progress, for another kind's action (rooms go one after another)."""
+    line = f"[room] {action.template}: {render.action_title(action)} ... {status}"
+    print(render.safe(f"{line} {seconds:.2f} s"), file=sys.stderr, flush=True)
 
 
 def _progress(done: int, total: int, action: Action, status: str, seconds: float) -> None:

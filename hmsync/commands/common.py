@@ -13,7 +13,7 @@ from ..backends import Backend, client_from_env
 from ..errors import InputError
 from ..files.schema import Checked
 from ..paths import Json
-from ..plan.pipeline import load_valid, managed_parts
+from ..plan.pipeline import load_valid, managed_parts, read_others
 from ..render import safe
 from .context import Context, cache_root, context
 from .options import (  # noqa: F401 (the commands import them from here too)
@@ -76,6 +76,7 @@ def load_and_read(
                 raise
             live = listing.result()
         client.read_parts(live, managed_parts(checked.documents))
+        read_others(client, checked, live)  # the rooms the files name, and only those
         return client, checked, live, ctx
     except BaseException:
         client.close()

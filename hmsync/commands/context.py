@@ -66,6 +66,16 @@ class Context:
     def protect(self) -> Protect | None:
         return self.guardrails.protect
 
+    def folders(self, plural: str) -> list[str]:
+        """A kind's folders (rooms): hmsync.yaml's, else its default if it exists. A folder
+        the project file names must exist; the default may not."""
+        if self.project is None:
+            return [plural] if Path(plural).is_dir() else []
+        named, explicit = self.project.folder(plural)
+        if explicit:
+            return list(named)
+        return [f for f in named if Path(f).is_dir()]
+
     def paths(self, given: Sequence[str]) -> list[str]:
         if given:
             return list(given)

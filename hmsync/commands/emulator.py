@@ -37,6 +37,13 @@ READING_HELP = {
     "enum": "a string outside a documented enum: stored as sent, or refused with 400",
     "names": "field names in a write's body: only the documented ones (a v2 request's storage "
     "secret is secretKey, v1's secret), or either",
+    "room_create": "rooms: creating a taken name returns that room unchanged, or applies the "
+    "body to it (the Create page says both)",
+    "room_name_filter": "rooms: the list's name filter ignores case (as names do), or matches "
+    "exactly",
+    "room_region": "rooms: a room on region auto is answered auto, or with its template's region",
+    "noise_cancellation": "v2: a new template's plugins.noiseCancellation: absent from answers, "
+    "or {enabled: true} (on by default for new templates)",
 }
 
 

@@ -7,7 +7,10 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from .. import kinds
+from ..backends import Backend
 from ..errors import Exit, InputError, RefusedError
 from ..files.schema import data_errors, undocumented_values
 from ..files.yamlfile import variable_names
@@ -15,7 +18,7 @@ from ..plan.normalize import Json
 from ..redact import redact
 from ..render.export import dump, file_name, template_file
 from .common import open_client
-from .context import context
+from .context import Context, context
 from .options import add_api_arguments, add_only
 
 SCHEMA_FILES = {
@@ -27,6 +30,19 @@ SCHEMA_FILES = {
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="templates", metavar="DIR", help="folder (default: templates/)")
     add_only(p)
+    p.add_argument(
+        "--room",
+        action="append",
+        metavar="NAME",
+        default=[],
+        help="also write the live room of that name (case-insensitive; v2) as a room file; "
+        "repeatable",
+    )
+    p.add_argument(
+        "--rooms-out",
+        metavar="DIR",
+        help="folder for the room files (default: hmsync.yaml's rooms folder, else rooms/)",
+    )
     p.add_argument("--force", action="store_true", help="overwrite existing files")
     p.add_argument(
         "--refresh",
@@ -53,10 +69,16 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
                 raise InputError(f"--only {missing[0]}: no live template has that name")
             live = [t for t in live if t.get("name") in args.only]
         client.read_parts(live, {str(t.get("name")) for t in live})  # v2: the recordings
+        rooms = _rooms(client, args, ctx)
     written, variables = write_templates(out, live, args.force, ignore=ctx.ignore, api=ctx.api)
     for path, roles in written:
         print(f"wrote {path} ({roles} role(s))")
     print(f"Exported {len(written)} template(s) to {out}/.")
+    if rooms is not None:
+        folder = Path(args.rooms_out or (ctx.folders("rooms") or ["rooms"])[0])
+        for path in write_others(folder, rooms, args.force, variables):
+            print(f"wrote {path}")
+        print(f"Exported {len(rooms)} room(s) to {folder}/.")
     if variables:
         print(
             f"{_what(variables)} written as placeholders; set these variables (to the "
@@ -119,6 +141,42 @@ def refresh(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         print(f"refreshed {file} from live (comments, variables and layout kept)")
     print(f"Refreshed {len(texts)} file(s); the files now say what live does.")
     return Exit.OK
+
+
+def _rooms(client: Backend, args: argparse.Namespace, ctx: Context) -> list[Any] | None:
+    """The live rooms --room names, as files: (stem, data, variables) each; None without."""
+    if not args.room:
+        return None
+    room_kind = kinds.kind("room")
+    if ctx.api not in room_kind.apis:
+        raise InputError("--room: rooms are managed on the v2 API only; use --api v2")
+    return room_kind.export(client, list(dict.fromkeys(args.room)), client.list_templates())
+
+
+def write_others(folder: Path, made: list[Any], force: bool, variables: list[str]) -> list[Path]:
+    """Another kind's files (rooms) in folder, checked against its schema first; existing
+    files only with force, and never one that reads variables."""
+    paths = [(folder / f"{stem}.yaml", data, needed) for stem, data, needed in made]
+    existing = [str(p) for p, _, _ in paths if p.exists() or p.is_symlink()]
+    if existing and not force:
+        raise RefusedError(
+            f"refusing to overwrite {len(existing)} existing file(s): {', '.join(existing)}; "
+            "pass --force to overwrite, or --rooms-out another folder"
+        )
+    _refuse_to_flatten([p for p, _, _ in paths if p.is_file()])
+    refused = [f"{d['name']}: {problem}" for _, d, _ in paths for problem in data_errors(d, "room")]
+    if refused:
+        raise InputError(
+            f"{len(refused)} live value(s) cannot be written as a valid room file, so nothing "
+            "was written; correct them in the dashboard",
+            tuple(refused),
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    schema_path = os.path.relpath(Path("schemas") / "room.schema.json", folder)
+    for path, data, needed in paths:
+        variables += [v for v in needed if v not in variables]
+        write_regular(path, redact(dump(data, schema_path)))
+    return [p for p, _, _ in paths]
 
 
 def _what(variables: list[str]) -> str:

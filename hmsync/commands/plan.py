@@ -17,7 +17,7 @@ from ..model import Plan
 from ..paths import Json
 from ..plan import origin, planfile
 from ..plan.diff import make_plan
-from ..plan.pipeline import plan_live, select
+from ..plan.pipeline import plan_live, select, select_others
 from ..redact import redact
 from .common import app_secret, load_and_read, use_color
 from .guards import add_force, refuse_out_of_range, refuse_protected
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         )
     client, checked, live, ctx = load_and_read(args, environ, args.paths)
     with client:
-        documents = select(checked.documents, args.only)
+        documents = select(checked.documents, args.only, checked.others)
         # Live fingerprints go only where a saved plan needs them: -o and the JSON output.
         keep = bool(args.out) or args.format == "json"
         plan = plan_live(
@@ -83,6 +83,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
             write_credentials=args.write_credentials,
             ctx=ctx,
             app_secret=app_secret(environ, ctx),
+            others=select_others(checked.others, args.only),
         )
     refuse_out_of_range(plan, checked, args.allow_out_of_range)
     plan = replace(plan, allow_out_of_range=args.allow_out_of_range)

@@ -8,6 +8,10 @@ and it does one edit, as the dashboard would:
   "set": {"roles.host.priority": 3, "settings.region": "eu"}   on template "template"
   "delete_role": ROLE                                            on template "template"
   "create": {template}                                           a new template (by name)
+  "set": {"size": 40}, "room": NAME                              on the room NAME (v2)
+  "codes": {"host": false}, "room": NAME                         codes of a role: a new one
+                                                                 (true), or all disabled
+A room's writes are `room:NAME` (lowercase) for before_write.
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ from typing import Any
 
 from .store import ApiError, Store, copy_json
 
-KEYS = ("after_request", "before_write", "template", "set", "delete_role", "create")
+KEYS = (
+    *("after_request", "before_write", "template", "set", "delete_role", "create"),
+    *("room", "codes"),
+)
 
 
 @dataclass
@@ -29,6 +36,8 @@ class Interleaving:
     set: dict[str, Any] = field(default_factory=dict)
     delete_role: str | None = None
     create: dict[str, Any] | None = None
+    room: str | None = None
+    codes: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Any) -> Interleaving:
@@ -36,14 +45,22 @@ class Interleaving:
             raise ValueError(f"an interleaving is an object with keys from: {', '.join(KEYS)}")
         made = cls(**data)
         when = [made.after_request is not None, made.before_write is not None]
-        edits = [bool(made.set), made.delete_role is not None, made.create is not None]
+        edits = [
+            bool(made.set),
+            made.delete_role is not None,
+            made.create is not None,
+            bool(made.codes),
+        ]
         if sum(when) != 1 or sum(edits) != 1:
             raise ValueError("give one of after_request and before_write, and one edit")
         if made.after_request is not None and (
             not isinstance(made.after_request, int) or made.after_request < 0
         ):
             raise ValueError("after_request: a request count, 0 or more")
-        if (made.set or made.delete_role is not None) and not isinstance(made.template, str):
+        if made.codes and not isinstance(made.room, str):
+            raise ValueError("codes needs the room's name in room")
+        on_template = (made.set and made.room is None) or made.delete_role is not None
+        if on_template and not isinstance(made.template, str):
             raise ValueError("set and delete_role need the template's name in template")
         if made.create is not None and not isinstance(made.create.get("name"), str):
             raise ValueError("create: a template with a name")
@@ -88,6 +105,9 @@ def edit(store: Store, interleaving: Interleaving) -> None:
     if interleaving.create is not None:
         store.create_template(copy_json(interleaving.create))
         return
+    if interleaving.room is not None:
+        _edit_room(store, interleaving)
+        return
     with store.lock:
         template = store.by_name(str(interleaving.template))
         if template is None:
@@ -101,3 +121,22 @@ def edit(store: Store, interleaving: Interleaving) -> None:
                 node = node.setdefault(part, {})
             node[last] = copy_json(value)
         store.saved(template)
+
+
+def _edit_room(store: Store, interleaving: Interleaving) -> None:
+    from .rooms import Rooms  # the dashboard's room edits are the API's own operations
+
+    rooms = Rooms(store)
+    with store.lock:
+        room = rooms.by_name(str(interleaving.room))
+        if room is None:
+            raise ApiError(404, "Room not found", [f"no room {interleaving.room!r}"])
+        if interleaving.set:
+            rooms.update_room(room["id"], copy_json(interleaving.set))
+        for role, enabled in interleaving.codes.items():
+            if enabled:
+                rooms.create_role_room_code(room["id"], role)
+                continue
+            for code in list(store.codes.values()):
+                if code["room_id"] == room["id"] and code["role"] == role and code["enabled"]:
+                    rooms.update_room_code({"code": code["code"], "enabled": False})

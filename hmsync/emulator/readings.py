@@ -59,6 +59,17 @@ CHOICES: dict[str, tuple[str, ...]] = {
     # Field names in a write's body: only the ones the pages document (a v2 request's storage
     # secret is `secretKey`, v1's `secret`), or either name, as answers use both.
     "names": ("strict", "lenient"),
+    # Rooms: creating a name that exists returns that room unchanged ("returns the
+    # corresponding room ID"), or applies the body to it (the same page's warning).
+    "room_create": ("unchanged", "applied"),
+    # Rooms: the list's `name` filter ignores case as names do, or matches exactly.
+    "room_name_filter": ("insensitive", "exact"),
+    # Rooms: a room whose region is `auto` (or never given) answered as `auto`, or with the
+    # template's region (the Create example answers `us` for a body without one).
+    "room_region": ("kept", "resolved"),
+    # v2: a new template's `plugins.noiseCancellation` ("enabled by default for all new
+    # templates"): answered as {enabled: true}, or absent (no server page names the field).
+    "noise_cancellation": ("absent", "present"),
 }
 MASK = "****"
 
@@ -81,6 +92,10 @@ class Readings:
     v2_region: str = "filled"
     enum: str = "store"
     names: str = "strict"
+    room_create: str = "unchanged"
+    room_name_filter: str = "insensitive"
+    room_region: str = "kept"
+    noise_cancellation: str = "absent"
     lost_answer_rate: float = 0.0  # share of writes carried out whose answer is then lost
 
     def as_dict(self) -> dict[str, Any]:

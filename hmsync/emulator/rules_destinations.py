@@ -232,6 +232,11 @@ def check_plugins(plugins: Any, path: str = "plugins") -> list[str]:
     if body is None:
         return problems
     levels = {"whiteboard": ("admin", "writer", "reader"), "transcriptions": ("admin",)}
+    noise = body.get("noiseCancellation")
+    if noise is not None:
+        obj = _object(noise, f"{path}.noiseCancellation", problems)
+        if obj is not None and "enabled" in obj and not isinstance(obj["enabled"], bool):
+            problems.append(f"{path}.noiseCancellation.enabled: must be a boolean")
     for plugin, names in levels.items():
         if plugin not in body:
             continue

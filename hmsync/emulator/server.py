@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 
-from . import v1, v2
+from . import rooms, v1, v2
 from .faults import FaultInjector, Faults
 from .interleave import Interleaving, Interleavings
 from .readings import Readings
@@ -28,7 +28,7 @@ CONTROL_PREFIX = "/_emulator"
 DEFAULT_ACCESS_KEY = "emulator-access-key"
 DEFAULT_SECRET = "emulator-secret-for-local-use-only"
 TOKEN_CLAIMS = ["access_key", "type", "version", "iat", "nbf", "exp", "jti"]
-WRITE_ROUTES = (*v1.WRITE_ROUTES, *v2.WRITE_ROUTES)
+WRITE_ROUTES = (*v1.WRITE_ROUTES, *v2.WRITE_ROUTES, *rooms.WRITE_ROUTES)
 PREFIXES = {"v1": API_PREFIX, "v2": v2.PREFIX}
 MAX_BODY = 10 * 1024 * 1024
 
@@ -206,12 +206,24 @@ class Handler(BaseHTTPRequestHandler):
         """The name of the template a write goes to (a create: the name in its body)."""
         if route not in WRITE_ROUTES:
             return None
+        if route in rooms.WRITE_ROUTES:  # `room:NAME`, so a room and a template never meet
+            return self._room_written(route, params, body)
         template_id = query.get("id") if route == "modify_template" else None
         template_id = template_id or (params[0] if params else None)
         if template_id is not None:
             template = self.server.store.templates.get(template_id)
             return str(template["name"]) if template else None
         return str(body.get("name")) if isinstance(body, dict) else None
+
+    def _room_written(self, route: str, params: list[str], body: Any) -> str | None:
+        store = self.server.store
+        room_id = params[0] if params else None
+        if route == "v2_update_room_code":
+            code = store.codes.get(str(body.get("code"))) if isinstance(body, dict) else None
+            room_id = code["room_id"] if code else None
+        room = store.rooms.get(room_id) if room_id else None
+        name = room["name"] if room else body.get("name") if isinstance(body, dict) else None
+        return f"room:{str(name).casefold()}" if name else None
 
     def _authorize(self, api: str) -> None:
         header = self.headers.get("Authorization", "")
@@ -285,6 +297,11 @@ class Handler(BaseHTTPRequestHandler):
             if problems:
                 raise ApiError(400, "Invalid body", problems)
             self._send(200, {"templates": server.store.load(templates)})
+        elif (method, path) == ("GET", "/rooms"):
+            with server.store.lock:
+                rooms_ = sorted(server.store.rooms.values(), key=lambda r: r["id"])
+                codes = sorted(server.store.codes.values(), key=lambda c: c["code"])
+                self._send(200, {"rooms": rooms_, "codes": codes})
         elif (method, path) == ("GET", "/faults"):
             self._send(200, server.injector.faults.as_dict())
         elif (method, path) == ("POST", "/faults"):

@@ -68,6 +68,10 @@ class Store:
         # exactly what the writes made it (tests compare it before and after).
         self.times: dict[str, dict[str, str]] = {}
         self.next_id = 0
+        # v2 rooms by id and room codes by code (emulator/rooms.py), beside the templates.
+        self.rooms: dict[str, dict[str, Any]] = {}
+        self.codes: dict[str, dict[str, Any]] = {}
+        self.next_room = 0
         # The ids in increasing order, so a page of the list costs the same at any size:
         # rebuilt only when the set of templates changes (templates are never removed one by
         # one; a reset or a state file replaces the dict).
@@ -107,6 +111,10 @@ class Store:
         self.templates = {t["_id"]: t for t in data["templates"]}
         times = data.get("times")
         self.times = times if isinstance(times, dict) else {}
+        rooms, codes = data.get("rooms"), data.get("codes")
+        self.rooms = rooms if isinstance(rooms, dict) else {}
+        self.codes = codes if isinstance(codes, dict) else {}
+        self.next_room = int(data.get("next_room") or 0)
 
     def _persist(self) -> None:
         if self.state_file is None:
@@ -116,6 +124,9 @@ class Store:
             "next_id": self.next_id,
             "templates": self.dump(),
             "times": self.times,
+            "rooms": self.rooms,
+            "codes": self.codes,
+            "next_room": self.next_room,
         }
         directory = self.state_file.parent
         fd, tmp = tempfile.mkstemp(prefix=".emulator-state-", dir=directory)
@@ -173,6 +184,10 @@ class Store:
         times["updatedAt"] = now
         self._persist()
 
+    def saved_rooms(self) -> None:
+        """Every write to a room or a code ends here."""
+        self._persist()
+
     def problems(self, problems: list[str]) -> None:
         """A 400 for what this reading refuses. out_of_range=store stores numbers outside a
         range, and strings outside an enum unless enum=refuse."""
@@ -217,6 +232,7 @@ class Store:
         with self.lock:
             self.templates = {}
             self.times = {}
+            self.rooms, self.codes = {}, {}
             self._persist()
 
     def load(self, templates: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import unquote
 
-from . import rules_destinations, rules_v2
+from . import rooms, rules_destinations, rules_v2
 from .readings import merged, omitted_empty, page_answer, pruned, shown_settings
 from .rules import undocumented_names
 from .store import DEFAULT_LIMIT, ApiError, Store, copy_json
@@ -39,6 +39,9 @@ PARTS = ("settings", "destinations", "recordings")
 def route(method: str, path: str) -> tuple[str, list[str]]:
     """The route name and path parameters of a v2 request, or a 404/405 ApiError."""
     parts = [unquote(p) for p in path.strip("/").split("/")]
+    found = rooms.route(method, parts)
+    if found is not None:
+        return found
     names: dict[str, str] = {}
     params = parts[1::2] if parts[0:1] == ["templates"] else []
     if parts == ["templates"]:
@@ -86,6 +89,7 @@ class V2:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.rooms = rooms.Rooms(store)
 
     @property
     def readings(self) -> Any:
@@ -94,6 +98,8 @@ class V2:
     def handle(
         self, name: str, params: list[str], query: dict[str, str], body: Any
     ) -> tuple[int, Any]:
+        if name in rooms.ROUTES:
+            return 200, self.rooms.handle(name, params, query, body)
         if name == "v2_delete_role":
             self.store.delete_role(params[0], params[1])
             return 204, None
@@ -208,6 +214,9 @@ class V2:
             template["destinations"] = self._destinations(template, body.get("destinations", {}))
             if "plugins" in body:
                 template["plugins"] = copy_json(body["plugins"])
+            if created and self.readings.noise_cancellation == "present":
+                plugins = template.setdefault("plugins", {})
+                plugins.setdefault("noiseCancellation", {"enabled": True})
             store.saved(template, created=created)
             return self._template(template)
 

@@ -18,10 +18,13 @@ from .semantic import CREDENTIALS_PATH, semantic_problems
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator, ValidationError
+from ..model import Others
 from ..problems import Path, Problem, did_you_mean, dotted, shorten, unknown_key
 
 SCHEMA_RESOURCES = {"v1": "schemas/template.schema.json", "v2": "schemas/template.v2.schema.json"}
 APIS = tuple(SCHEMA_RESOURCES)
+# Another kind's schema (hmsync.kinds) is named by the kind's `schema`: "room".
+SCHEMA_RESOURCES["room"] = "schemas/room.schema.json"
 NAME_CHARS = "a-z A-Z 0-9, space, hyphen, dot, underscore and colon"
 SENSITIVE = "(sensitive value)"
 
@@ -75,6 +78,7 @@ class Checked:
     problems: list[Problem]
     files: int
     matched: Mapping[str, list[str]] = field(default_factory=dict)  # rule id: what it selected
+    others: Others = field(default_factory=Others)  # the files of the other kinds (rooms)
 
     @property
     def errors(self) -> list[Problem]:
@@ -134,6 +138,26 @@ def check_paths(
             replace(p, severity="error") if p.severity == "warning" else p for p in problems
         ]
     return Checked(documents, sorted(set(problems)), len(files))
+
+
+def check_kind_files(
+    paths: Iterable[str],
+    schema_name: str,
+    environ: Mapping[str, str],
+    require_env: bool = True,
+    variables: Mapping[str, Any] | None = None,
+) -> tuple[list[Document], list[Problem], int]:
+    """The files of another kind (rooms) under paths, each against that kind's schema; their
+    ${vars.*} from the environment as a template's. No overlays, no cache (they are few)."""
+    files = find_files(paths)
+    documents, problems = [], []
+    for path in files:
+        doc, file_problems = load_cached(path, environ, require_env, variables, None)
+        problems.extend(file_problems)
+        if doc is not None:
+            problems.extend(schema_problems(doc, schema_name))
+            documents.append(doc)
+    return documents, problems, len(files)
 
 
 def _with_overlays(
@@ -350,6 +374,8 @@ def _rule_at(rule: dict[str, Any], path: Path) -> dict[str, Any] | None:
 
 def _other_api(path: Path, key: str, api: str) -> str:
     """Whether key, unknown at path to this API's schema, is known to the other's."""
+    if api not in APIS:  # another kind's schema: no other API's to compare with
+        return ""
     other = "v2" if api == "v1" else "v1"
     rule = _rule_at(_inlined(other), path)
     if rule is None or key not in rule.get("properties", {}):

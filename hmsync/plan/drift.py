@@ -19,6 +19,7 @@ class Difference:
     field: str | None
     live: Any  # already masked where sensitive: a report never holds a secret's hash
     file: Any
+    kind: str = "template"  # or another kind's name: `template` is then that object's name
 
 
 def differences(plan: Plan) -> list[Difference]:
@@ -27,7 +28,28 @@ def differences(plan: Plan) -> list[Difference]:
     for template in plan.changed:
         for action in template.actions:
             out += _from_action(action, template.defaulted)
+    for entry in plan.others:
+        for action in entry.actions:
+            out += _other(action, entry.kind)
     return out
+
+
+def _other(action: Action, kind: str) -> list[Difference]:
+    """Another kind's action (a room's) as differences: a missing object, or field by field."""
+    name = action.template
+    if action.kind.startswith("create_"):
+        return [Difference(name, None, None, MISSING, "(defined)", kind)]
+    return [
+        Difference(
+            name,
+            action.role,
+            change.path,
+            _shown(change.old, change.sensitive),
+            _shown(change.new, change.sensitive),
+            kind,
+        )
+        for change in action.changes
+    ]
 
 
 def _from_action(action: Action, defaulted: frozenset[tuple[str, str]]) -> list[Difference]:

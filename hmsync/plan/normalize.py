@@ -134,7 +134,11 @@ _CHILDREN: dict[str, dict[str, str]] = {
         "browserComposite": "v2.browserComposite",
         "customComposite": "v2.enabledOnly",
     },
-    "v2.plugins": {"whiteboard": "v2.whiteboard", "transcriptions": "v2.transcriptionPlugin"},
+    "v2.plugins": {
+        "whiteboard": "v2.whiteboard",
+        "transcriptions": "v2.transcriptionPlugin",
+        "noiseCancellation": "v2.noiseCancellation",
+    },
     "v2.whiteboard": {"permissions": "v2.whiteboardPermissions"},
     "v2.transcriptionPlugin": {"permissions": "v2.transcriptionPermissions"},
 }

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .. import jsontext, release
+from .. import jsontext, kinds, release
 from ..errors import InputError
 from ..model import ABSENT, APPLY_ORDER, FORMAT_VERSION, Action, Change, Plan, TemplatePlan
 from . import origin
@@ -39,12 +39,27 @@ V1_KINDS = ("set_default",)
 
 
 def summary(plan: Plan) -> dict[str, int]:
-    """Actions per kind: every kind of the plan's API, none of the other's."""
+    """Actions per kind: every kind of the plan's API, none of the other's; another kind's
+    (rooms') where the plan has entries of that kind."""
     other = V1_KINDS if plan.api == "v2" else V2_KINDS
     counts: dict[str, int] = dict.fromkeys((k for k in APPLY_ORDER if k not in other), 0)
+    for kind in kinds.kinds():
+        if plan.of_kind(kind.name):
+            counts.update(dict.fromkeys(kind.actions, 0))
     for action in plan.actions:
-        counts[action.kind] += 1
+        counts[action.kind] = counts.get(action.kind, 0) + 1
     return counts
+
+
+def entry_to_dict(entry: TemplatePlan) -> dict[str, Any]:
+    """Another kind's entry (a room's): no secret hashes, its changes as a template's."""
+    return {
+        "name": entry.name,
+        "file": entry.file,
+        "id": entry.template_id,
+        "actions": [action_to_dict(a) for a in entry.actions],
+        "write_only": entry.write_only,
+    }
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
@@ -73,6 +88,12 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             }
             for t in plan.templates
         ],
+        # Each other kind's entries under its plural (`rooms`), where the plan has any.
+        **{
+            k.plural: [entry_to_dict(e) for e in plan.of_kind(k.name)]
+            for k in kinds.kinds()
+            if plan.of_kind(k.name)
+        },
         "unmanaged": list(plan.unmanaged),
         "live_fingerprints": dict(plan.fingerprints),
         **origin.to_json(plan),
@@ -134,6 +155,23 @@ def read(path: str) -> dict[str, Any]:
         raise _tampered(path, "files")
     if not all(isinstance(v, str) for v in data["live_fingerprints"].values()):
         raise _tampered(path, "live_fingerprints")
+    # The other kinds' entries (rooms), each list checked, gathered with their kind.
+    data["others"] = []
+    for other in kinds.kinds():
+        entries = data.setdefault(other.plural, [])  # plans saved before rooms had none
+        if not isinstance(entries, list):
+            raise _tampered(path, other.plural)
+        for i, entry in enumerate(entries):
+            shape = {"name": str, "file": str, "actions": list, "write_only": bool}
+            if (
+                not isinstance(entry, dict)
+                or not all(isinstance(entry.get(k), t) for k, t in shape.items())
+                or not all(
+                    isinstance(a, dict) and a.get("kind") in other.actions for a in entry["actions"]
+                )
+            ):
+                raise _tampered(path, f"{other.plural}[{i}]")
+            data["others"].append({**entry, "kind": other.name})
     for i, template in enumerate(data["templates"]):
         shape = {
             "name": str,
@@ -168,6 +206,19 @@ def plan_from_dict(data: dict[str, Any], path: str) -> Plan:
             (str(o["template"]), str(o["kind"]), str(o.get("role") or ""), str(o.get("path") or ""))
             for o in data.get("reverts_outside", [])
         )
+        others = tuple(
+            TemplatePlan(
+                str(e["name"]),
+                str(e["file"]),
+                e.get("id") if isinstance(e.get("id"), str) else None,
+                tuple(
+                    _action(a, str(e["name"]), kinds.kind(e["kind"]).actions) for a in e["actions"]
+                ),
+                write_only=bool(e["write_only"]),
+                kind=str(e["kind"]),
+            )
+            for e in data.get("others", [])
+        )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise _tampered(path, "templates") from None
     return Plan(
@@ -187,11 +238,12 @@ def plan_from_dict(data: dict[str, Any], path: str) -> Plan:
         outside=outside,
         guardrails=dict(data["guardrails"]),
         guardrails_changed=tuple(data["guardrails_changed"]),
+        others=others,
     )
 
 
-def _action(data: Any, template: str) -> Action:
-    if not isinstance(data, dict) or data.get("kind") not in APPLY_ORDER:
+def _action(data: Any, template: str, known: tuple[str, ...] = APPLY_ORDER) -> Action:
+    if not isinstance(data, dict) or data.get("kind") not in known:
         raise ValueError("not an action")
     changes = tuple(
         Change(str(c["path"]), c.get("old", ABSENT), c.get("new", ABSENT), bool(c.get("sensitive")))
@@ -199,8 +251,13 @@ def _action(data: Any, template: str) -> Action:
     )
     role = data.get("role")
     old = data.get("from")
-    return Action(data["kind"], template, None if role is None else str(role),
-                  None if old is None else str(old), changes)  # fmt: skip
+    return Action(
+        data["kind"],
+        template,
+        None if role is None else str(role),
+        None if old is None else str(old),
+        changes,
+    )
 
 
 def _tampered(path: str, key: str) -> InputError:

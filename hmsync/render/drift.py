@@ -7,7 +7,7 @@ from typing import Any
 
 from ..model import Plan
 from ..plan.drift import Difference, differences
-from .escape import MARKDOWN_LIMIT, capped, lines_safe, md, md_list, names_text
+from .escape import MARKDOWN_LIMIT, capped, counted, lines_safe, md, md_list, names_text
 from .markdown import template_pictures
 from .plan import managed
 
@@ -33,10 +33,12 @@ def drift_text(plan: Plan) -> str:
         lines.append("Drift: live templates differ from the files.")
         current = None
         for d in found:
-            if d.template != current:
-                current = d.template
-                file = next(t.file for t in plan.templates if t.name == d.template)
-                lines += ["", f"{d.template} ({file})"]
+            if (d.kind, d.template) != current:
+                current = (d.kind, d.template)
+                entries = plan.templates if d.kind == "template" else plan.others
+                file = next(t.file for t in entries if t.name == d.template and t.kind == d.kind)
+                shown = d.template if d.kind == "template" else f"{d.kind} {d.template}"
+                lines += ["", f"{shown} ({file})"]
             live, file = _value(d.live), _value(d.file)
             lines.append(f"  {_where(d)}: live {live}, file {file}")
         lines.append("")
@@ -44,14 +46,17 @@ def drift_text(plan: Plan) -> str:
         shown = names_text(plan.unmanaged, managed(plan))
         lines.append(f"Unmanaged (live, in no file; left alone): {shown}")
     if found:
-        n = len({d.template for d in found})
-        lines.append(
-            f"Drift: {n} template{'s' if n != 1 else ''} drifted, {len(found)} "
-            f"difference{'s' if len(found) != 1 else ''}."
-        )
+        lines.append(f"Drift: {_drifted(found)}, {counted(len(found), 'difference')}.")
     else:
         lines.append(IN_SYNC)
     return lines_safe(lines)
+
+
+def _drifted(found: list[Difference]) -> str:
+    """`2 templates drifted`, `1 template and 1 room drifted`."""
+    kinds = sorted({d.kind for d in found}, key=lambda k: (k != "template", k))
+    parts = [counted(len({d.template for d in found if d.kind == k}), k) for k in kinds]
+    return " and ".join(parts) + " drifted"
 
 
 def drift_json(plan: Plan) -> str:
@@ -62,6 +67,7 @@ def drift_json(plan: Plan) -> str:
         "differences": [
             {
                 "template": d.template,
+                **({"kind": d.kind} if d.kind != "template" else {}),
                 "role": d.role,
                 "field": d.field,
                 "live": d.live,
@@ -82,8 +88,10 @@ def drift_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         lines.append(f"**{IN_SYNC}**")
     else:
         n = len({d.template for d in found})
+        rooms = any(d.kind != "template" for d in found)
+        what = _drifted(found) if rooms else f"{n} template(s) drifted"
         lines += [
-            f"**{n} template(s) drifted, {len(found)} difference(s).** Live values differ from the "
+            f"**{what}, {len(found)} difference(s).** Live values differ from the "
             "files: apply the files again, or change the files to match.",
             "",
         ]
@@ -95,8 +103,9 @@ def drift_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         lines += ["| template | role | field | live | file |", "|---|---|---|---|---|"]
         used = sum(len(x) + 1 for x in lines)
         for i, d in enumerate(found):
+            name = md(d.template) if d.kind == "template" else f"{d.kind} {md(d.template)}"
             row = (
-                f"| {md(d.template)} | {md(d.role) if d.role else ''} | {md(d.field or '', 200)} "
+                f"| {name} | {md(d.role) if d.role else ''} | {md(d.field or '', 200)} "
                 f"| {md(_value(d.live), 200)} | {md(_value(d.file), 200)} |"
             )
             if used + len(row) > limit - 500:

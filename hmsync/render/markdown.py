@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import kinds
 from ..model import ABSENT, Action, Change, Plan, TemplatePlan
 from ..plan import origin
 from ..plan.normalize import SET_FIELDS
@@ -84,14 +85,14 @@ def diff_lines(action: Action, defaulted: frozenset[tuple[str, str]] = frozenset
 def _heading(action: Action) -> str:
     """The action's headline as a diff line: + created, - deleted, @@ changed @@ (a hunk)."""
     text = headline(action)
-    if action.kind in ("create_template", "create_role"):
+    if action.kind in ("create_template", "create_role", "create_room"):
         return f"+ {text}"
-    return f"- {text}" if action.kind == "delete_role" else f"@@ {text} @@"
+    return f"- {text}" if action.kind in ("delete_role", "disable_room") else f"@@ {text} @@"
 
 
-def details(t: TemplatePlan, lines: list[str]) -> str:
+def details(t: TemplatePlan, lines: list[str], kind: str = "") -> str:
     return (
-        f"<details><summary>{md(t.name)}: {len(t.actions)} action(s) "
+        f"<details><summary>{kind + ' ' if kind else ''}{md(t.name)}: {len(t.actions)} action(s) "
         f"({md(t.file)})</summary>\n\n```diff\n" + _fenced(lines) + "\n```\n</details>\n"
     )
 
@@ -195,14 +196,16 @@ def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         ]
     if plan.ignored:
         head += [f"Ignored (left to the dashboard by hmsync.yaml): {md_list(plan.ignored)}", ""]
-    if not plan.changed:
+    others = [e for e in plan.others if e.actions]
+    if not plan.changed and not others:
         return capped("\n".join(head + unmanaged_line(plan)), limit)
     deletes = [a for a in plan.actions if a.kind == "delete_role"]
     if deletes:
         shown = md_list([f"{a.template}/{a.role}" for a in deletes])
         head += ["> [!CAUTION]", f"> **{len(deletes)} role(s) will be deleted:** {shown}", ""]
-    head += summary_table(plan, limit // 3)
-    head.append("")
+    if plan.changed:
+        head += summary_table(plan, limit // 3)
+        head.append("")
     head += also_changes(plan)
     head += unmanaged_line(plan)
     text = "\n".join(head) + "\n"
@@ -219,7 +222,20 @@ def plan_markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
             skipped.append(t.name)
     if skipped:
         text += f"_No room for the pictures of {md_list(skipped)}; the changes are below._\n\n"
+    text += other_kinds_markdown(plan)
     return capped(_blocks(here, text, limit), limit)
+
+
+def other_kinds_markdown(plan: Plan) -> str:
+    """Each other kind's table (rooms: template, region, size, codes per role), then a diff
+    block per entry, as a template's."""
+    text = ""
+    for kind in kinds.kinds():
+        entries = [e for e in plan.of_kind(kind.name) if e.actions]
+        if entries:
+            text += kind.markdown(entries) + "\n"
+            text += "".join(details(e, body_lines(e), kind.name) for e in entries)
+    return text
 
 
 def outside_block(plan: Plan, outside: list[Action]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import kinds
 from ..model import ABSENT, Action, Change, Plan, TemplatePlan
 from ..plan import origin
 from ..plan.normalize import SENSITIVE, SET_FIELDS
@@ -50,11 +51,18 @@ SUMMARY_WORDS = {
 }
 
 
+def _of_kinds(table: str) -> dict[str, str]:
+    """SYMBOL or SUMMARY_WORDS, with every other kind's (rooms') beside the templates'."""
+    out = dict(SYMBOL if table == "symbols" else SUMMARY_WORDS)
+    for kind in kinds.kinds():
+        out.update(kind.symbols if table == "symbols" else kind.summary_words)
+    return out
+
+
 def summary_line(plan: Plan) -> str:
+    words = _of_kinds("summary_words")
     parts = [
-        SUMMARY_WORDS[kind].format(n=n, s="" if n == 1 else "s")
-        for kind, n in summary(plan).items()
-        if n
+        words[kind].format(n=n, s="" if n == 1 else "s") for kind, n in summary(plan).items() if n
     ]
     return f"Plan: {', '.join(parts)}." if parts else NO_CHANGES
 
@@ -126,6 +134,8 @@ def action_title(action: Action) -> str:
 
 
 def headline(action: Action) -> str:
+    if action.kind not in SYMBOL:  # another kind's action (a room's)
+        return next(k for k in kinds.kinds() if action.kind in k.actions).headline(action)
     if action.kind == "create_template":
         return f"template {action.template} will be created"
     if action.kind == "rename_template":
@@ -148,8 +158,9 @@ def headline(action: Action) -> str:
 def template_lines(template: TemplatePlan) -> list[str]:
     """One template's actions, deletes first, each with its changed fields under it."""
     lines = []
+    symbols = _of_kinds("symbols")
     for action in template.actions:
-        lines.append(f"{SYMBOL[action.kind]} {headline(action)}")
+        lines.append(f"{symbols[action.kind]} {headline(action)}")
         if action.kind == "rename_role":
             followers = _subscriptions_following(template, action)
             if followers:
@@ -211,6 +222,7 @@ def plan_text(plan: Plan, color: bool = False, width: int | None = None) -> str:
         out += [_paint(safe(f"    {line}"), color) for line in _body_lines(template)]
         out += _matrix_lines(template, width)
         out.append("")
+    out += other_kinds_text(plan, color)
     if plan.unmanaged:
         shown = names_text(plan.unmanaged, managed(plan))
         out.append(f"Unmanaged (live, in no file; left alone): {shown}")
@@ -219,6 +231,26 @@ def plan_text(plan: Plan, color: bool = False, width: int | None = None) -> str:
             out.append(safe(note))
     out.append(summary_line(plan))
     return "\n".join(out) + "\n"
+
+
+def other_kinds_text(plan: Plan, color: bool) -> list[str]:
+    """The entries of every other kind (rooms), each as a template is shown, then the kind's
+    own table."""
+    out: list[str] = []
+    for kind in kinds.kinds():
+        entries = [e for e in plan.of_kind(kind.name) if e.actions]
+        for entry in entries:
+            verb = " will be created" if entry.template_id is None else ""
+            sign = "+" if entry.template_id is None else "~"
+            out.append(_paint(safe(f"{sign} {kind.name} {entry.name}{verb} ({entry.file})"), color))
+            lines = template_lines(entry)
+            if entry.template_id is None:  # the title says it is created: its fields follow
+                made = len(entry.actions[0].changes)
+                lines = [line[4:] for line in lines[1 : made + 1]] + lines[made + 1 :]
+            out += [_paint(safe(f"    {line}"), color) for line in lines]
+            out.append("")
+        out += kind.text(entries)
+    return out
 
 
 def _matrix_lines(template: TemplatePlan, width: int | None) -> list[str]:
