@@ -18,6 +18,8 @@ from hmsync.emulator.readings import Readings
 from hmsync.emulator.rooms import Rooms
 
 from .conftest import Run, Write
+from .helpers import auth
+from .servers import Proxy, Seen
 
 NO_CHANGES = "No changes. Live templates match the files."
 HOOK = "hook-token-value-1234"
@@ -310,3 +312,139 @@ def test_only_names_the_rooms_it_reads(emu: Emulator, run: Run, write: Write) ->
     assert run("plan", env=env).code == 0
     routes = emu.calls()["routes"]
     assert routes == {"v2_list_templates": 1, "v2_list_rooms": 2, "v2_list_room_codes": 1}
+
+
+@pytest.mark.parametrize(
+    ("route", "answer", "message"),
+    [
+        (
+            "/v2/rooms",
+            {"limit": 10},
+            "the answer is not a page of rooms; expected "
+            '{"limit": N, "data": [room, ...], "last": "..."}; check --api-base',
+        ),
+        (
+            "/v2/rooms",
+            {"data": [{"name": "all-hands"}], "last": ""},
+            "the answer is not a room "
+            '(no \'id\' string); expected {"id": "...", "name": "...", "enabled": true, '
+            '"template_id": "...", ...}; check --api-base',
+        ),
+        (
+            "/v2/rooms",
+            {"data": [{"id": "r1", "name": "all-hands", "enabled": "yes"}]},
+            'the answer is not a room (\'enabled\' is not a bool); expected {"id": "...", '
+            '"name": "...", "enabled": true, "template_id": "...", ...}; check --api-base',
+        ),
+        (
+            "/v2/room-codes/room/",
+            {"data": [{"code": 7}]},
+            "the answer is not a room code; "
+            'expected {"code": "...", "role": "...", "enabled": true, ...}; check --api-base',
+        ),
+        ("/v2/room-codes/room/", [], "the answer is not a JSON object"),
+    ],
+)
+def test_room_answers_of_the_wrong_shape_are_errors_never_empty(
+    emu: Emulator, run: Run, write: Write, route: str, answer: Any, message: str
+) -> None:
+    project(write)
+    env = environ(emu)
+    assert run("apply", "--auto-approve", env=env).code == 0
+
+    def rule(seen: Seen, history: list[Seen]) -> Any:
+        return (200, answer) if seen.path.startswith(route) else None
+
+    with Proxy(emu.url, rule) as proxy:
+        result = run("plan", "--retries", "0", env={**env, "HMS_API_BASE": proxy.url + "/v2"})
+    assert (result.code, result.out) == (1, "")
+    [asked] = {s.path.split("?")[0] for s in proxy.history if s.path.startswith(route)}
+    assert result.err == f"hmsync: GET {proxy.url}{asked}: 200 {message}\n"
+
+
+def test_a_room_code_read_from_a_server_is_never_echoed(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    """A server that puts a code in an error body (or anywhere): hidden like any secret."""
+    project(write)
+    env = environ(emu)
+    assert run("apply", "--auto-approve", env=env).code == 0
+    write("rooms/all-hands.yaml", ROOM.replace("guest: enabled", "guest: disabled"))
+    [guest] = [c["code"] for c in codes(emu) if c["role"] == "guest"]
+
+    def rule(seen: Seen, history: list[Seen]) -> Any:
+        if seen.method == "POST" and seen.path == "/v2/room-codes/code":
+            return (400, {"code": 400, "message": f"code {guest} cannot change", "details": []})
+        return None
+
+    with Proxy(emu.url, rule) as proxy:
+        result = run(
+            "apply",
+            "--auto-approve",
+            "--retries",
+            "0",
+            env={**env, "HMS_API_BASE": proxy.url + "/v2"},
+        )
+    assert result.code == 3
+    assert "code (sensitive value) cannot change" in result.out
+    assert guest not in result.out + result.err
+
+
+def test_the_emulator_is_strict_where_the_rooms_pages_are(emu: Emulator) -> None:
+    v2 = httpx.Client(base_url=emu.api_base, headers=auth(), timeout=10)
+    template = v2.post("/templates", json={"name": "t", "roles": {"host": {}}}).json()["id"]
+    room = v2.post("/rooms", json={"name": "R-1", "template_id": template}).json()
+    assert room["recording_source_template"] is True and room["enabled"] is True
+    # A taken name, in any case, returns that room; an update never moves a template.
+    assert (
+        v2.post("/rooms", json={"name": "r-1", "template_id": template}).json()["id"] == room["id"]
+    )
+    moved = v2.post(f"/rooms/{room['id']}", json={"template_id": template})
+    assert (moved.status_code, moved.json()["details"]) == (
+        400,
+        ["Invalid body param: template_id"],
+    )
+    short = v2.post(
+        "/rooms", json={"name": "x", "template_id": template, "max_duration_seconds": 60}
+    )
+    assert short.json()["details"] == [
+        "Invalid body param: max_duration_seconds less than 120 seconds"
+    ]
+    assert v2.post("/rooms", json={"name": "bad name!"}).status_code == 400
+    assert v2.get("/rooms", params={"limit": 5}).status_code == 400
+    # Codes: 100 a room, only `enabled` changes, none for a disabled room.
+    for _ in range(100):
+        assert v2.post(f"/room-codes/room/{room['id']}/role/host").status_code == 200
+    assert v2.post(f"/room-codes/room/{room['id']}/role/host").status_code == 400
+    code = v2.get(f"/room-codes/room/{room['id']}", params={"limit": 10}).json()["data"][0]["code"]
+    assert (
+        v2.post("/room-codes/code", json={"code": code, "enabled": False, "role": "x"}).status_code
+        == 400
+    )
+    assert v2.post(f"/rooms/{room['id']}", json={"enabled": False}).json()["enabled"] is False
+    assert v2.get(f"/room-codes/room/{room['id']}").status_code == 403
+    assert v2.get("/rooms").json()["data"] == []  # enabled defaults to true
+    assert [r["id"] for r in v2.get("/rooms", params={"enabled": "false"}).json()["data"]] == [
+        room["id"]
+    ]
+
+
+def test_noise_cancellation_is_managed_on_v2_templates(
+    emu: Emulator, run: Run, write: Write, tmp_path: Path
+) -> None:
+    emu.store.readings = Readings.from_dict({"noise_cancellation": "present"})
+    write("hmsync.yaml", PROJECT)
+    write(
+        "templates/town-hall.yaml", TEMPLATE + "plugins:\n  noiseCancellation: {enabled: false}\n"
+    )
+    env = environ(emu)
+    assert run("validate", env=env).code == 0
+    assert run("apply", "--auto-approve", env=env).code == 0
+    [stored] = emu.store.templates.values()
+    assert stored["plugins"]["noiseCancellation"] == {"enabled": False}
+    assert run("plan", env=env).out == NO_CHANGES + "\n"
+    exported = run("export", "--out", str(tmp_path / "x"), env=env)
+    assert exported.code == 0, exported.err
+    data = yaml.safe_load((tmp_path / "x" / "town-hall.yaml").read_text())
+    assert data["plugins"]["noiseCancellation"] == {"enabled": False}
+    assert run("plan", str(tmp_path / "x"), env=env).out == NO_CHANGES + "\n"  # export, then plan

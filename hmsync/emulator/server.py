@@ -58,6 +58,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self.injector = FaultInjector(faults, seed)
         self.interleavings = Interleavings()
         self.calls: Counter[str] = Counter()
+        self.sequence: list[str] = []  # the routes in the order they came (tests place edits)
         self.calls_lock = threading.Lock()
         self.log = log
 
@@ -70,6 +71,7 @@ class EmulatorServer(ThreadingHTTPServer):
     def count(self, route: str) -> None:
         with self.calls_lock:
             self.calls[route] += 1
+            self.sequence.append(route)
 
     def call_counts(self) -> dict[str, Any]:
         with self.calls_lock:
@@ -80,6 +82,7 @@ class EmulatorServer(ThreadingHTTPServer):
     def reset_calls(self) -> None:
         with self.calls_lock:
             self.calls.clear()
+            self.sequence.clear()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -400,6 +403,11 @@ class Emulator:
 
     def reset_calls(self) -> None:
         self.server.reset_calls()
+
+    def sequence(self) -> list[str]:
+        """The routes of the API requests since the last reset, in the order they came."""
+        with self.server.calls_lock:
+            return list(self.server.sequence)
 
     def start(self) -> Emulator:
         # A short poll interval keeps stop() quick; tests start and stop many emulators.

@@ -59,14 +59,6 @@ class RoomRun:
             hint="run hmsync plan again and review what changed",
         )
 
-    def _fresh(self) -> dict[str, Any]:
-        assert self.room_id is not None
-        room = self.calls.get(self.room_id)
-        room["codes"] = (
-            counts(self.calls.codes(self.room_id)) if room.get("enabled", True) else None
-        )
-        return room
-
     def run(self, action: Action) -> str:
         getattr(self, action.kind)(action)
         return "ok"
@@ -89,11 +81,10 @@ class RoomRun:
         self.room_id = room["id"]
 
     def _enabled(self, action: Action, value: bool) -> None:
-        fresh = self._fresh()
-        now = fresh.get("enabled", True) is not False
+        assert self.room_id is not None
+        now = self.calls.get(self.room_id).get("enabled", True) is not False
         if now == value:
             return  # someone made it so already
-        assert self.room_id is not None
         self.calls.update(self.room_id, {"enabled": value})
 
     def enable_room(self, action: Action) -> None:
@@ -103,8 +94,10 @@ class RoomRun:
         self._enabled(action, False)
 
     def update_room(self, action: Action) -> None:
-        """The planned fields, only where live still holds what the plan read."""
-        fresh = self._fresh()
+        """The planned fields, only where live still holds what the plan read. The read is
+        the room alone, right before the write: one round trip is the only window."""
+        assert self.room_id is not None
+        fresh = {**self.calls.get(self.room_id), "codes": {}}
         again = plan_room(self.doc, fresh, {}, self.hidden, self.salt)
         now = next((a for a in again.actions if a.kind == "update_room"), None)
         planned = {c.path: c for c in action.changes}
