@@ -116,7 +116,9 @@ def load(path: Path, at: str | None = None) -> Project:
     if doc is not None and not problems:
         from .files.schema import _inlined  # the template schemas, for the rules' paths
 
-        parsed, protect, problems = parse_rules(doc, {api: _inlined(api) for api in ("v1", "v2")})
+        parsed, protect, problems = parse_rules(
+            doc, {api: _inlined(api) for api in ("v1", "v2", "room")}
+        )
     if problems or doc is None:
         n = len(problems)
         raise InputError(
@@ -182,7 +184,9 @@ def recorded_guardrails(raw: Mapping[str, Any], where: str) -> Guardrails:
     if doc is not None and not problems:
         from .files.schema import _inlined
 
-        parsed, protect, problems = parse_rules(doc, {api: _inlined(api) for api in ("v1", "v2")})
+        parsed, protect, problems = parse_rules(
+            doc, {api: _inlined(api) for api in ("v1", "v2", "room")}
+        )
     ignore = raw.get("ignore", [])
     if problems or doc is None or not all(isinstance(i, str) for i in ignore):
         raise InputError(

@@ -448,3 +448,92 @@ def test_noise_cancellation_is_managed_on_v2_templates(
     data = yaml.safe_load((tmp_path / "x" / "town-hall.yaml").read_text())
     assert data["plugins"]["noiseCancellation"] == {"enabled": False}
     assert run("plan", str(tmp_path / "x"), env=env).out == NO_CHANGES + "\n"  # export, then plan
+
+
+def test_rules_select_rooms_and_protect_protects_them(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    project(write)
+    write(
+        "hmsync.yaml",
+        PROJECT
+        + "rules:\n"
+        + "  - id: rooms-are-capped\n"
+        + "    where: {rooms: ['all-*']}\n"
+        + "    require: {max_duration_seconds: {max: 3600}, size: {present: true}}\n"
+        + "protect:\n  rooms: [ALL-HANDS]\n",
+    )
+    env = environ(emu)
+    checked = run("validate", env=env)
+    assert checked.code == 1
+    assert checked.out.splitlines()[0] == (
+        "rooms/all-hands.yaml:6:23: max_duration_seconds: 7200 breaks rule rooms-are-capped: "
+        "must be at most 3600"
+    )
+    write("rooms/all-hands.yaml", ROOM.replace("7200", "3600"))
+    refused = run("apply", "--auto-approve", env=env)
+    assert refused.code == 4
+    assert refused.err.startswith(
+        "hmsync: refused by hmsync.yaml's protect (1 reason): the plan changes room all-hands "
+        "(create_room, enable_codes, enable_codes), which hmsync.yaml protects (protect.rooms)."
+    )
+    assert rooms(emu) == []
+
+
+def test_a_rule_on_rooms_names_a_room_field(run: Run, write: Write) -> None:
+    write(
+        "hmsync.yaml",
+        "api: v2\nrules:\n  - id: r\n    where: {rooms: ['*'], roles: [host]}\n"
+        "    require: {sise: 1}\n",
+    )
+    result = run("validate")
+    assert result.code == 1
+    assert result.err.splitlines()[1:] == [
+        "  hmsync.yaml:4:12: rules[0].where: a rule is on rooms or on templates and roles, not "
+        "both; make two rules",
+        "  hmsync.yaml:5:15: rules[0].require.sise: 'sise' is no field of a room; did you mean 'size'?",
+    ]
+
+
+def test_show_pictures_the_room_files_offline(run: Run, write: Write) -> None:
+    project(write)
+    shown = run("show", env=ENV)  # no credentials: offline
+    assert shown.code == 0, shown.err
+    assert shown.out.endswith(
+        "rooms:\n  all-hands: template town-hall, region us, size 500, enabled yes, codes guest: "
+        "enabled; host: enabled\n"
+    )
+    data = json.loads(run("show", "--format", "json", env=ENV).out)
+    assert [t["name"] for t in data["templates"]] == ["town-hall"]
+    assert data["rooms"] == [
+        {
+            "name": "all-hands",
+            "template": "town-hall",
+            "region": "us",
+            "size": "500",
+            "enabled": "yes",
+            "codes": "guest: enabled; host: enabled",
+        }
+    ]
+
+
+def test_the_review_has_a_rooms_table(emu: Emulator, run: Run, write: Write) -> None:
+    project(write)
+    env = environ(emu)
+    assert run("apply", "--auto-approve", env=env).code == 0
+    write(
+        "rooms/all-hands.yaml",
+        ROOM.replace("size: 500", "size: 800").replace("guest: enabled", "guest: disabled"),
+    )
+    review = run("plan", "--format", "markdown", env=env).out
+    assert "**Plan: 1 room to update, room codes of 1 role to disable.**" in review
+    assert (
+        "#### Rooms\n\n| room | template | region | size | enabled | codes |\n"
+        "|---|---|---|---|---|---|\n"
+        "| all&#45;hands | town&#45;hall | us | 500 → 800 | yes | guest&#58; 1 enabled, 0 "
+        "disabled; host&#58; 1 enabled, 0 disabled → guest&#58; 0 enabled, 1 disabled; "
+        "host&#58; 1 enabled, 0 disabled |\n"
+    ) in review
+    assert "<details><summary>room <code>all&#45;hands</code>: 2 action(s)" in review
+    assert "@@ room all-hands will be updated @@\n-     size: 500\n+     size: 800\n" in review
+    assert "\n- room all-hands: every room code of role guest will be DISABLED\n" in review

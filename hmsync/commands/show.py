@@ -9,9 +9,11 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from .. import kinds
 from ..errors import Exit
-from ..plan.pipeline import load_valid, select
+from ..plan.pipeline import load_valid, select, select_others
 from ..render import md, safe
+from ..render.escape import md_text
 from ..render.pictures import (
     MEDIA,
     columns,
@@ -47,10 +49,42 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     checked = load_valid(
         args.paths, environ, ctx, rules=False, cache=cache_root(args, ctx, environ)
     )  # pictures, not a verdict
-    documents = select(checked.documents, args.only)
+    documents = select(checked.documents, args.only, checked.others)
     templates = sorted(((str(d.data["name"]), d.file, d.data) for d in documents), key=str)
+    others = select_others(checked.others, args.only)
+    tables = {
+        k.plural: k.rows(others.documents[k.name])
+        for k in kinds.kinds()
+        if others.documents.get(k.name)
+    }
+    if args.format == "json":  # one document: {"templates": [...], "rooms": [...]}
+        sys.stdout.write(json.dumps({**json.loads(_json(templates)), **tables}, indent=2) + "\n")
+        return Exit.OK
     sys.stdout.write(RENDER[args.format](templates))
+    if tables:
+        sys.stdout.write(TABLES[args.format](tables))
     return Exit.OK
+
+
+def _tables_text(tables: Mapping[str, list[dict[str, str]]]) -> str:
+    """The other kinds' objects (rooms), a line each: `all-hands: template town-hall, ...`."""
+    out = []
+    for plural, rows in tables.items():
+        out.append(f"{plural}:")
+        for r in rows:
+            cells = ", ".join(f"{k} {v}" for k, v in r.items() if k != "name")
+            out.append(safe(f"  {r['name']}: {cells}"))
+    return "\n".join(out) + "\n"
+
+
+def _tables_markdown(tables: Mapping[str, list[dict[str, str]]]) -> str:
+    out = []
+    for plural, rows in tables.items():
+        columns_ = list(rows[0])
+        out += ["", f"### {plural}", "", "| " + " | ".join(columns_) + " |"]
+        out.append("|" + "---|" * len(columns_))
+        out += ["| " + " | ".join(md_text(r[c], 200) for c in columns_) + " |" for r in rows]
+    return "\n".join(out) + "\n"
 
 
 def saved_plan_path(paths: list[str]) -> str | None:
@@ -157,4 +191,14 @@ def _json(templates: Shown) -> str:
     return json.dumps({"templates": out}, indent=2) + "\n"
 
 
+def _no_tables(tables: Mapping[str, list[dict[str, str]]]) -> str:
+    return ""  # mermaid: flowcharts of templates only
+
+
 RENDER = {"text": _text, "markdown": _markdown, "mermaid": _mermaid, "json": _json}
+# The other kinds' tables (rooms): mermaid draws templates only, and says nothing more.
+TABLES = {
+    "text": _tables_text,
+    "markdown": _tables_markdown,
+    "mermaid": _no_tables,
+}

@@ -99,6 +99,10 @@ class Kind(Protocol):
         """The review's table of the kind's objects."""
         ...
 
+    def rows(self, documents: list[Document]) -> list[dict[str, str]]:
+        """The files' objects as `show` pictures them: a row of cells each, `name` first."""
+        ...
+
     def export(self, client: Any, names: list[str], templates: list[Any]) -> list[Any]:
         """The named live objects as files hold them: (name, data, variables) each."""
         ...

@@ -41,7 +41,11 @@ def both(recorded: Guardrails, current: Guardrails) -> Guardrails:
     rules = (*recorded.rules, *(r for r in current.rules if r not in recorded.rules))
     a, b = recorded.protect or Protect(), current.protect or Protect()
     limits = [x for x in (a.max_changed_percent, b.max_changed_percent) if x is not None]
-    protect = Protect(tuple(dict.fromkeys((*a.roles, *b.roles))), min(limits, default=None))
+    protect = Protect(
+        tuple(dict.fromkeys((*a.roles, *b.roles))),
+        min(limits, default=None),
+        tuple(dict.fromkeys((*a.rooms, *b.rooms))),
+    )
     return Guardrails(rules, protect, recorded.ignore, recorded.raw)
 
 
@@ -65,6 +69,10 @@ def changes(base: Guardrails, head: Guardrails) -> list[str]:
         out.append(f"protect.roles: {role} no longer protected (loosened)")
     for role in sorted(set(new_p.roles) - set(old_p.roles)):
         out.append(f"protect.roles: {role} now protected")
+    for room in sorted(set(old_p.rooms) - set(new_p.rooms)):
+        out.append(f"protect.rooms: {room} no longer protected (loosened)")
+    for room in sorted(set(new_p.rooms) - set(old_p.rooms)):
+        out.append(f"protect.rooms: {room} now protected")
     a, b = old_p.max_changed_percent, new_p.max_changed_percent
     if a != b:
         looser = a is not None and (b is None or b > a)
@@ -102,6 +110,18 @@ def refusals(plan: Plan, protect: Protect | None, force: bool) -> list[str]:
                     f"the plan {verb} role {action.template}/{role}, which hmsync.yaml protects "
                     "(protect.roles)"
                 )
+    for entry in plan.others:
+        folded = tuple(p.casefold() for p in protect.rooms)  # room names ignore case
+        if (
+            entry.kind == "room"
+            and entry.actions
+            and folded
+            and selected(folded, entry.name.casefold())
+        ):
+            out.append(
+                f"the plan changes room {entry.name} ({', '.join(a.kind for a in entry.actions)}),"
+                " which hmsync.yaml protects (protect.rooms)"
+            )
     limit = protect.max_changed_percent
     if limit is not None and not force:
         # Every managed role of the environment, whatever --only selects: the share is of the

@@ -34,12 +34,15 @@ class Rule:
     environments: tuple[str, ...] | None = None
     severity: Severity = "error"
     location: Location = field(default=Location("hmsync.yaml", 1, 1), compare=False)
+    # A rule on rooms (where.rooms): their names, and require's paths are a room file's.
+    rooms: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
 class Protect:
     roles: tuple[str, ...] = ()
     max_changed_percent: float | None = None
+    rooms: tuple[str, ...] = ()  # rooms no plan may change, retire, or touch the codes of
 
 
 @dataclass
@@ -91,7 +94,14 @@ def parse(
                         f"rule id {rule_id!r} is used at {seen[rule_id]} already; ids are unique")
             )  # fmt: skip
         seen.setdefault(rule_id, doc.where((*at, "id")))
-        for key in ("templates", "roles", "environments"):
+        on_rooms = "rooms" in where
+        if on_rooms and ("templates" in where or "roles" in where):
+            path = (*at, "where")
+            problems.append(
+                Problem(doc.where(path), dotted(path), "a rule is on rooms or on templates and "
+                        "roles, not both; make two rules")
+            )  # fmt: skip
+        for key in ("templates", "roles", "environments", "rooms"):
             for j, pattern in enumerate(where.get(key) or []):
                 wrong = _glob_problem(pattern)
                 if wrong:
@@ -109,7 +119,10 @@ def parse(
         require = []
         for path, wanted in raw["require"].items():
             located = (*at, "require", path)
-            wrong = _path_problem(str(path), on_roles, schema_roots)
+            roots = {"room": schema_roots["room"]} if on_rooms else _templates(schema_roots)
+            wrong = _path_problem(
+                str(path), on_roles and not on_rooms, roots, "a room" if on_rooms else ""
+            )
             if wrong:
                 problems.append(Problem(doc.where_key(located), dotted(located), wrong))
                 continue
@@ -128,17 +141,23 @@ def parse(
                 tuple(where["environments"]) if "environments" in where else None,
                 "warning" if raw.get("severity") == "warning" else "error",
                 doc.where((*at, "id")),
+                tuple(where["rooms"]) if on_rooms else None,
             )
         )
     protect = None
     if "protect" in data:
         raw = data["protect"] or {}
-        for j, pattern in enumerate(raw.get("roles") or []):
-            wrong = _glob_problem(pattern)
-            if wrong:
-                path = ("protect", "roles", j)
-                problems.append(Problem(doc.where(path), dotted(path), wrong))
-        protect = Protect(tuple(raw.get("roles") or ()), raw.get("max_changed_percent"))
+        for key in ("roles", "rooms"):
+            for j, pattern in enumerate(raw.get(key) or []):
+                wrong = _glob_problem(pattern)
+                if wrong:
+                    path = ("protect", key, j)
+                    problems.append(Problem(doc.where(path), dotted(path), wrong))
+        protect = Protect(
+            tuple(raw.get("roles") or ()),
+            raw.get("max_changed_percent"),
+            tuple(raw.get("rooms") or ()),
+        )
     return rules, protect, problems
 
 
@@ -162,14 +181,20 @@ def _conditions(wanted: Any) -> tuple[tuple[tuple[str, Any], ...], str]:
     return tuple(wanted.items()), ""
 
 
-def _no_field(part: Any, parent: Sequence[Any], known: list[str], on_roles: bool) -> str:
-    where = dotted(tuple(parent)) or ("a role" if on_roles else "a template")
+def _templates(roots: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in roots.items() if k in ("v1", "v2")}
+
+
+def _no_field(
+    part: Any, parent: Sequence[Any], known: list[str], on_roles: bool, top: str = ""
+) -> str:
+    where = dotted(tuple(parent)) or top or ("a role" if on_roles else "a template")
     close = did_you_mean(str(part), known)
     hint = f"did you mean {close!r}?" if close else f"{where} has: {', '.join(known) or 'nothing'}"
     return f"{shorten(str(part), 40)!r} is no field of {where}; {hint}"
 
 
-def _path_problem(path: str, on_roles: bool, roots: Mapping[str, Any]) -> str | None:
+def _path_problem(path: str, on_roles: bool, roots: Mapping[str, Any], top: str = "") -> str | None:
     """None if path names a field of a role (on_roles) or a template in either API's schema."""
     parts = split_path(path)
     if not parts or any(p == "" for p in parts):
@@ -193,7 +218,7 @@ def _path_problem(path: str, on_roles: bool, roots: Mapping[str, Any]) -> str | 
                 rule = rule["items"]
             else:
                 if depth > best[0]:
-                    best = (depth, _no_field(part, parts[:depth], sorted(props), on_roles))
+                    best = (depth, _no_field(part, parts[:depth], sorted(props), on_roles, top))
                 break
         else:
             return None
@@ -255,10 +280,17 @@ def applies(rule: Rule, environment: str | None) -> bool:
 
 
 def check(
-    rules: Iterable[Rule], documents: Iterable[Document], environment: str | None, api: str
+    rules: Iterable[Rule],
+    documents: Iterable[Document],
+    environment: str | None,
+    api: str,
+    rooms: Iterable[Document] = (),
 ) -> Checked:
+    """The rules on the template files, and the room rules on the room files."""
     out = Checked()
-    documents = list(documents)
+    rooms = list(rooms)
+    room_files = {id(d) for d in rooms}
+    documents = [*documents, *rooms]
     wholes: dict[int, dict[str, Any]] = {}  # each document's effective form, made once
     for rule in rules:
         matched = out.matched.setdefault(rule.id, [])
@@ -266,6 +298,14 @@ def check(
             continue
         for doc in documents:
             name = str(doc.data.get("name"))
+            on_room = id(doc) in room_files
+            if on_room != (rule.rooms is not None):
+                continue
+            if on_room:
+                if selected(rule.rooms, name):
+                    matched.append(f"room {name}")
+                    out.problems += _breaks(rule, doc, (), {"enabled": True, **doc.data})
+                continue
             if not selected(rule.templates, name):
                 continue
             if id(doc) not in wholes:
@@ -322,14 +362,19 @@ def unmatched(rules: Iterable[Rule], matched: Mapping[str, list[str]]) -> list[P
         Problem(
             rule.location,
             "rules",
-            f"rule {rule.id} matches no {'role' if rule.roles is not None else 'template'} in any "
-            "template; check its where",
+            f"rule {rule.id} matches no {_target(rule)}; check its where",
             "warning",
             "rule",
         )
         for rule in rules
         if not matched.get(rule.id)
     ]
+
+
+def _target(rule: Rule) -> str:
+    if rule.rooms is not None:
+        return "room"
+    return "role in any template" if rule.roles is not None else "template in any template"
 
 
 def retired_names(rules: Iterable[Rule], documents: Iterable[Document]) -> dict[str, list[Problem]]:
@@ -367,7 +412,9 @@ def with_rules(
     if not rules:
         return checked
     broken = {p.location.file for p in checked.errors}
-    result = check(rules, [d for d in checked.documents if d.file not in broken], environment, api)
+    rooms = [d for d in checked.others.documents.get("room") or [] if d.file not in broken]
+    templates = [d for d in checked.documents if d.file not in broken]
+    result = check(rules, templates, environment, api, rooms)
     retired = retired_names(in_scope(rules, environment), checked.documents)
     # A rule the rename explains is not also said to match nothing.
     unexplained = [r for r in in_scope(rules, environment) if r.id not in retired]

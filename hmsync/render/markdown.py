@@ -87,7 +87,8 @@ def _heading(action: Action) -> str:
     text = headline(action)
     if action.kind in ("create_template", "create_role", "create_room"):
         return f"+ {text}"
-    return f"- {text}" if action.kind in ("delete_role", "disable_room") else f"@@ {text} @@"
+    removing = ("delete_role", "disable_room", "disable_codes")
+    return f"- {text}" if action.kind in removing else f"@@ {text} @@"
 
 
 def details(t: TemplatePlan, lines: list[str], kind: str = "") -> str:

@@ -116,6 +116,12 @@ class Rooms:
     def markdown(self, entries: list[TemplatePlan]) -> str:
         return pictures.markdown(entries)
 
+    def rows(self, documents: list[Document]) -> list[dict[str, str]]:
+        return [
+            {"name": str(d.data["name"]), **pictures.row(_after(d.data, None), d.data.get("codes"))}
+            for d in sorted(documents, key=lambda d: identity(str(d.data["name"])))
+        ]
+
     def export(self, client: Any, names: list[str], templates: list[Any]) -> list[Any]:
         """(file name stem, data, variables) of each named live room; a name no room has is
         an error. Secrets become ${HMSYNC_*} placeholders, never values."""

@@ -107,6 +107,11 @@ def markdown(entries: list[TemplatePlan]) -> str:
         "|---|" + "---|" * len(COLUMNS),
     ]
     for name, before, after in rows:
-        cells = " | ".join(md_text(_cell(before[c], after[c]), 200) for c in COLUMNS)
+        cells = " | ".join(
+            md_text(after[c], 200)
+            if before[c] == after[c]
+            else f"{md_text(before[c], 200)} → {md_text(after[c], 200)}"
+            for c in COLUMNS
+        )
         lines.append(f"| {md_text(name)} | {cells} |")
     return "\n".join(lines) + "\n"
