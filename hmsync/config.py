@@ -71,10 +71,7 @@ class Project:
         overlays, and the schemas copy `init` writes."""
         home = Path(self.file).parent
         folders = [*self.templates, *(e.overlays for e in self.environments.values() if e.overlays)]
-        for named in self.folders.values():
-            folders += named
-        if "rooms" not in self.folders and Path(self.folder("rooms")[0][0]).is_dir():
-            folders += self.folder("rooms")[0]
+        folders += self.folder("rooms")[0]  # named, or the default (a filter costs nothing)
         out = [Path(self.file).name]
         for folder in dict.fromkeys(Path(os.path.relpath(f, home)).as_posix() for f in folders):
             out.append(folder if folder.endswith((".yaml", ".yml")) else f"{folder}/**")

@@ -13,7 +13,7 @@ PLACEHOLDER = f"OWNER/hmsync@{'0' * 40} # v{__version__}"
 CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
 UPLOAD = "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0"
 # What a plan reads in the project `init` starts (templates: templates).
-DEFAULT_INPUTS = ("hmsync.yaml", "templates/**", "schemas/**")
+DEFAULT_INPUTS = ("hmsync.yaml", "templates/**", "rooms/**", "schemas/**")
 WORKFLOW_FILES = ".github/workflows/hmsync-*.yml"
 ON_DEFAULT_BRANCH = "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
 KEEP = "steps.plan.outputs.exit-code == '0' || steps.plan.outputs.exit-code == '2'"

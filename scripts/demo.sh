@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job, end to end, against a local emulator: validate -> plan -> apply -> plan,
-# drift and export on the v1 API, then a template of every v2 object on the v2 API.
+# drift and export on the v1 API, then a template of every v2 object on the v2 API, and a
+# room with its room codes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,5 +75,24 @@ export HMSYNC_YOUTUBE_STREAM_KEY="${HMSYNC_YOUTUBE_STREAM_KEY:-demo-stream-key-n
 run hmsync --api v2 validate examples/v2/templates
 run hmsync --api v2 apply examples/v2/templates --auto-approve
 run hmsync --api v2 plan examples/v2/templates --detailed-exitcode
+
+say "10. Rooms as code: a long-lived room on that template, and its room codes (v2)"
+# examples/v2 holds templates/ and rooms/: hmsync finds both folders there by default.
+export HMSYNC_ALL_HANDS_WEBHOOK_TOKEN="${HMSYNC_ALL_HANDS_WEBHOOK_TOKEN:-demo-webhook-token-not-real}"
+cat examples/v2/rooms/all-hands.yaml
+(cd examples/v2 && run hmsync --api v2 apply --auto-approve)
+(cd examples/v2 && run hmsync --api v2 plan --detailed-exitcode)
+python - <<'PY'
+import os
+
+import httpx
+
+# The emulator's own view (its control endpoint): counts only; a room code is a bearer
+# credential, and hmsync never prints one either.
+state = httpx.get(os.environ["HMS_API_BASE"].rsplit("/v2", 1)[0] + "/_emulator/rooms").json()
+for room in state["rooms"]:
+    roles = sorted(c["role"] for c in state["codes"] if c["room_id"] == room["id"] and c["enabled"])
+    print(f"room {room['name']}: {len(roles)} room codes enabled ({', '.join(roles)})")
+PY
 
 say "Done. The emulator stops now; against 100ms, set HMS_ACCESS_KEY and HMS_SECRET instead."

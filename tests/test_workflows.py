@@ -418,7 +418,7 @@ def test_the_workflows_trigger_on_every_file_a_plan_reads(
     )
     assert run("init").code == 0
     flows = tmp_path / ".github" / "workflows"
-    inputs = ["hmsync.yaml", "config/100ms/**", "overlays/production/**", "schemas/**"]
+    inputs = ["hmsync.yaml", "config/100ms/**", "overlays/production/**", "rooms/**", "schemas/**"]
     plan = load(flows / "hmsync-plan.yml")
     assert plan[True]["pull_request"]["paths"] == [*inputs, ".github/workflows/hmsync-*.yml"]
     assert load(flows / "hmsync-apply.yml")[True]["push"]["paths"] == inputs

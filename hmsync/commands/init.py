@@ -71,6 +71,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     variables = template_variables(root, project)
     files["schemas/template.schema.json"] = schema.schema_text()
     files["schemas/template.v2.schema.json"] = schema.schema_text("v2")
+    files["schemas/room.schema.json"] = schema.schema_text("room")
     files["schemas/project.schema.json"] = config.schema_text()
     workflows = {
         f".github/workflows/{name}": stamped(make(envs, action, inputs, branch, variables))
@@ -128,13 +129,14 @@ def _branch(given: str | None, root: Path) -> tuple[str, str]:
 
 
 def template_variables(root: Path, project: config.Project | None) -> list[str]:
-    """Every ${HMSYNC_*} variable the templates and overlays read: the secrets a job needs.
-    (A project's paths are relative to where hmsync runs, as its messages show them.)"""
+    """Every ${HMSYNC_*} variable the templates, overlays and room files read: the secrets a
+    job needs. (A project's paths are relative to where hmsync runs, as its messages show.)"""
     if project:
         folders = [*project.templates, *(e.overlays for e in project.environments.values())]
+        folders += [*project.folder("rooms")[0]]
         paths = [Path(f) for f in folders if f]
     else:
-        paths = [root / "templates"]
+        paths = [root / "templates", root / "rooms"]
     found: set[str] = set()
     for path in paths:
         files = [path] if path.is_file() else sorted(path.rglob("*.y*ml")) if path.is_dir() else []

@@ -91,7 +91,8 @@ def text(entries: list[TemplatePlan]) -> list[str]:
         return []
     lines = ["Rooms (before -> after):"]
     for name, before, after in rows:
-        cells = ", ".join(f"{c} {_cell(before[c], after[c])}" for c in COLUMNS)
+        new = all(v == "-" for v in before.values())  # a room to create: what it will be
+        cells = ", ".join(f"{c} {after[c] if new else _cell(before[c], after[c])}" for c in COLUMNS)
         lines.append(safe(f"    {name}: {cells}"))
     return [*lines, ""]
 
