@@ -47,6 +47,7 @@ demo: $(VENV)/.runtime-installed
 
 bench: $(VENV)/.runtime-installed
 	$(BIN)/python benchmarks/bench.py
+	cd benchmarks && ../$(BIN)/python rooms.py
 
 # Plant one-line bugs in the core and the write path, count what the tests catch.
 mutate: $(VENV)/.test-installed

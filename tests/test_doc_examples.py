@@ -73,7 +73,7 @@ def test_every_example_says_what_it_is(example: Example) -> None:
     if kind in ("fragment", "shell", "run"):
         assert why.strip(), f"{example}: say why this block is not checked further"
     else:
-        assert kind.split(" ")[0] in ("template", "project", "commands"), example.note
+        assert kind.split(" ")[0] in ("template", "project", "commands", "room"), example.note
 
 
 @pytest.mark.parametrize("example", [e for e in EXAMPLES if e.note.startswith("template")], ids=str)
@@ -82,6 +82,20 @@ def test_template_examples_validate(example: Example, run: Run, write: Write) ->
     write("templates/example.yaml", example.body)
     result = run("validate", "--api", api, "--strict", "templates/example.yaml")
     assert result.code == 0, result.out + result.err
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLES if e.note.startswith("room")], ids=str)
+def test_room_examples_validate(example: Example, run: Run, write: Write) -> None:
+    """A room file, checked beside the example template it names (the v2 live event)."""
+    template = (Path(__file__).parent.parent / "examples" / "v2" / "templates" / "live-event.yaml")
+    write("hmsync.yaml", "api: v2\n")
+    write("templates/live-event.yaml", template.read_text())
+    write("rooms/example.yaml", example.body)
+    names = {"HMSYNC_ALL_HANDS_WEBHOOK_TOKEN", "HMSYNC_LIVE_EVENT_STORAGE_KEY",
+             "HMSYNC_LIVE_EVENT_STORAGE_SECRET", "HMSYNC_YOUTUBE_STREAM_KEY"}  # fmt: skip
+    result = run("validate", "--strict", env=dict.fromkeys(names, "example-value"))
+    assert result.code == 0, result.out + result.err
+    assert result.out == "2 files checked: no problems.\n"
 
 
 PROJECTS = sorted({(e.page, e.note) for e in EXAMPLES if e.note.startswith("project ")}, key=str)
