@@ -38,7 +38,7 @@ def test_the_demo_runs_end_to_end() -> None:
     assert out.count("No changes. Live templates match the files.\n") == 3
     # It ends with a room and its codes: created, planned again empty, no code ever printed.
     assert "Plan: 1 room to create, room codes of 2 roles to enable." in out
-    assert "ok      all-hands: 3 action(s) done\n" in out
+    assert "ok      room all-hands: 3 action(s) done\n" in out
     assert "room all-hands: 2 room codes enabled (host, viewer)\n" in out
     assert "demo-webhook-token-not-real" not in out + proc.stderr
     assert "demo-secret-not-real" not in out + proc.stderr

@@ -87,7 +87,7 @@ def test_template_examples_validate(example: Example, run: Run, write: Write) ->
 @pytest.mark.parametrize("example", [e for e in EXAMPLES if e.note.startswith("room")], ids=str)
 def test_room_examples_validate(example: Example, run: Run, write: Write) -> None:
     """A room file, checked beside the example template it names (the v2 live event)."""
-    template = (Path(__file__).parent.parent / "examples" / "v2" / "templates" / "live-event.yaml")
+    template = Path(__file__).parent.parent / "examples" / "v2" / "templates" / "live-event.yaml"
     write("hmsync.yaml", "api: v2\n")
     write("templates/live-event.yaml", template.read_text())
     write("rooms/example.yaml", example.body)

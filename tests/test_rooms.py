@@ -112,7 +112,7 @@ def test_the_whole_cycle_under_each_reading(
     )
     applied = run("apply", "--auto-approve", env=env)
     assert applied.code == 0, applied.out + applied.err
-    assert "ok      all-hands: 3 action(s) done\n" in applied.out
+    assert "ok      room all-hands: 3 action(s) done\n" in applied.out
     [room] = rooms(emu)
     assert room["size"] == 500 and room["webhook"]["headers"] == {"X-Token": HOOK}
     assert sorted((c["role"], c["enabled"]) for c in codes(emu)) == [
@@ -537,3 +537,68 @@ def test_the_review_has_a_rooms_table(emu: Emulator, run: Run, write: Write) -> 
     assert "<details><summary>room <code>all&#45;hands</code>: 2 action(s)" in review
     assert "@@ room all-hands will be updated @@\n-     size: 500\n+     size: 800\n" in review
     assert "\n- room all-hands: every room code of role guest will be DISABLED\n" in review
+
+
+RECORDED = (
+    ROOM
+    + """\
+recording_info:
+  enabled: true
+  upload_info:
+    type: s3
+    location: all-hands-recordings
+    prefix: monthly
+    credentials: {key: "${HMSYNC_REC_KEY}", secret: "${HMSYNC_REC_SECRET}"}
+"""
+)
+RECORDING_ENV = {"HMSYNC_REC_KEY": "AKIAROOMKEY0001", "HMSYNC_REC_SECRET": "room-rec-secret-01"}
+
+
+@pytest.mark.parametrize("credentials", ["clear", "masked", "omitted"])
+def test_a_room_of_its_own_recording(
+    emu: Emulator, run: Run, write: Write, credentials: str
+) -> None:
+    emu.store.readings = Readings.from_dict({"credentials": credentials})
+    project(write, room=RECORDED)
+    env = {**environ(emu), **RECORDING_ENV}
+    planned = run("plan", env=env).out
+    assert "    + recording_info.upload_info.credentials.secret: (sensitive value)\n" in planned
+    applied = run("apply", "--auto-approve", "--format", "json", env=env)
+    assert applied.code == 0, applied.out
+    body = json.loads(applied.out)
+    assert [r["name"] for r in body["rooms"]] == ["all-hands"] and body["templates"][0][
+        "name"
+    ] == "town-hall"
+    [room] = rooms(emu)
+    assert room["recording_source_template"] is False
+    assert room["recording_info"]["upload_info"]["credentials"] == {
+        "key": "AKIAROOMKEY0001",
+        "secret": "room-rec-secret-01",
+    }
+    assert run("plan", "--detailed-exitcode", env=env).out == NO_CHANGES + "\n"
+    write("rooms/all-hands.yaml", RECORDED.replace("prefix: monthly", "prefix: quarterly"))
+    again = run("plan", env=env).out
+    assert '    ~ recording_info.upload_info.prefix: "monthly" -> "quarterly"\n' in again
+    readable = credentials == "clear"
+    assert ("recording_info.upload_info.credentials: (sensitive value)" in again) is not readable
+    done = run("apply", "--auto-approve", env=env)
+    assert done.code == 0, done.out
+    assert rooms(emu)[0]["recording_info"]["upload_info"]["prefix"] == "quarterly"
+    note = (
+        "note: the API does not return this room's storage credentials or webhook header "
+        "values, so they are written without a look at what is there now"
+    )
+    assert (note in done.out) == (not readable), done.out
+    assert "room-rec-secret-01" not in planned + again + done.out + done.err
+
+
+def test_only_selects_rooms_by_name_too(emu: Emulator, run: Run, write: Write) -> None:
+    project(write)
+    write("rooms/desk.yaml", "name: desk\ntemplate: town-hall\nsize: 5\n")
+    env = environ(emu)
+    only = run("plan", "--only", "DESK", env=env)
+    assert only.code == 0, only.err
+    assert "+ room desk will be created" in only.out and "all-hands" not in only.out
+    assert "town-hall" not in only.out.split("Rooms")[0]
+    unknown = run("plan", "--only", "nowhere", env=env)
+    assert unknown.err.startswith("hmsync: --only nowhere: no template file defines")
