@@ -58,6 +58,8 @@ class Project:
     # Folders of the other kinds (hmsync.kinds), by the kind's plural: {"rooms": (...)}.
     # A kind the file does not name has its default folder, used if it exists.
     folders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Where drift is told (drift --notify): {"url": "${HMSYNC_...}", "format": "slack"}.
+    notify: Mapping[str, Any] = field(default_factory=dict)
 
     def folder(self, plural: str) -> tuple[tuple[str, ...], bool]:
         """A kind's folders, and whether the file named them (else the default, if there)."""
@@ -157,6 +159,7 @@ def load(path: Path, at: str | None = None) -> Project:
             for key in ("rooms",)
             if key in data
         },
+        dict(data.get("notify") or {}),
     )
 
 
