@@ -168,7 +168,10 @@ def test_every_environment_is_reported_whatever_fails(
     assert failed["summary"].startswith(
         "hmsync drift in broken: the check FAILED, so drift is unknown: "
     )
-    assert "wrong-secret-value-of-enough-length-000" not in json.dumps(hook.bodies) + result.out + result.err
+    assert (
+        "wrong-secret-value-of-enough-length-000"
+        not in json.dumps(hook.bodies) + result.out + result.err
+    )
     assert hook.url not in result.out + result.err
     assert json.loads(state.read_text())["broken"]["event"] == "failed"
 

@@ -602,3 +602,22 @@ def test_only_selects_rooms_by_name_too(emu: Emulator, run: Run, write: Write) -
     assert "town-hall" not in only.out.split("Rooms")[0]
     unknown = run("plan", "--only", "nowhere", env=env)
     assert unknown.err.startswith("hmsync: --only nowhere: no template file defines")
+
+
+def test_export_refresh_accepts_a_live_room_into_its_file(
+    emu: Emulator, run: Run, write: Write, tmp_path: Path
+) -> None:
+    project(write, room="# the monthly all-hands\n" + ROOM)
+    env = environ(emu)
+    assert run("apply", "--auto-approve", env=env).code == 0
+    [room] = rooms(emu)
+    dashboard(emu, room["id"], {"size": 42})
+    [guest] = [c["code"] for c in codes(emu) if c["role"] == "guest"]
+    Rooms(emu.store).update_room_code({"code": guest, "enabled": False})
+    refreshed = run("export", "--refresh", env=env)
+    assert refreshed.code == 0, refreshed.err
+    text = (tmp_path / "rooms" / "all-hands.yaml").read_text()
+    assert text == "# the monthly all-hands\n" + ROOM.replace("size: 500", "size: 42").replace(
+        "guest: enabled", "guest: disabled"
+    )
+    assert run("plan", "--detailed-exitcode", env=env).out == NO_CHANGES + "\n"

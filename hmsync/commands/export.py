@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from ..backends import Backend
 from ..errors import Exit, InputError, RefusedError
 from ..files.schema import data_errors, undocumented_values
 from ..files.yamlfile import variable_names
+from ..model import Action
 from ..plan.normalize import Json
 from ..redact import redact
 from ..render.export import dump, file_name, template_file
@@ -93,17 +94,22 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
 def refresh(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     """`export --refresh`: the project's own files, with live's values where they differ."""
-    from ..plan.pipeline import load_valid, plan_live, read_live, select
+    from ..plan.pipeline import load_valid, plan_live, read_live, read_others, select, select_others
     from ..problems import split_path
     from ..render.refresh import Edit, refreshed
 
     ctx = context(args)
     checked = load_valid([], environ, ctx, rules=False)
-    documents = select(checked.documents, args.only)
+    documents = select(checked.documents, args.only, checked.others)
     with open_client(args, environ, ctx) as client:
         live = read_live(client, documents)
-        plan = plan_live(documents, live, client.base_url, all_files=checked.documents, ctx=ctx)
+        others = select_others(read_others(client, checked, live), args.only)
+        plan = plan_live(
+            documents, live, client.base_url, all_files=checked.documents, ctx=ctx, others=others
+        )
     by_name = {str(d.data["name"]): d for d in documents}
+    # The other kinds' files (rooms) by their name, as the plan names their entries.
+    files = {(k, str(d.data["name"])): d for k, ds in others.documents.items() for d in ds}
     refused: list[str] = []
     texts: dict[str, str] = {}
     for template in plan.changed:
@@ -130,6 +136,16 @@ def refresh(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         refused += [f"{doc.file}: {problem}" for problem in problems]
         if edits and not problems:
             texts[doc.file] = text
+    for entry in plan.others:
+        if not entry.actions:
+            continue
+        doc = files[(entry.kind, entry.name)]
+        edits, why = other_edits(entry.actions)
+        refused += [f"{doc.file}: {reason}" for reason in why]
+        text, problems = refreshed(Path(doc.file).read_text(encoding="utf-8"), edits)
+        refused += [f"{doc.file}: {problem}" for problem in problems]
+        if edits and not problems and not why:
+            texts[doc.file] = text
     if refused:
         raise RefusedError(
             f"refusing to refresh: {len(refused)} live value(s) cannot be written into the "
@@ -141,6 +157,30 @@ def refresh(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         print(f"refreshed {file} from live (comments, variables and layout kept)")
     print(f"Refreshed {len(texts)} file(s); the files now say what live does.")
     return Exit.OK
+
+
+def other_edits(actions: Sequence[Action]) -> tuple[list[Any], list[str]]:
+    """Another kind's actions (a room's) as edits that write live's values into its file, and
+    what cannot be: a secret (its variable stays), an object live does not have."""
+    from ..problems import split_path
+    from ..render.refresh import Edit
+
+    edits, refused = [], []
+    for action in actions:
+        if action.kind.startswith("create_"):
+            refused.append(f"{action.template} does not exist live; remove its file to accept that")
+            continue
+        for change in action.changes:
+            if change.sensitive or change.path == "recording_source_template":
+                continue  # a secret is never read into a file; detaching follows the file
+            value = change.old
+            if action.kind.endswith("_codes"):
+                if not isinstance(value, dict):
+                    refused.append(f"{change.path}: not readable live (the room is disabled)")
+                    continue
+                value = "enabled" if value.get("enabled") else "disabled"
+            edits.append(Edit(tuple(split_path(change.path)), value))
+    return edits, refused
 
 
 def _rooms(client: Backend, args: argparse.Namespace, ctx: Context) -> list[Any] | None:
