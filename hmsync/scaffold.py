@@ -70,12 +70,15 @@ def _paths(inputs: Sequence[str]) -> str:
 
 
 def _per_environment(
-    envs: Sequence[Environment], prefix: str, comment: str = ""
+    envs: Sequence[Environment], prefix: str, comment: str = "", independent: bool = False
 ) -> tuple[str, str, str]:
-    """A job over every environment: its strategy, its GitHub environment, the action's input."""
+    """A job over every environment: its strategy, its GitHub environment, the action's input.
+    independent: one environment failing never cancels the others (fail-fast: false)."""
     if not envs:
         return "", prefix, ""
     serial = f"      max-parallel: 1 # {comment}\n" if comment else ""
+    if independent:
+        serial += "      fail-fast: false # one environment failing never hides the others\n"
     strategy = (
         f"    strategy:\n{serial}      matrix:\n        env: [{', '.join(e.name for e in envs)}]\n"
     )
@@ -283,15 +286,32 @@ def drift(
     inputs: Sequence[str] = DEFAULT_INPUTS,
     branch: str = "main",
     variables: Sequence[str] = (),
+    accept_live: bool = False,
 ) -> str:
     many = bool(envs)
-    matrix, environment, env_input = _per_environment(envs, "hmsync-drift")
+    matrix, environment, env_input = _per_environment(envs, "hmsync-drift", independent=True)
+    if accept_live:
+        scopes = (
+            "      contents: write # the accept-live branch\n"
+            "      issues: write # the drift issue\n"
+            "      pull-requests: write # the accept-live pull request\n"
+        )
+        offer = '          accept-live-pr: "true"\n'
+        pr_line = (
+            "\n# And one pull request per environment that writes live's values into the files:"
+            "\n# merge it to accept live, or close it and run apply to set live back."
+        )
+    else:
+        scopes = "      contents: read\n      issues: write # the drift issue\n"
+        offer = pr_line = ""
     return f"""\
 # hmsync: check for drift (changes made outside the repository) on a schedule.
 # One issue{" per environment" if many else ""}, found by a hidden marker and its author, is opened or updated while live
-# differs, and closed when in sync. No template files to check fails the job: never a silent
-# pass. Written by `hmsync init`; replace OWNER and the commit.
-# Secrets in "{environment}": read-only credentials, and no required reviewers (the
+# differs, and closed when in sync; a check that fails says so there, and never stops another
+# environment's. No template files to check fails the job: never a silent pass.{pr_line}
+# With the secret HMSYNC_DRIFT_WEBHOOK (a Slack, Teams or JSON webhook URL), the team is told
+# once per new drift and once when it ends. Written by `hmsync init`; replace OWNER and the
+# commit. Secrets in "{environment}": read-only credentials, and no required reviewers (the
 # schedule would wait for a person).
 name: hmsync drift
 on:
@@ -307,9 +327,7 @@ jobs:
     runs-on: ubuntu-latest
 {matrix}    environment: {environment}
     permissions:
-      contents: read
-      issues: write # the drift issue
-    env:
+{scopes}    env:
 {_secrets(envs, variables)}
     steps:
 {_checkout()}
@@ -319,7 +337,8 @@ jobs:
           command: drift
           args: --format markdown
           drift-issue: "true"
-{env_input}"""
+          notify-url: ${{{{ secrets.HMSYNC_DRIFT_WEBHOOK }}}}
+{offer}{env_input}"""
 
 
 WORKFLOWS = {"hmsync-plan.yml": plan, "hmsync-apply.yml": apply, "hmsync-drift.yml": drift}

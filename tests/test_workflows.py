@@ -371,7 +371,7 @@ def test_init_writes_a_project_for_its_environments(run: Run, write: Write, tmp_
         for line in uses_lines(flows / "hmsync-plan.yml")
     )
     drift = load(flows / "hmsync-drift.yml")["jobs"]["drift"]
-    assert drift["strategy"] == {"matrix": {"env": ["staging", "production"]}}
+    assert drift["strategy"] == {"fail-fast": False, "matrix": {"env": ["staging", "production"]}}
     assert drift["environment"] == "hmsync-drift-${{ matrix.env }}"
 
 

@@ -9,6 +9,9 @@ const fs = require('fs');
 function emptyState() {
   return {
     comments: [], issues: [], pulls: [], artifacts: [], next: 1000, timeline: {}, permissions: {},
+    // The git data API: commits made through it (a tree: its base and the files it changes),
+    // and branch refs. A commit of the repository itself is known by its sha only.
+    git: { commits: {}, trees: {}, refs: {} },
     labels: [], // the repository's labels: a new repository has none of hmsync's
     // Who the token is: the workflow's GITHUB_TOKEN by default, which cannot ask who it is.
     actor: { login: 'github-actions[bot]', type: 'Bot' },
@@ -31,6 +34,16 @@ const NEEDS = {
   listEventsForTimeline: ['issues:read', 'pull-requests:read'],
   listPullRequestsAssociatedWithCommit: ['contents:read', 'pull-requests:read'],
   listArtifactsForRepo: ['actions:read'],
+  'pulls.list': ['pull-requests:read'],
+  'pulls.create': ['pull-requests:write'],
+  'pulls.update': ['pull-requests:write'],
+  'git.getRef': ['contents:read'],
+  'git.getCommit': ['contents:read'],
+  'git.createTree': ['contents:write'],
+  'git.createCommit': ['contents:write'],
+  'git.createRef': ['contents:write'],
+  'git.updateRef': ['contents:write'],
+  'git.deleteRef': ['contents:write'],
 };
 const LEVEL = { none: 0, read: 1, write: 2 };
 
@@ -65,6 +78,10 @@ function fakeGithub({
   if (labels !== null) s.labels = labels; // the repository's labels; null: every name exists
   const labelled = (number) => s.pulls.find((p) => p.number === number)
     || s.issues.find((i) => i.number === number);
+  const git = () => {
+    s.git = s.git || { commits: {}, trees: {}, refs: {} }; // states saved before the git API
+    return s.git;
+  };
   const rest = {
     users: {
       getAuthenticated: async () => {
@@ -149,12 +166,95 @@ function fakeGithub({
         data: s.artifacts.filter((a) => !args.name || a.name === args.name),
       }),
     },
+    pulls: {
+      list: async (args) => {
+        const branch = args.head ? args.head.split(':').pop() : null;
+        return {
+          data: s.pulls.filter((p) => (args.state !== 'open' || !p.state || p.state === 'open')
+            && !p.merged_at && (!branch || (p.head && p.head.ref === branch))),
+        };
+      },
+      create: async (args) => {
+        calls.push(['pulls.create', args]);
+        const sha = git().refs[`heads/${args.head}`];
+        if (!sha) throw notFound(`branch ${args.head}`);
+        const number = s.next++;
+        const made = {
+          number, title: args.title, body: args.body, state: 'open', user: { ...s.actor },
+          head: { ref: args.head, sha }, base: { ref: args.base }, labels: [], merged_at: null,
+          merge_commit_sha: null, html_url: `https://github.com/acme/templates/pull/${number}`,
+        };
+        s.pulls.push(made);
+        return { data: made };
+      },
+      update: async (args) => {
+        calls.push(['pulls.update', args]);
+        const p = s.pulls.find((x) => x.number === args.pull_number);
+        if (!p) throw notFound(`pull ${args.pull_number}`);
+        if (args.body !== undefined) p.body = args.body;
+        if (args.state) p.state = args.state;
+        return { data: p };
+      },
+    },
+    git: {
+      getRef: async (args) => {
+        const sha = git().refs[args.ref];
+        if (!sha) throw notFound(`ref ${args.ref}`);
+        return { data: { ref: `refs/${args.ref}`, object: { sha, type: 'commit' } } };
+      },
+      getCommit: async (args) => {
+        const made = git().commits[args.commit_sha];
+        if (made) return { data: { sha: args.commit_sha, ...made } };
+        // A commit of the repository: its tree is named after it.
+        return { data: { sha: args.commit_sha, tree: { sha: `tree-of-${args.commit_sha}` }, message: '' } };
+      },
+      createTree: async (args) => {
+        calls.push(['git.createTree', args]);
+        const sha = `tree${s.next++}`;
+        const files = {};
+        for (const entry of args.tree) files[entry.path] = entry.content;
+        git().trees[sha] = { base: args.base_tree, files };
+        return { data: { sha } };
+      },
+      createCommit: async (args) => {
+        calls.push(['git.createCommit', args]);
+        const sha = `c0ffee${String(s.next++).padStart(34, '0')}`;
+        git().commits[sha] = {
+          tree: { sha: args.tree }, parents: args.parents.map((p) => ({ sha: p })),
+          message: args.message, author: { ...s.actor },
+        };
+        return { data: { sha } };
+      },
+      createRef: async (args) => {
+        calls.push(['git.createRef', args]);
+        const ref = args.ref.replace(/^refs\//, '');
+        if (git().refs[ref]) {
+          const error = new Error('Reference already exists');
+          error.status = 422;
+          throw error;
+        }
+        git().refs[ref] = args.sha;
+        return { data: { ref: args.ref, object: { sha: args.sha } } };
+      },
+      updateRef: async (args) => {
+        calls.push(['git.updateRef', args]);
+        if (!git().refs[args.ref]) throw notFound(`ref ${args.ref}`);
+        git().refs[args.ref] = args.sha;
+        return { data: { ref: `refs/${args.ref}`, object: { sha: args.sha } } };
+      },
+      deleteRef: async (args) => {
+        calls.push(['git.deleteRef', args]);
+        delete git().refs[args.ref];
+        return { data: {} };
+      },
+    },
   };
-  for (const group of Object.values(rest)) {
+  for (const [groupName, group] of Object.entries(rest)) {
     for (const [name, method] of Object.entries(group)) {
-      if (!NEEDS[name]) continue;
+      const needs = NEEDS[`${groupName}.${name}`] || NEEDS[name];
+      if (!needs) continue;
       group[name] = async (args) => {
-        if (!granted(scopes, NEEDS[name])) throw forbidden();
+        if (!granted(scopes, needs)) throw forbidden();
         if (name === 'addLabels' && Array.isArray(s.labels)) {
           const missing = args.labels.filter((l) => !s.labels.includes(l));
           if (missing.length && !granted(scopes, ['issues:write'])) throw forbidden();

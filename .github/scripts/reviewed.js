@@ -5,7 +5,9 @@
 // the artifact is checked by hmsync, not trusted.
 'use strict';
 
-const { mergedPull } = require('./pulls.js');
+const { mergedPull, whoAmI, ours } = require('./pulls.js');
+
+const ACCEPT_LIVE = 'hmsync/accept-live';
 
 function planArtifact(environment, sha) {
   return `hmsync-plan${environment ? `-${environment}` : ''}-${sha}`;
@@ -27,6 +29,20 @@ async function findReviewedPlan({ github, context, environment = '' }) {
     return {
       ...none,
       reason: 'no pull request brought this commit: planned and applied afresh, unreviewed',
+    };
+  }
+  // The drift workflow's own accept-live pull request (its branch, and its author the
+  // workflow's identity: a person cannot open one as it): the files now say what live does,
+  // so there is nothing to apply here; another environment that should follow is planned
+  // and applied by hand, and drift says so meanwhile.
+  const branch = (pull.head && pull.head.ref) || '';
+  if (branch.startsWith(ACCEPT_LIVE) && ours(pull.user, await whoAmI(github))) {
+    return {
+      ...none,
+      source: 'accepted',
+      pr: String(pull.number),
+      reason: `pull request #${pull.number} accepted live into the files, so nothing was `
+        + 'applied; if another environment should follow, run the hmsync apply workflow by hand',
     };
   }
   const head = pull.head.sha;

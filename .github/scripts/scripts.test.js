@@ -176,7 +176,7 @@ test('a second drift run updates the same issue, found by its marker; in sync cl
     closed: first.created,
   });
   assert.equal(mine.state, 'closed');
-  assert.deepEqual(await drift.syncDriftIssue({ github, context, exitCode: 1, report: '' }), {});
+  assert.deepEqual(await drift.syncDriftIssue({ github, context, exitCode: 3, report: '' }), {});
 });
 
 test("an issue a person opens with the drift marker is never taken over", async () => {
@@ -271,4 +271,92 @@ test('each environment keeps its own drift issue', async () => {
 test('the apply comment is its own, per environment', () => {
   assert.equal(applyMarker('staging'), '<!-- hmsync-apply:staging -->');
   assert.equal(applyMarker(''), '<!-- hmsync-apply -->');
+});
+
+const acceptLive = require('./acceptlive.js');
+
+test('the accept-live pull request: opened, updated in place, closed with its branch', async () => {
+  const github = fakeGithub();
+  const ctx = { ...context, sha: 'base1' };
+  const files = { 'rooms/a.yaml': 'name: a\nsize: 42\n' };
+  const made = await acceptLive.syncAcceptLive({ github, context: ctx, exitCode: '2', files, environment: 'prod' });
+  assert.ok(made.created);
+  const [pull] = github.state.pulls;
+  assert.equal(pull.head.ref, 'hmsync/accept-live-prod');
+  assert.ok(pull.body.startsWith(acceptLive.MARKER));
+  assert.ok(pull.body.includes('- `rooms/a.yaml`'));
+  const again = await acceptLive.syncAcceptLive({ github, context: ctx, exitCode: '2', files, environment: 'prod' });
+  assert.equal(again.updated, pull.number);
+  assert.equal(github.state.pulls.length, 1);
+  const done = await acceptLive.syncAcceptLive({ github, context: ctx, exitCode: '0', files: {}, environment: 'prod' });
+  assert.equal(done.closed, pull.number);
+  assert.equal(pull.state, 'closed');
+  assert.deepEqual(github.state.git.refs, {});
+});
+
+test("a person's commit on the accept-live branch is never overwritten", async () => {
+  const github = fakeGithub();
+  const ctx = { ...context, sha: 'base1' };
+  const files = { 'templates/t.yaml': 'name: t\n' };
+  await acceptLive.syncAcceptLive({ github, context: ctx, exitCode: '2', files });
+  const sha = 'f'.repeat(40);
+  github.state.git.commits[sha] = { tree: { sha: 'x' }, parents: [], message: 'my own fix', author: { login: 'alice' } };
+  github.state.git.refs['heads/hmsync/accept-live'] = sha;
+  const kept = await acceptLive.syncAcceptLive({ github, context: ctx, exitCode: '2', files });
+  assert.match(kept.skipped, /not hmsync's; left alone/);
+  assert.equal(github.state.git.refs['heads/hmsync/accept-live'], sha);
+});
+
+test("a pull request a person opens on the accept-live branch is never taken over", async () => {
+  const person = {
+    number: 5, state: 'open', merged_at: null, body: `${acceptLive.MARKER}\nmine`,
+    user: { login: 'alice', type: 'User' }, head: { ref: 'hmsync/accept-live', sha: 'x' },
+  };
+  const github = fakeGithub({ pulls: [person] });
+  const made = await acceptLive.syncAcceptLive({
+    github, context: { ...context, sha: 'base1' }, exitCode: '2', files: { 'a.yaml': 'a: 1\n' },
+  });
+  assert.ok(made.created && made.created !== 5);
+  assert.equal(person.body, `${acceptLive.MARKER}\nmine`);
+});
+
+test('the drift issue keeps what was last told; a person\'s issue tells nothing', async () => {
+  const github = fakeGithub();
+  const state = { '': { digest: 'a'.repeat(64), event: 'drift' }, evil: { digest: '--> <b>', event: 'drift' } };
+  await drift.syncDriftIssue({ github, context, exitCode: '2', report: 'drifted', state });
+  const [issue] = github.state.issues;
+  assert.ok(issue.body.includes(`<!-- hmsync-notify-state {"":{"digest":"${'a'.repeat(64)}","event":"drift"}} -->`));
+  const read = await drift.readDriftState({ github, context });
+  assert.deepEqual(JSON.parse(read.state), { '': { digest: 'a'.repeat(64), event: 'drift' } });
+  assert.equal(read.url, `https://github.com/acme/templates/issues/${issue.number}`);
+  const planted = {
+    number: 9, state: 'open', user: { login: 'mallory', type: 'User' },
+    body: `${drift.MARKER}\n<!-- hmsync-notify-state {"":{"digest":"${'b'.repeat(64)}","event":"drift"}} -->`,
+  };
+  const other = fakeGithub({ issues: [planted] });
+  assert.deepEqual(await drift.readDriftState({ github: other, context }), { state: '{}', url: '' });
+});
+
+test('a failed drift check says so in the issue, and is not silence', async () => {
+  const github = fakeGithub();
+  const done = await drift.syncDriftIssue({
+    github, context, exitCode: '1', report: '', errors: 'hmsync: GET https://api/v2/templates: 401 ```x```', environment: 'prod',
+  });
+  assert.ok(done.created);
+  const [issue] = github.state.issues;
+  assert.ok(issue.body.includes('### hmsync drift: the check FAILED'));
+  assert.ok(issue.body.includes("401 '''x'''"));
+});
+
+test('a merged accept-live pull request is applied as nothing, only when it is ours', async () => {
+  const merged = (user) => ({
+    number: 8, merged_at: '2026-12-01T00:00:00Z', merge_commit_sha: 'm1', user,
+    head: { ref: 'hmsync/accept-live-prod', sha: 'h1' },
+  });
+  const ctx = { ...context, sha: 'm1' };
+  const ours = await findReviewedPlan({ github: fakeGithub({ pulls: [merged(BOT)] }), context: ctx, environment: 'prod' });
+  assert.equal(ours.source, 'accepted');
+  const person = merged({ login: 'mallory', type: 'User' });
+  const theirs = await findReviewedPlan({ github: fakeGithub({ pulls: [person] }), context: ctx, environment: 'prod' });
+  assert.equal(theirs.source, 'missing');
 });

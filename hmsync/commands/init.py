@@ -46,6 +46,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--discard-edits", action="store_true", help="with --force: drop the lines a team added"
     )
     p.add_argument(
+        "--accept-live",
+        action="store_true",
+        help="the drift workflow also keeps a pull request per environment that writes live's "
+        "values into the files (merge: accept live; close and apply: set it back); its job "
+        "gets contents and pull-requests write",
+    )
+    p.add_argument(
         "--check",
         action="store_true",
         help="write nothing; exit 1 where the workflows' branch, environments, path filters or "
@@ -77,6 +84,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         f".github/workflows/{name}": stamped(make(envs, action, inputs, branch, variables))
         for name, make in scaffold.WORKFLOWS.items()
     }
+    if args.accept_live:
+        drift = scaffold.drift(envs, action, inputs, branch, variables, accept_live=True)
+        workflows[".github/workflows/hmsync-drift.yml"] = stamped(drift)
     files.update(workflows)
     if args.check:
         return _check(root, workflows, branch)

@@ -223,9 +223,15 @@ class GitHub:
         return [c for c in self.state()["comments"] if c.get("issue_number") == number]
 
     def merge_pull(self, number: int) -> str:
-        branch = self.pull(number)["branch"]
+        """Merge a pull request: a branch of the repository, or one a workflow made through the
+        git data API (its commit's files written onto the default branch)."""
+        pull = self.pull(number)
         self.repo.git("checkout", "-q", self.repo.default)
-        self.repo.git("merge", "-q", "--no-ff", "-m", f"Merge pull request #{number}", branch)
+        if "branch" in pull:
+            message = f"Merge pull request #{number}"
+            self.repo.git("merge", "-q", "--no-ff", "-m", message, pull["branch"])
+        else:
+            self.repo.commit(f"Merge pull request #{number}", self.api_files(pull["head"]["sha"]))
         sha = self.repo.git("rev-parse", "HEAD")
 
         def merged(state: dict[str, Any]) -> None:
@@ -234,6 +240,20 @@ class GitHub:
 
         self._edit(merged)
         return sha
+
+    def api_files(self, sha: str) -> dict[str, str]:
+        """The files a commit made through the git data API changes (its tree's, and its
+        parents' of the same kind)."""
+        git = self.state().get("git") or {}
+        files: dict[str, str] = {}
+        chain = []
+        while sha in (git.get("commits") or {}):
+            chain.append(git["commits"][sha])
+            parents = chain[-1].get("parents") or []
+            sha = parents[0]["sha"] if parents else ""
+        for commit in reversed(chain):
+            files.update(git["trees"][commit["tree"]["sha"]]["files"])
+        return files
 
     # -- events ------------------------------------------------------------------------------
 
@@ -331,7 +351,12 @@ class GitHub:
             legs = [{"env": e} for e in matrix["env"]] if "env" in matrix else [{}]
             scopes = job.get("permissions", data.get("permissions"))
             job = {**job, "permissions": scopes}
+            # GitHub cancels a matrix's other legs when one fails, unless fail-fast: false.
+            fail_fast = (job.get("strategy") or {}).get("fail-fast", True) is not False
             for leg in legs:
+                if fail_fast and any(j.name == name and j.result == "failure" for j in run.jobs):
+                    run.jobs.append(Job(name, leg, "cancelled", scopes=job.get("permissions")))
+                    continue
                 run.jobs.append(
                     self._job(
                         run, name, job, leg, github, {n: results[n] for n in needs}, head_sha, pr
@@ -488,6 +513,10 @@ class _StepRunner:
             "GITHUB_STEP_SUMMARY": str(summary),
             "GITHUB_ENV": str(env_file),
             "GITHUB_ACTION_PATH": str(ROOT),
+            # What GitHub sets for every step: the run and the repository.
+            "GITHUB_RUN_ID": str(self.run.id),
+            "GITHUB_REPOSITORY": f"{OWNER}/{NAME}",
+            "GITHUB_SERVER_URL": "https://github.com",
             **env,
         }
         done = subprocess.run(
