@@ -470,6 +470,14 @@ def test_rules_select_rooms_and_protect_protects_them(
         "rooms/all-hands.yaml:6:23: max_duration_seconds: 7200 breaks rule rooms-are-capped: "
         "must be at most 3600"
     )
+    explained = run("rules", env=env)
+    assert explained.out.splitlines()[:4] == [
+        "  rooms-are-capped (error)",
+        "    where: rooms all-*",
+        "    requires: max_duration_seconds max 3600; size present true",
+        "    matched 1 room: all-hands",
+    ]
+    assert "protect: roles none; max_changed_percent none; rooms ALL-HANDS" in explained.out
     write("rooms/all-hands.yaml", ROOM.replace("7200", "3600"))
     refused = run("apply", "--auto-approve", env=env)
     assert refused.code == 4

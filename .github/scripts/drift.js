@@ -77,6 +77,7 @@ function failedReport(errors) {
 
 async function syncDriftIssue({
   github, context, exitCode, report, environment = '', errors = '', state = null, pullUrl = '',
+  refused = '',
 }) {
   // One issue per environment: its own marker and title.
   const marker = markerOf(environment);
@@ -87,9 +88,14 @@ async function syncDriftIssue({
   const code = String(exitCode);
   if (code === '2' || code === '1') {
     const shown = code === '2' ? report : failedReport(errors);
-    const fix = code === '2' && pullUrl
-      ? `\n\nTo accept live into the files, review and merge ${pullUrl}; to set live back, close it and run the hmsync apply workflow.`
-      : '';
+    let fix = '';
+    if (code === '2' && pullUrl) {
+      fix = `\n\nTo accept live into the files, review and merge ${pullUrl}; to set live back, close it and run the hmsync apply workflow.`;
+    } else if (code === '2' && refused) {
+      const why = String(refused).trim().replace(/```/g, "'''").slice(0, 5000);
+      fix = '\n\nNo accept-live pull request: live cannot be written into the files without changing what they mean (change them by hand, or run the hmsync apply workflow to set live back):'
+        + `\n\n\`\`\`\n${why}\n\`\`\``;
+    }
     const kept = state ? `\n${stateLine(state)}` : '';
     const body = `${marker}${kept}\n${shown}${fix}\n\n_Found by ${run}_`.slice(0, 65000);
     if (existing) {

@@ -360,3 +360,14 @@ test('a merged accept-live pull request is applied as nothing, only when it is o
   const theirs = await findReviewedPlan({ github: fakeGithub({ pulls: [person] }), context: ctx, environment: 'prod' });
   assert.equal(theirs.source, 'missing');
 });
+
+test('a drift the files cannot take as they are says why there is no pull request', async () => {
+  const github = fakeGithub();
+  await drift.syncDriftIssue({
+    github, context, exitCode: '2', report: 'drifted',
+    refused: 'hmsync: refusing to refresh: 1 live value(s)\n  templates/t.yaml: region: a variable',
+  });
+  const [issue] = github.state.issues;
+  assert.ok(issue.body.includes('No accept-live pull request: live cannot be written into the files'));
+  assert.ok(issue.body.includes('templates/t.yaml: region: a variable'));
+});

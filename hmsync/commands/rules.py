@@ -51,25 +51,31 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         p = project.protect
         roles = ", ".join(p.roles) or "none"
         limit = f"{p.max_changed_percent:g}%" if p.max_changed_percent is not None else "none"
-        lines.append(f"protect: roles {roles}; max_changed_percent {limit} (checked on plans)")
+        rooms = f"; rooms {', '.join(p.rooms)}" if p.rooms else ""
+        lines.append(
+            f"protect: roles {roles}; max_changed_percent {limit}{rooms} (checked on plans)"
+        )
     sys.stdout.write("".join(safe(line) + "\n" for line in lines))
     return Exit.ERROR if broken else Exit.OK
 
 
 def _rule_lines(rule: Rule, applies: bool, matched: list[str]) -> list[str]:
     where = [f"{k} {', '.join(v)}" for k, v in (
-        ("templates", rule.templates), ("roles", rule.roles), ("environments", rule.environments)
+        ("templates", rule.templates), ("roles", rule.roles), ("rooms", rule.rooms),
+        ("environments", rule.environments),
     ) if v]  # fmt: skip
+    every = "every room" if rule.rooms is not None else "every template"
     requires = "; ".join(
         f"{path} {' and '.join(f'{k} {json.dumps(v)}' for k, v in conditions)}"
         for path, conditions in rule.require
     )
     head = f"  {rule.id} ({rule.severity}){': ' + rule.message if rule.message else ''}"
-    out = [head, f"    where: {'; '.join(where) or 'every template'}", f"    requires: {requires}"]
+    out = [head, f"    where: {'; '.join(where) or every}", f"    requires: {requires}"]
     if not applies:
         out.append("    not here: its environments do not include this one")
     else:
-        kind = ("template" if rule.roles is None else "role") + ("s" if len(matched) != 1 else "")
+        noun = "room" if rule.rooms is not None else "template" if rule.roles is None else "role"
+        kind = noun + ("s" if len(matched) != 1 else "")
         more = f" and {len(matched) - 20} more" if len(matched) > 20 else ""
         shown = ", ".join(matched[:20]) + more
         out.append(f"    matched {len(matched)} {kind}: {shown or 'none'}")

@@ -303,7 +303,7 @@ def check(
                 continue
             if on_room:
                 if selected(rule.rooms, name):
-                    matched.append(f"room {name}")
+                    matched.append(name)
                     out.problems += _breaks(rule, doc, (), {"enabled": True, **doc.data})
                 continue
             if not selected(rule.templates, name):
