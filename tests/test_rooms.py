@@ -87,6 +87,15 @@ def codes(emu: Emulator) -> list[dict[str, Any]]:
     return list(httpx.get(emu.url + "/_emulator/rooms", timeout=10).json()["codes"])
 
 
+def applied(emu: Emulator, run: Run, write: Write, room: str = ROOM) -> dict[str, str]:
+    """The project written and applied: the environment to run hmsync with next."""
+    project(write, room=room)
+    env = environ(emu)
+    done = run("apply", "--auto-approve", env=env)
+    assert done.code == 0, done.out + done.err
+    return env
+
+
 def dashboard(emu: Emulator, room_id: str, body: dict[str, Any]) -> None:
     """An edit made by hand: the API's own update, on the store (no fault, no lost answer)."""
     Rooms(emu.store).update_room(room_id, body)
@@ -158,9 +167,7 @@ def test_the_whole_cycle_under_each_reading(
 
 
 def test_a_room_cannot_move_to_another_template(emu: Emulator, run: Run, write: Write) -> None:
-    project(write)
-    env = environ(emu)
-    assert run("apply", "--auto-approve", env=env).code == 0
+    env = applied(emu, run, write)
     write("templates/other.yaml", "name: other\nroles:\n  host: {}\n  guest: {}\n")
     write("rooms/all-hands.yaml", ROOM.replace("template: town-hall", "template: other"))
     result = run("plan", env=env)
@@ -176,9 +183,7 @@ def test_a_room_cannot_move_to_another_template(emu: Emulator, run: Run, write: 
 def test_codes_disabled_retired_and_a_disabled_room_left_alone(
     emu: Emulator, run: Run, write: Write
 ) -> None:
-    project(write)
-    env = environ(emu)
-    assert run("apply", "--auto-approve", env=env).code == 0
+    env = applied(emu, run, write)
     write("rooms/all-hands.yaml", ROOM.replace("guest: enabled", "guest: disabled"))
     planned = run("plan", env=env)
     assert (
@@ -281,9 +286,7 @@ def test_rooms_on_a_v1_project_are_an_error(emu: Emulator, run: Run, write: Writ
 def test_a_saved_plan_is_stale_when_the_room_changed(
     emu: Emulator, run: Run, write: Write, tmp_path: Path
 ) -> None:
-    project(write)
-    env = environ(emu)
-    assert run("apply", "--auto-approve", env=env).code == 0
+    env = applied(emu, run, write)
     write("rooms/all-hands.yaml", ROOM.replace("size: 500", "size: 600"))
     saved = tmp_path / "plan.json"
     assert run("plan", "-o", str(saved), env=env).code == 0
@@ -305,9 +308,7 @@ def test_a_saved_plan_is_stale_when_the_room_changed(
 
 def test_only_names_the_rooms_it_reads(emu: Emulator, run: Run, write: Write) -> None:
     """Reads go by the name filter, enabled and disabled; never a listing of every room."""
-    project(write)
-    env = environ(emu)
-    assert run("apply", "--auto-approve", env=env).code == 0
+    env = applied(emu, run, write)
     emu.reset_calls()
     assert run("plan", env=env).code == 0
     routes = emu.calls()["routes"]
@@ -348,9 +349,7 @@ def test_only_names_the_rooms_it_reads(emu: Emulator, run: Run, write: Write) ->
 def test_room_answers_of_the_wrong_shape_are_errors_never_empty(
     emu: Emulator, run: Run, write: Write, route: str, answer: Any, message: str
 ) -> None:
-    project(write)
-    env = environ(emu)
-    assert run("apply", "--auto-approve", env=env).code == 0
+    env = applied(emu, run, write)
 
     def rule(seen: Seen, history: list[Seen]) -> Any:
         return (200, answer) if seen.path.startswith(route) else None
@@ -366,9 +365,7 @@ def test_a_room_code_read_from_a_server_is_never_echoed(
     emu: Emulator, run: Run, write: Write
 ) -> None:
     """A server that puts a code in an error body (or anywhere): hidden like any secret."""
-    project(write)
-    env = environ(emu)
-    assert run("apply", "--auto-approve", env=env).code == 0
+    env = applied(emu, run, write)
     write("rooms/all-hands.yaml", ROOM.replace("guest: enabled", "guest: disabled"))
     [guest] = [c["code"] for c in codes(emu) if c["role"] == "guest"]
 
@@ -526,9 +523,7 @@ def test_show_pictures_the_room_files_offline(run: Run, write: Write) -> None:
 
 
 def test_the_review_has_a_rooms_table(emu: Emulator, run: Run, write: Write) -> None:
-    project(write)
-    env = environ(emu)
-    assert run("apply", "--auto-approve", env=env).code == 0
+    env = applied(emu, run, write)
     write(
         "rooms/all-hands.yaml",
         ROOM.replace("size: 500", "size: 800").replace("guest: enabled", "guest: disabled"),

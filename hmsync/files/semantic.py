@@ -143,6 +143,12 @@ def _role_problems(doc: Document) -> Iterator[Problem]:
                 )
 
 
+def written_literally(doc: Document, path: Path, value: object) -> bool:
+    """A secret's value the file states itself, not from an ${HMSYNC_*} variable (a
+    placeholder the loader refused is already an error: not said twice)."""
+    return isinstance(value, str) and path not in doc.interpolated and "${" not in value
+
+
 def _credential_problems(doc: Document) -> Iterator[Problem]:
     base = CREDENTIALS_PATH
     node = get_path(doc.data, base)
@@ -151,8 +157,7 @@ def _credential_problems(doc: Document) -> Iterator[Problem]:
     for key in CREDENTIAL_FIELDS:
         path = (*base, key)
         value = node.get(key)
-        # A placeholder the loader refused is already an error; don't warn twice.
-        if isinstance(value, str) and path not in doc.interpolated and "${" not in value:
+        if written_literally(doc, path, value):
             yield Problem(
                 doc.where(path),
                 dotted(path),

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...files.loader import Document
+from ...files.semantic import written_literally
 from ...problems import Path, Problem, dotted, meant
 from .diff import SECRET_PARTS, identity
 
@@ -48,7 +49,7 @@ def _literal_secrets(doc: Document) -> Iterator[Problem]:
             continue
         for key, value in node.items():
             path: Path = (*parts, key)
-            if isinstance(value, str) and path not in doc.interpolated and "${" not in value:
+            if written_literally(doc, path, value):
                 yield Problem(
                     doc.where(path),
                     dotted(path),
