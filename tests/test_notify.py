@@ -159,6 +159,8 @@ def test_every_environment_is_reported_whatever_fails(
         assert run("apply", "--env", "production", "--auto-approve", env=env).code == 0
         state = tmp_path / "state.json"
         result = run("drift", "--all-envs", "--notify-state", str(state), env=env)
+        quiet = {k: v for k, v in env.items() if k != "HMSYNC_DRIFT_WEBHOOK"}  # unset: not sent
+        as_json = run("drift", "--all-envs", "--format", "json", env=quiet)
     assert result.code == 1  # one failed: the run fails, and says which
     assert result.out == ("== broken\n== production\nIn sync: live templates match the files.\n")
     assert result.err.startswith("hmsync: sent the failed summary to the notify webhook\n")
@@ -174,6 +176,9 @@ def test_every_environment_is_reported_whatever_fails(
     )
     assert hook.url not in result.out + result.err
     assert json.loads(state.read_text())["broken"]["event"] == "failed"
+    every = json.loads(as_json.out)["environments"]  # one JSON document for all of them
+    assert every["broken"] == {"error": "failed: see stderr"}
+    assert every["production"]["in_sync"] is True
 
 
 def test_a_webhook_that_refuses_fails_the_run_after_the_report(

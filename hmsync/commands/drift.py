@@ -76,15 +76,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if not args.all_envs:
-        return _one(args, environ, single=True)
+        code, report = _one(args, environ, single=True)
+        sys.stdout.write(report)
+        return code
     project = find(getattr(args, "config", None))
     if project is None or not project.environments:
         raise InputError("--all-envs needs environments in hmsync.yaml (or --config FILE)")
-    codes = []
+    codes, reports = [], {}
     for name in project.environments:
-        if args.format == "text":
-            print(f"== {name}")
-        codes.append(_one(replace_env(args, name), environ, single=False))
+        code, reports[name] = _one(replace_env(args, name), environ, single=False)
+        codes.append(code)
+    if args.format == "json":  # one document: each environment's report, or its error
+        every = {
+            n: json.loads(r) if r else {"error": "failed: see stderr"} for n, r in reports.items()
+        }
+        sys.stdout.write(json.dumps({"format_version": 1, "environments": every}, indent=2) + "\n")
+    else:
+        head = "## {}\n\n" if args.format == "markdown" else "== {}\n"
+        sys.stdout.write("".join(head.format(n) + r for n, r in reports.items()))
     if Exit.ERROR in codes:
         return Exit.ERROR
     return Exit.CHANGES if Exit.CHANGES in codes else Exit.OK
@@ -96,9 +105,9 @@ def replace_env(args: argparse.Namespace, name: str) -> argparse.Namespace:
     return copied
 
 
-def _one(args: argparse.Namespace, environ: Mapping[str, str], single: bool) -> int:
-    """One environment: its report, and its summary where it is news. An error is said, sent
-    (as `failed`), and raised again when it is the only environment."""
+def _one(args: argparse.Namespace, environ: Mapping[str, str], single: bool) -> tuple[int, str]:
+    """One environment: its exit code and report, and its summary sent where it is news. An
+    error is said, sent (as `failed`), and raised again when it is the only environment."""
     ctx = context(args)
     target = _target(args, ctx, environ)
     try:
@@ -110,14 +119,14 @@ def _one(args: argparse.Namespace, environ: Mapping[str, str], single: bool) -> 
         if single:
             raise
         print(redact(f"hmsync: {ctx.name}: {exc}"), file=sys.stderr)
-        return Exit.ERROR
-    sys.stdout.write(RENDERERS[args.format](plan))
+        return Exit.ERROR, ""
+    report = RENDERERS[args.format](plan)
     told = True
     if target is not None:
         told = _told(target, notify.drift_event(plan, _links(args, environ)), args)
     if not told:
-        return Exit.ERROR  # the report stands; the team was not told, and the run says so
-    return Exit.CHANGES if plan.actions else Exit.OK
+        return Exit.ERROR, report  # the report stands; the team was not told, and it says so
+    return (Exit.CHANGES if plan.actions else Exit.OK), report
 
 
 def _told(target: tuple[str, str], event: notify.Event, args: argparse.Namespace) -> bool:
