@@ -37,7 +37,16 @@ SECRETS = {
     "HMSYNC_LIVE_EVENT_STORAGE_KEY": "GOOG1EXAMPLEKEY",
     "HMSYNC_LIVE_EVENT_STORAGE_SECRET": "gs-secret-value-123",
     "HMSYNC_YOUTUBE_STREAM_KEY": "yt-stream-key-0001",
+    "HMSYNC_ALL_HANDS_WEBHOOK_TOKEN": "webhook-token-0001",
 }
+# v2 also a room (the example's), changed in the second apply: its size, and host's codes
+# disabled (viewer is the role _changed renames, so the second file no longer names it).
+ROOM = (ROOT / "examples" / "v2" / "rooms" / "all-hands.yaml").read_text()
+ROOM_AFTER = (
+    ROOM.replace("size: 2000", "size: 1500")
+    .replace("host: enabled", "host: disabled")
+    .replace("  viewer: enabled\n", "")
+)
 
 
 def _examples(api: str) -> list[Path]:
@@ -74,16 +83,45 @@ def _quiet() -> Iterator[None]:
 
 def _apply(emu: Emulator, folder: Path, api: str, *extra: str) -> int:
     environ = {**emu.env(), **SECRETS, "HMS_API_BASE": emu.base(api)}
+    project = folder.parent / f"{folder.name}.hmsync.yaml"  # v2: the rooms beside (_rooms)
+    config = ["--config", str(project)] if project.exists() else []
     with _quiet():
-        return main(["apply", str(folder), "--api", api, "--auto-approve", *extra], environ)
+        return main(
+            ["apply", str(folder), "--api", api, "--auto-approve", *config, *extra], environ
+        )
+
+
+def _rooms(work: Path) -> None:
+    """v2: a project file for each apply, naming its room folder."""
+    for name, text in (("before", ROOM), ("after", ROOM_AFTER)):
+        (work / f"rooms-{name}").mkdir(exist_ok=True)
+        (work / f"rooms-{name}" / "all-hands.yaml").write_text(text)
+        (work / f"{name}.hmsync.yaml").write_text(
+            f"api: v2\ntemplates: {name}\nrooms: rooms-{name}\n"
+        )
 
 
 def _state(emu: Emulator) -> list[dict[str, Any]]:
+    """The templates, then each room with its codes as role states: a code made twice by a
+    retry whose answer was lost is one more key to the same room, not another state."""
     drop = ("_id", "customer", "id", "customerId", "createdAt", "updatedAt")
-    return sorted(
+    templates = sorted(
         ({k: v for k, v in t.items() if k not in drop} for t in emu.store.dump()),
         key=lambda t: str(t.get("name")),
     )
+    rooms = []
+    for room in sorted(emu.store.rooms.values(), key=lambda r: str(r["name"])):
+        codes: dict[str, bool] = {}
+        for code in emu.store.codes.values():
+            if code["room_id"] == room["id"]:
+                codes[code["role"]] = codes.get(code["role"], False) or code["enabled"]
+        kept = {
+            k: v
+            for k, v in room.items()
+            if k not in ("id", "template_id", "created_at", "updated_at")
+        }
+        rooms.append({**kept, "codes": codes})
+    return [*templates, *rooms]
 
 
 def one_run(api: str, seed: int, work: Path) -> tuple[bool, str]:
@@ -94,6 +132,8 @@ def one_run(api: str, seed: int, work: Path) -> tuple[bool, str]:
     for path in _examples(api):
         (before / path.name).write_text(path.read_text())
         (after / path.name).write_text(_changed(path.read_text()))
+    if api == "v2":
+        _rooms(work)
     with Emulator(api=api) as calm:
         assert _apply(calm, before, api) == 0 and _apply(calm, after, api) == 0
         expected = _state(calm)
@@ -110,6 +150,8 @@ def one_run(api: str, seed: int, work: Path) -> tuple[bool, str]:
         return False, f"exit {code}"
     if got != expected:
         return False, "converged to another state"
+    if api == "v2" and not any(r.get("name") == "all-hands" for r in got):
+        return False, "no room"
     return True, ""
 
 

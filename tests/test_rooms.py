@@ -624,3 +624,35 @@ def test_export_refresh_accepts_a_live_room_into_its_file(
         "guest: enabled", "guest: disabled"
     )
     assert run("plan", "--detailed-exitcode", env=env).out == NO_CHANGES + "\n"
+
+
+@pytest.mark.parametrize("first", ["500 before", "lost, then 500"])
+def test_a_room_write_answered_500_is_read_again_and_finished(
+    emu: Emulator, run: Run, write: Write, first: str
+) -> None:
+    """A write's 500 is not retried by the transport (it may have landed): the room reads
+    again, finds what is left, and writes only that (as template_run does)."""
+    env = applied(emu, run, write)
+    write("rooms/all-hands.yaml", ROOM.replace("guest: enabled", "guest: disabled"))
+
+    def rule(seen: Seen, history: list[Seen]) -> Any:
+        writes = [s for s in history if s.method == "POST" and s.path == "/v2/room-codes/code"]
+        if seen.method != "POST" or seen.path != "/v2/room-codes/code":
+            return None
+        if first == "500 before" and not writes:
+            return (500, {"code": 500, "message": "Internal error", "details": []})
+        if first == "lost, then 500":  # carried out, its answer lost; the retry told 500
+            return (
+                "forward-then-drop"
+                if not writes
+                else (500, {"message": "x"})
+                if len(writes) == 1
+                else None
+            )
+        return None
+
+    with Proxy(emu.url, rule) as proxy:
+        done = run("apply", "--auto-approve", env={**env, "HMS_API_BASE": proxy.url + "/v2"})
+    assert done.code == 0, done.out + done.err
+    assert [c["enabled"] for c in codes(emu) if c["role"] == "guest"] == [False]
+    assert run("plan", "--detailed-exitcode", env=env).code == 0

@@ -28,6 +28,8 @@ ORDER = (
     "disable_room",
 )
 Progress = Callable[[Action, str, float], None]
+WRITE_ATTEMPTS = 3
+WRITE_BACKOFF = 0.2  # seconds before the second try, doubled for the third
 
 
 class RoomRun:
@@ -60,7 +62,19 @@ class RoomRun:
         )
 
     def run(self, action: Action) -> str:
-        getattr(self, action.kind)(action)
+        """One action; a write answered 500 (or not at all) is tried again, up to
+        WRITE_ATTEMPTS times: each action reads first and returns when its goal is met, so
+        the next try writes only what did not land (as template_run does for templates)."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                getattr(self, action.kind)(action)
+                return "ok"
+            except ConflictError:
+                raise  # refused before any write: nothing can have landed
+            except ApiError as exc:
+                if exc.status not in (500, None) or attempt == WRITE_ATTEMPTS:
+                    raise
+                time.sleep(WRITE_BACKOFF * 2 ** (attempt - 1))
         return "ok"
 
     def create_room(self, action: Action) -> None:
@@ -127,6 +141,8 @@ class RoomRun:
         assert self.room_id is not None and action.role is not None
         codes = self.calls.codes(self.room_id) or []
         state = codes_state(counts(codes), action.role)
+        if not state["enabled"]:
+            return  # none enabled: made so already (by an earlier try, or someone else)
         old = action.changes[0].old
         if isinstance(old, dict) and state != old:  # not for a room the plan read disabled
             raise self._conflict(action, f"the codes of role {action.role} changed")
