@@ -105,3 +105,62 @@ def test_a_second_writer_in_a_rooms_apply_is_never_set_back(
         assert not lost or window, (when, sequence, result.out)
         return
     assert _holds(what, emu, before), (edit, when, sequence, result.out, result.err)
+
+
+def sweep(
+    emu: Emulator, work: Path, reading: dict[str, Any]
+) -> tuple[dict[str, list[int]], list[str]]:
+    """Every edit at every placement of one rooms apply: the placements where it was lost,
+    and the apply's requests in order."""
+    import contextlib
+    import io
+    import os
+
+    from hmsync.cli import main
+
+    def hmsync(*argv: str) -> int:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            return main(list(argv), {**emu.env(), **ENV})
+
+    lost: dict[str, list[int]] = {}
+    sequence: list[str] = []
+    here = os.getcwd()
+    os.chdir(work)
+    try:
+        for edit, (change, what) in sorted(EDITS.items()):
+            lost[edit] = []
+            for when in range(0, 20):
+                emu.store.reset()
+                emu.server.interleavings.clear()
+                emu.store.readings = Readings.from_dict(reading)
+                (work / "rooms" / "all-hands.yaml").write_text(ROOM)
+                assert hmsync("apply", "--auto-approve") == 0
+                (work / "rooms" / "all-hands.yaml").write_text(AFTER)
+                assert hmsync("plan", "-o", "plan.json") == 0
+                before = codes(emu)
+                emu.reset_calls()
+                emu.server.interleavings.clear()  # counts the requests of this apply alone
+                emu.interleave(after_request=when, room="all-hands", **change)
+                hmsync("apply", "plan.json")
+                sequence = emu.sequence()
+                if when >= len(sequence):
+                    break
+                if not _holds(what, emu, before):
+                    lost[edit].append(when)
+    finally:
+        os.chdir(here)
+    return lost, sequence
+
+
+def test_the_sweep_loses_only_inside_the_update_round_trip(emu: Emulator, tmp_path: Path) -> None:
+    """Exhaustive, not sampled: each edit after each request of the apply."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "rooms").mkdir()
+    (tmp_path / "hmsync.yaml").write_text("api: v2\n")
+    (tmp_path / "templates" / "town-hall.yaml").write_text(TEMPLATE)
+    for reading in ({}, {"room_create": "applied", "credentials": "masked"}):
+        lost, sequence = sweep(emu, tmp_path, reading)
+        # Only the written field, only right before the update, after its own read of the room.
+        [(edit, [where])] = [(e, n) for e, n in lost.items() if n]
+        assert edit == "the field the plan writes"
+        assert sequence[where - 1 : where + 1] == ["v2_get_room", "v2_update_room"], sequence
