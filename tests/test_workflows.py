@@ -428,13 +428,14 @@ def test_the_workflows_trigger_on_every_file_a_plan_reads(
         assert "-d templates" not in (flows / name).read_text()
 
 
-def _init(root: Path, project: str | None) -> Path:
+def _init(root: Path, project: str | None, *extra: str) -> Path:
     from hmsync.cli import main
 
     root.mkdir()
     if project is not None:
         (root / "hmsync.yaml").write_text(project)
-    assert main(["init", "--dir", str(root), "--action", "acme/hmsync@" + "1" * 40], {}) == 0
+    pin = "acme/hmsync@" + "1" * 40
+    assert main(["init", "--dir", str(root), "--action", pin, *extra], {}) == 0
     return root / ".github" / "workflows"
 
 
@@ -450,9 +451,10 @@ def test_what_init_writes_passes_actionlint_and_zizmor(tmp_path: Path) -> None:
         ),
         _init(tmp_path / "three", f"environments:\n{three}"),
         _init(tmp_path / "custom", "templates: config/100ms\n"),
+        _init(tmp_path / "accept", f"environments:\n{three}", "--accept-live"),
     ]
     files = [str(f) for folder in folders for f in sorted(folder.glob("*.yml"))]
-    assert len(files) == 12
+    assert len(files) == 15
     if tool("actionlint"):
         linted = subprocess.run(
             [str(tool("actionlint")), "-no-color", *files],
