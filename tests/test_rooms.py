@@ -656,3 +656,37 @@ def test_a_room_write_answered_500_is_read_again_and_finished(
     assert done.code == 0, done.out + done.err
     assert [c["enabled"] for c in codes(emu) if c["role"] == "guest"] == [False]
     assert run("plan", "--detailed-exitcode", env=env).code == 0
+
+
+def test_a_room_stays_on_its_template_through_the_template_s_rename(
+    emu: Emulator, run: Run, write: Write, tmp_path: Path
+) -> None:
+    env = applied(emu, run, write)
+    write(
+        "templates/town-hall.yaml",
+        TEMPLATE.replace("name: town-hall", "name: big-hall\nrenamedFrom: town-hall"),
+    )
+    write("rooms/all-hands.yaml", ROOM.replace("template: town-hall", "template: big-hall"))
+    planned = run("plan", "-o", str(tmp_path / "plan.json"), env=env)
+    assert planned.code == 0, planned.err
+    assert "room all-hands" not in planned.out  # the same template: nothing to do for the room
+    assert run("apply", str(tmp_path / "plan.json"), env=env).code == 0
+    assert run("plan", "--detailed-exitcode", env=env).out == NO_CHANGES + "\n"
+    shown = run("show", str(tmp_path / "plan.json"), env=env)
+    assert shown.code == 0 and "Rooms (before -> after)" not in shown.out
+
+
+def test_a_saved_plan_shows_its_room_changes_without_a_live_table(
+    emu: Emulator, run: Run, write: Write, tmp_path: Path
+) -> None:
+    env = applied(emu, run, write)
+    write("rooms/all-hands.yaml", ROOM.replace("size: 500", "size: 900"))
+    assert run("plan", "-o", str(tmp_path / "plan.json"), env=env).code == 0
+    shown = run("show", str(tmp_path / "plan.json"))
+    assert shown.code == 0, shown.err
+    assert (
+        "~ room all-hands (rooms/all-hands.yaml)\n    ~ room all-hands will be updated\n        ~ size: 500 -> 900\n"
+        in shown.out
+    )
+    assert "Rooms (before -> after)" not in shown.out  # no live read in a plan file
+    assert shown.out.endswith("Plan: 1 room to update.\n")

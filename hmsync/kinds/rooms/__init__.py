@@ -72,6 +72,13 @@ class Rooms:
         by_name = {str(t.get("name")): t for t in templates}
         files = {str(d.data.get("name")): d for d in template_files}
         ids = {str(t.get("_id")): str(t.get("name")) for t in templates}
+        # A template the files rename (renamedFrom) is the same template: a room on it
+        # stays on it, known live by the old name until the apply renames it.
+        for name, doc in files.items():
+            old = doc.data.get("renamedFrom")
+            if old in by_name:
+                ids = {i: name if n == old else n for i, n in ids.items()}
+                by_name.setdefault(name, by_name[str(old)])
         out = []
         for doc in documents:
             template = str(doc.data["template"])

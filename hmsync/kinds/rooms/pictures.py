@@ -68,9 +68,9 @@ def row(room: Mapping[str, Any] | None, codes: Mapping[str, Any] | None) -> dict
 def _rows(entries: list[TemplatePlan]) -> list[tuple[str, dict[str, str], dict[str, str]]]:
     out = []
     for entry in entries:
-        if not entry.actions:
-            continue
-        pictures = entry.live_roles or {}
+        if not entry.actions or not entry.live_roles:
+            continue  # a saved plan holds no live read: its changes say it all
+        pictures = entry.live_roles
         out.append(
             (
                 entry.name,
