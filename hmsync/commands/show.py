@@ -47,7 +47,12 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         return _show_saved(saved, args.format)
     ctx = context(args)
     checked = load_valid(
-        args.paths, environ, ctx, rules=False, cache=cache_root(args, ctx, environ)
+        args.paths,
+        environ,
+        ctx,
+        rules=False,
+        cache=cache_root(args, ctx, environ),
+        require_env=False,  # offline: an unset ${HMSYNC_*} is a placeholder, nothing is sent
     )  # pictures, not a verdict
     documents = select(checked.documents, args.only, checked.others)
     templates = sorted(((str(d.data["name"]), d.file, d.data) for d in documents), key=str)

@@ -116,12 +116,14 @@ def load_valid(
     allow_out_of_range: bool = False,
     rules: bool = True,
     cache: Path | None = None,
+    require_env: bool = True,
 ) -> Checked:
     """The files, validated; errors stop here, warnings go to stderr.
 
     allow_out_of_range: a value outside a documented enum (an error otherwise) is let through
-    like a number outside a range: said, and written only where the plan needs it."""
-    checked = checked_files(ctx, paths, environ, cache, rules=rules)
+    like a number outside a range: said, and written only where the plan needs it.
+    require_env: False where nothing is sent (show): an unset ${HMSYNC_*} is a placeholder."""
+    checked = checked_files(ctx, paths, environ, cache, rules=rules, require_env=require_env)
     if allow_out_of_range:
         problems = [
             replace(p, severity="warning", code="range") if p.code == "enum" else p
