@@ -86,6 +86,7 @@ TARGETS = {
         "tests/test_core_gaps.py",
     ],
     "hmsync/plan/rules.py": ["tests/test_rules.py", "tests/test_core_mutants.py"],
+    "hmsync/plan/rulecheck.py": ["tests/test_rules.py", "tests/test_core_mutants.py"],
     "hmsync/plan/origin.py": [
         "tests/test_base_ref.py",
         "tests/test_pictures.py",

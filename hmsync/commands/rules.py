@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from ..config import find
 from ..errors import Exit, InputError
 from ..plan.pipeline import checked_files
-from ..plan.rules import Rule, in_scope
+from ..plan.rulecheck import in_scope
+from ..plan.rules import Rule
 from ..render import safe
 from .context import Context, cache_root, context
 from .options import add_cache_argument, add_paths, add_project_arguments

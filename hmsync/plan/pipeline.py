@@ -25,7 +25,7 @@ from ..problems import Location, Problem, meant
 from .concealment import plan_key
 from .diff import make_plan
 from .digests import files_digest
-from .rules import with_rules
+from .rulecheck import with_rules
 
 if TYPE_CHECKING:  # a value the commands make and pass in; no import of the commands' layer
     from ..backends import Backend
