@@ -690,3 +690,17 @@ def test_a_saved_plan_shows_its_room_changes_without_a_live_table(
     )
     assert "Rooms (before -> after)" not in shown.out  # no live read in a plan file
     assert shown.out.endswith("Plan: 1 room to update.\n")
+
+
+def test_removing_a_room_file_leaves_the_room_alone(
+    emu: Emulator, run: Run, write: Write, tmp_path: Path
+) -> None:
+    env = applied(emu, run, write)
+    (tmp_path / "rooms" / "all-hands.yaml").unlink()
+    write("rooms/desk.yaml", "name: desk\ntemplate: town-hall\n")
+    planned = run("plan", env=env)
+    assert "all-hands" not in planned.out  # not read, not listed: hmsync never lists rooms
+    assert run("apply", "--auto-approve", env=env).code == 0
+    [kept] = [r for r in rooms(emu) if r["name"] == "all-hands"]
+    assert kept["enabled"] is True and kept["size"] == 500
+    assert [c["enabled"] for c in codes(emu) if c["room_id"] == kept["id"]] == [True, True]
