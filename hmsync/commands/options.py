@@ -13,7 +13,10 @@ from ..backends import APIS
 
 def add_only(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--only", action="append", metavar="NAME", help="only this template (repeatable)"
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="only this template, or room (repeatable)",
     )
 
 
