@@ -216,3 +216,24 @@ def test_a_summary_escapes_what_it_shows() -> None:
     assert "\\<https://x\\|y\\>" in teams
     hidden = notify.Event("drift", None, (("template", "zw\u200bsp", 1),))
     assert notify.payload(hidden, "json")["objects"][0]["name"] == "zw\\u200bsp"
+
+
+@pytest.mark.parametrize(
+    ("host", "fmt"),
+    [
+        ("hooks.slack.com", "slack"),
+        ("prod-12.westeurope.logic.azure.com", "teams"),
+        ("default1234.environment.api.powerplatform.com", "teams"),
+        ("api.powerautomate.com", "teams"),
+        ("flow.microsoft.com", "teams"),
+        ("hooks.example.com", "json"),
+    ],
+)
+def test_the_payload_follows_the_webhook_s_host(host: str, fmt: str) -> None:
+    import argparse
+
+    from hmsync.commands.context import Context
+    from hmsync.commands.drift import _target
+
+    args = argparse.Namespace(notify=f"https://{host}/x/y", notify_format=None)
+    assert _target(args, Context(), {}) == (f"https://{host}/x/y", fmt)

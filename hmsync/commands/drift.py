@@ -178,7 +178,13 @@ def _target(
 
     host = check_url(url).host
     if not fmt:
-        microsoft = host.endswith(("office.com", "logic.azure.com", "powerplatform.com"))
+        # Teams' Workflows webhooks (the Office 365 connectors were retired in 2026).
+        microsoft = (
+            host.endswith(
+                ("office.com", "logic.azure.com", "powerplatform.com", "powerautomate.com")
+            )
+            or host == "flow.microsoft.com"
+        )
         fmt = "slack" if host == "hooks.slack.com" else "teams" if microsoft else "json"
     return url, str(fmt)
 
