@@ -117,6 +117,10 @@ TARGETS = {
     "hmsync/files/loader.py": ["tests/test_situations.py", "tests/test_loader.py"],
     "hmsync/gitbase.py": ["tests/test_situations.py", "tests/test_base_ref.py"],
     "hmsync/plan/guardrails.py": ["tests/test_guardrails_from_base.py", "tests/test_rules.py"],
+    # Rooms: their tests run against the emulator (a few seconds a mutant).
+    "hmsync/kinds/rooms/diff.py": ["tests/test_rooms.py", "tests/test_rooms_second_writer.py"],
+    "hmsync/kinds/rooms/run.py": ["tests/test_rooms.py", "tests/test_rooms_second_writer.py"],
+    "hmsync/render/notify.py": ["tests/test_notify.py"],
 }
 EXTRA: list[str] = []  # more pytest arguments (--without-properties)
 FSTRING_START = getattr(tokenize, "FSTRING_START", -1)  # Python 3.12+ splits f-strings

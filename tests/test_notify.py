@@ -237,3 +237,28 @@ def test_the_payload_follows_the_webhook_s_host(host: str, fmt: str) -> None:
 
     args = argparse.Namespace(notify=f"https://{host}/x/y", notify_format=None)
     assert _target(args, Context(), {}) == (f"https://{host}/x/y", fmt)
+
+
+def test_a_summary_lists_templates_first_and_counts_the_rest() -> None:
+    objects = (*(("room", f"r{i}", 1) for i in range(10)), ("template", "t", 2))
+    event = notify.Event("drift", "prod", objects, links={"run": "https://ci/run/1"})
+    assert (
+        notify.summary(event) == "hmsync drift in prod: 1 template and 10 rooms drifted (12 fields)"
+    )
+    shown = notify.payload(event, "teams")["attachments"][0]["content"]
+    assert shown["body"][0] == {
+        "type": "TextBlock", "text": "hmsync drift in prod: 1 template and 10 rooms drifted \\(12 fields\\)",
+        "weight": "Bolder", "wrap": True,
+    }  # fmt: skip
+    assert shown["body"][1:3] == [
+        {"type": "TextBlock", "text": "- room r0: 1 field", "wrap": True},
+        {"type": "TextBlock", "text": "- room r1: 1 field", "wrap": True},
+    ]
+    assert shown["body"][-1]["text"] == "- and 1 more"  # ten names, then a count
+    assert shown["actions"] == [
+        {"type": "Action.OpenUrl", "title": "run", "url": "https://ci/run/1"}
+    ]
+    exactly = notify.Event("drift", None, objects[:10])
+    assert [
+        b["text"] for b in notify.payload(exactly, "teams")["attachments"][0]["content"]["body"]
+    ][-1] == ("- room r9: 1 field")  # ten: all named, no "and 0 more"

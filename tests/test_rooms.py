@@ -704,3 +704,75 @@ def test_removing_a_room_file_leaves_the_room_alone(
     [kept] = [r for r in rooms(emu) if r["name"] == "all-hands"]
     assert kept["enabled"] is True and kept["size"] == 500
     assert [c["enabled"] for c in codes(emu) if c["room_id"] == kept["id"]] == [True, True]
+
+
+def test_retire_and_enable_again_say_the_flag(emu: Emulator, run: Run, write: Write) -> None:
+    env = applied(emu, run, write)
+    write("rooms/all-hands.yaml", ROOM + "enabled: false\n")
+    assert "        ~ enabled: true -> false\n" in run("plan", env=env).out
+    assert run("apply", "--auto-approve", env=env).code == 0
+    write("rooms/all-hands.yaml", ROOM)
+    again = run("plan", env=env).out
+    assert "    ~ room all-hands will be enabled\n        ~ enabled: false -> true\n" in again
+
+
+def test_polls_are_a_set_and_a_role_s_codes_come_back(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    env = applied(emu, run, write, room=ROOM + "polls: [p1, p2]\n")
+    write("rooms/all-hands.yaml", ROOM + "polls: [p2, p1]\n")
+    assert run("plan", "--detailed-exitcode", env=env).code == 0  # another order: no change
+    write("rooms/all-hands.yaml", ROOM.replace("guest: enabled", "guest: disabled"))
+    assert run("apply", "--auto-approve", env=env).code == 0
+    write("rooms/all-hands.yaml", ROOM)  # enabled again: a new code (the old one stays off)
+    back = run("apply", "--auto-approve", env=env)
+    assert back.code == 0, back.out
+    assert '~ codes.guest: {"enabled": 0, "disabled": 1} -> "enabled"' in back.out
+    assert sorted(c["enabled"] for c in codes(emu) if c["role"] == "guest") == [False, True]
+
+
+def test_giving_a_room_its_own_recording_detaches_it(emu: Emulator, run: Run, write: Write) -> None:
+    env = applied(emu, run, write)
+    write("rooms/all-hands.yaml", ROOM + "recording_info: {enabled: true}\n")
+    planned = run("plan", env=env).out
+    assert "        ~ recording_source_template: true -> false\n" in planned
+    assert run("apply", "--auto-approve", env=env).code == 0
+    assert rooms(emu)[0]["recording_source_template"] is False
+    assert run("plan", "--detailed-exitcode", env=env).code == 0
+
+
+def test_an_update_sends_only_the_fields_it_changes() -> None:
+    from hmsync.kinds.rooms.diff import desired_body
+    from hmsync.model import Change
+
+    data = {"name": "r", "size": 9, "recording_info": {"enabled": True}, "webhook": {"url": "u"}}
+    assert desired_body(data, (Change("size", 1, 9),)) == {"size": 9}
+    detach = (Change("recording_source_template", True, False),)
+    assert desired_body(data, detach) == {"recording_info": {"enabled": True}}
+
+
+def test_a_refused_room_write_stops_that_room_and_says_what_was_not_attempted(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    env = applied(emu, run, write)
+    write(
+        "rooms/all-hands.yaml",
+        ROOM.replace("size: 500", "size: 600")
+        .replace("guest: enabled", "guest: disabled")
+        .replace("host: enabled", "host: disabled"),
+    )
+
+    def rule(seen: Seen, history: list[Seen]) -> Any:
+        if seen.method == "POST" and seen.path.startswith("/v2/rooms/"):
+            return (400, {"code": 400, "message": "Invalid body", "details": ["no"]})
+        return None
+
+    with Proxy(emu.url, rule) as proxy:
+        result = run("apply", "--auto-approve", env={**env, "HMS_API_BASE": proxy.url + "/v2"})
+    assert result.code == 3
+    assert "FAILED  room all-hands: 0 done, then update room failed:" in result.out
+    assert (
+        "          not attempted: disable codes guest\n          not attempted: disable codes host\n"
+        in result.out
+    )
+    assert len([s for s in proxy.history if s.method == "POST"]) == 1  # a 400 is not tried again
