@@ -776,3 +776,35 @@ def test_a_refused_room_write_stops_that_room_and_says_what_was_not_attempted(
         in result.out
     )
     assert len([s for s in proxy.history if s.method == "POST"]) == 1  # a 400 is not tried again
+
+
+def test_a_variable_s_value_inside_a_new_object_is_concealed_leaf_by_leaf(
+    emu: Emulator, run: Run, write: Write, tmp_path: Path
+) -> None:
+    url = "https://hooks.example.com/secret-path-0001"
+    project(
+        write,
+        room=ROOM.replace("url: https://hooks.example.com/100ms", 'url: "${HMSYNC_HOOK_URL}"'),
+    )
+    env = {**environ(emu), "HMSYNC_HOOK_URL": url}
+    planned = run("plan", "-o", str(tmp_path / "plan.json"), env=env)
+    assert "    + webhook.url: (sensitive value)\n" in planned.out
+    [create] = json.loads((tmp_path / "plan.json").read_text())["rooms"][0]["actions"][:1]
+    [leaf] = [c for c in create["changes"] if c["path"] == "webhook.url"]
+    assert leaf == {"path": "webhook.url", "new": "(sensitive value)", "sensitive": True}
+    assert url not in planned.out + planned.err + (tmp_path / "plan.json").read_text()
+
+
+@pytest.mark.parametrize("omit", ["kept", "omitted"])
+def test_a_retired_room_reads_as_retired_when_answers_leave_false_out(
+    emu: Emulator, run: Run, write: Write, omit: str
+) -> None:
+    emu.store.readings = Readings.from_dict({"omit_empty": omit})
+    env = applied(emu, run, write, room=ROOM + "large_room: false\n")
+    assert run("plan", "--detailed-exitcode", env=env).code == 0  # large_room false: read so
+    write("rooms/all-hands.yaml", ROOM + "large_room: false\nenabled: false\n")
+    assert run("apply", "--auto-approve", env=env).code == 0
+    if omit == "omitted":
+        assert "enabled" not in Rooms(emu.store).get_room(rooms(emu)[0]["id"])  # as Go leaves it
+    again = run("plan", "--detailed-exitcode", env=env)
+    assert (again.code, again.out) == (0, NO_CHANGES + "\n")

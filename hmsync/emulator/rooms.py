@@ -16,7 +16,7 @@ import time
 from itertools import islice
 from typing import Any
 
-from .readings import MASK, page_answer
+from .readings import MASK, omitted_empty, page_answer
 from .store import ApiError, Store, copy_json
 
 NAME = re.compile(r"^[A-Za-z0-9.\-:_]+$")
@@ -179,7 +179,7 @@ class Rooms:
                 del parent[key]
             elif isinstance(parent.get(key), dict) and readings.credentials == "masked":
                 parent[key] = dict.fromkeys(parent[key], MASK)
-        return answer
+        return omitted_empty(answer, readings)  # Go's omitempty: `enabled: false` gone too
 
     def _template_id(self, body: dict[str, Any]) -> str:
         given = body.get("template_id")

@@ -45,6 +45,9 @@ def _room(answer: Any, method: str, url: str) -> dict[str, Any]:
     headers = (answer.get("webhook") or {}).get("headers")
     if isinstance(headers, dict):
         remember(str(v) for v in headers.values())
+    # An answer that leaves `false` out (Go's omitempty) says a disabled room so; a room
+    # answered at all is otherwise always given `enabled`, as every example shows.
+    answer.setdefault("enabled", False)
     return answer
 
 
@@ -108,6 +111,8 @@ class RoomCalls:
         for asked in dict.fromkeys((name, name.lower())):
             for enabled in ("true", "false"):
                 for item in self._pages("/rooms", {"name": asked, "enabled": enabled}, "room"):
+                    if isinstance(item, dict):  # the filter it came by says what omitempty hid
+                        item.setdefault("enabled", enabled == "true")
                     room = _room(item, "GET", self.url("/rooms"))
                     if identity(room["name"]) == identity(name):
                         found.setdefault(room["id"], room)

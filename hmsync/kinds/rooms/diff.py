@@ -23,7 +23,7 @@ from typing import Any
 from ...errors import InputError
 from ...files.loader import Document
 from ...model import ABSENT, Action, Change, TemplatePlan
-from ...plan.concealment import WRITE_ONLY, secret_hasher
+from ...plan.concealment import SENSITIVE, WRITE_ONLY, secret_hasher
 from ...plan.diff import changes_between
 from ...plan.normalize import fingerprint
 
@@ -175,6 +175,9 @@ def _field_changes(
 ) -> tuple[Change, ...]:
     """The fields the file sets that live holds otherwise."""
     theirs = {k: live[k] for k in wanted if k in live}
+    for key in wanted.keys() - live.keys():
+        if wanted[key] is False or wanted[key] == []:
+            theirs[key] = wanted[key]  # left out of an answer (omitempty): false, or empty
     if wanted.get("region") == "auto" and "region" in theirs:
         theirs["region"] = "auto"  # auto follows the template: any region live answers
     for key in SETS & wanted.keys():
@@ -222,15 +225,15 @@ def _leafwise(changes: list[Change] | tuple[Change, ...], hidden: frozenset[str]
             )
             split = _leafwise([inner], hidden)
             out += [
-                c if c.sensitive or not _hidden(c, hidden) else replace(c, sensitive=True)
-                for c in split
+                c if c.sensitive or not _concealed(c) else replace(c, sensitive=True) for c in split
             ]
     return out
 
 
-def _hidden(change: Change, hidden: frozenset[str]) -> bool:
-    """Whether a leaf's value is concealed (a keyed hash, or a value from ${HMSYNC_*})."""
-    return any(v == "(sensitive value)" for v in (change.old, change.new))
+def _concealed(change: Change) -> bool:
+    """Whether a leaf of a concealed object is itself concealed (a keyed hash, or a value from
+    ${HMSYNC_*}: `conceal` replaced it before the object was split): then it is sensitive."""
+    return any(v == SENSITIVE for v in (change.old, change.new))
 
 
 def _sensitive(change: Change) -> Change:
