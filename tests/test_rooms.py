@@ -808,3 +808,17 @@ def test_a_retired_room_reads_as_retired_when_answers_leave_false_out(
         assert "enabled" not in Rooms(emu.store).get_room(rooms(emu)[0]["id"])  # as Go leaves it
     again = run("plan", "--detailed-exitcode", env=env)
     assert (again.code, again.out) == (0, NO_CHANGES + "\n")
+
+
+def test_a_room_made_retired(emu: Emulator, run: Run, write: Write) -> None:
+    project(write, room=ROOM + "enabled: false\n")
+    env = environ(emu)
+    planned = run("plan", env=env).out
+    assert (
+        "    - room all-hands will be DISABLED (retired: nobody can join it after its current session)\n        ~ enabled: true -> false\n"
+        in planned
+    )
+    assert "codes" not in planned.split("Rooms")[0]  # a retired room's codes are not managed
+    assert run("apply", "--auto-approve", env=env).code == 0
+    assert rooms(emu)[0]["enabled"] is False and codes(emu) == []
+    assert run("plan", "--detailed-exitcode", env=env).code == 0
