@@ -61,8 +61,13 @@ def credentials_readable(credentials: Any) -> bool:
     masked (`****`, `AKIA****1234`). Otherwise reads do not tell them, and they are write-only."""
     if not isinstance(credentials, dict):
         return False
-    values = [credentials.get("key"), credentials.get("secret")]
-    return all(isinstance(v, str) and v.strip("*") and "***" not in v for v in values)
+    return all(unmasked(credentials.get(k)) for k in ("key", "secret"))
+
+
+def unmasked(value: Any) -> bool:
+    """Whether a secret read from the API is the real value: a string, not `****` nor
+    `AKIA****1234`."""
+    return isinstance(value, str) and bool(value.strip("*")) and "***" not in value
 
 
 def plan_key(app_secret: str | None, salt: str) -> str | None:

@@ -23,7 +23,7 @@ from typing import Any
 from ...errors import InputError
 from ...files.loader import Document
 from ...model import ABSENT, Action, Change, TemplatePlan
-from ...plan.concealment import SENSITIVE, WRITE_ONLY, secret_hasher
+from ...plan.concealment import SENSITIVE, WRITE_ONLY, secret_hasher, unmasked
 from ...plan.diff import changes_between
 from ...plan.normalize import fingerprint
 
@@ -43,34 +43,18 @@ def identity(name: str) -> str:
 
 def _keyed(view: Mapping[str, Any], hashed: Any) -> dict[str, Any]:
     """view with the leaves under SECRET_PARTS as keyed hashes."""
-    out = {k: v for k, v in view.items()}
+    out = dict(view)
     for parts in SECRET_PARTS:
-        node: Any = out
-        parents = []
-        for part in parts[:-1]:
-            node = node.get(part) if isinstance(node, dict) else None
-            parents.append(node)
-        secrets = node.get(parts[-1]) if isinstance(node, dict) else None
-        if not isinstance(secrets, dict):
-            continue
-        # Copy the path down, so the file's or live's own data is never changed.
-        top = dict(out[parts[0]])
-        out[parts[0]] = top
-        node = top
-        for part in parts[1:-1]:
-            node[part] = dict(node[part])
-            node = node[part]
-        node[parts[-1]] = {k: hashed(v) if isinstance(v, str) else v for k, v in secrets.items()}
+        secrets = _secret_at(out, parts)
+        if isinstance(secrets, dict):
+            keyed = {k: hashed(v) if isinstance(v, str) else v for k, v in secrets.items()}
+            out = _replaced(out, parts, keyed)
     return out
 
 
 def readable(values: Any) -> bool:
     """Whether secrets read from the API are the real values (not masked, not left out)."""
-    return (
-        isinstance(values, dict)
-        and bool(values)
-        and all(isinstance(v, str) and v.strip("*") and "***" not in v for v in values.values())
-    )
+    return isinstance(values, dict) and bool(values) and all(map(unmasked, values.values()))
 
 
 def _secret_at(view: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
@@ -80,17 +64,24 @@ def _secret_at(view: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
     return node
 
 
-def _without(view: dict[str, Any], parts: tuple[str, ...]) -> dict[str, Any]:
-    """view without the object at parts (copied down the path)."""
-    if _secret_at(view, parts) is None:
-        return view
+def _replaced(view: dict[str, Any], parts: tuple[str, ...], value: Any = ABSENT) -> dict[str, Any]:
+    """view with the object at parts set to value (ABSENT: removed), the path copied down so
+    the file's or live's own data is never changed."""
     out = dict(view)
     node = out
     for part in parts[:-1]:
         node[part] = dict(node[part])
         node = node[part]
-    del node[parts[-1]]
+    if value is ABSENT:
+        del node[parts[-1]]
+    else:
+        node[parts[-1]] = value
     return out
+
+
+def _without(view: dict[str, Any], parts: tuple[str, ...]) -> dict[str, Any]:
+    """view without the object at parts."""
+    return view if _secret_at(view, parts) is None else _replaced(view, parts)
 
 
 UNKNOWN = "(not readable: the room is disabled)"
