@@ -822,3 +822,20 @@ def test_a_room_made_retired(emu: Emulator, run: Run, write: Write) -> None:
     assert run("apply", "--auto-approve", env=env).code == 0
     assert rooms(emu)[0]["enabled"] is False and codes(emu) == []
     assert run("plan", "--detailed-exitcode", env=env).code == 0
+
+
+def test_what_someone_else_changes_during_the_apply_is_said_and_kept(
+    emu: Emulator, run: Run, write: Write
+) -> None:
+    env = applied(emu, run, write)
+    write("rooms/all-hands.yaml", ROOM.replace("size: 500", "size: 600"))
+    # After the update's own read and write: the dashboard sets a field the plan leaves alone.
+    emu.server.interleavings.clear()
+    emu.interleave(before_write="room:all-hands", room="all-hands", set={"large_room": True})
+    result = run("apply", "--auto-approve", env=env)
+    assert result.code == 3, result.out
+    assert (
+        "MOVED   room all-hands: someone else changed it while apply wrote; kept as they left "
+        "it (check it is wanted, or plan again):\n          large_room: False -> True\n"
+    ) in result.out
+    assert rooms(emu)[0]["large_room"] is True and rooms(emu)[0]["size"] == 600

@@ -122,7 +122,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | No
         outcomes = apply_templates(client, plan, desired, by_name, _progress)
         _check_convergence(client, outcomes, documents, plan)
         # Then the other kinds (rooms), after the templates they name may have been made.
-        done = run_others(client, plan, others, live, _progress_other)
+        done = run_others(client, plan, others, _progress_other)
         check_others(client, done, plan, others, live)
         outcomes += done
     if args.format == "json":

@@ -87,6 +87,11 @@ class Kind(Protocol):
         """Carry the entries out, each write on its own read; whatever stops one is said."""
         ...
 
+    def meanwhile(self, before: Any, after: Any, entry: TemplatePlan) -> list[str]:
+        """What someone else changed between the plan's read and the read after the writes,
+        of what entry did not write: said, never set back."""
+        ...
+
     def headline(self, action: Action) -> str:
         """`room allhands will be created`."""
         ...

@@ -11,14 +11,12 @@ from .. import kinds
 from ..errors import ApiError
 from ..model import Action, Others, Outcome, Plan
 from ..paths import Json
-from ..plan.concealment import plan_key
 
 
 def run_others(
     client: Any,
     plan: Plan,
     others: Others,
-    templates: list[Json],
     progress: Callable[[Action, str, float], None] | None = None,
 ) -> list[Outcome]:
     outcomes: list[Outcome] = []
@@ -57,29 +55,12 @@ def check_others(
             for outcome in finished.values():
                 outcome.unverified = exc.message
             continue
+        planned = {e.name: e for e in plan.of_kind(kind.name)}
         for entry in again:
             finished[entry.name].not_converged = list(entry.actions)
             before = (others.live.get(kind.name) or {}).get(entry.name)
-            finished[entry.name].meanwhile = _moved(before, after.get(entry.name), plan, entry.name)
-
-
-def _moved(before: Any, after: Any, plan: Plan, name: str) -> list[str]:
-    """Fields of a room the plan did not write that differ between its read and now."""
-    if not isinstance(before, dict) or not isinstance(after, dict):
-        return []
-    written = {
-        c.path.split(".")[0]
-        for e in plan.others
-        if e.name == name
-        for a in e.actions
-        for c in a.changes
-    }
-    keys = ("description", "region", "large_room", "size", "max_duration_seconds", "polls")
-    return [
-        f"{k}: {before.get(k)!r} -> {after.get(k)!r}"
-        for k in keys
-        if k not in written and before.get(k) != after.get(k)
-    ]
+            moved = kind.meanwhile(before, after.get(entry.name), planned[entry.name])
+            finished[entry.name].meanwhile = moved
 
 
 def other_fingerprints(others: Others, key: str | None) -> dict[str, str]:
@@ -87,6 +68,3 @@ def other_fingerprints(others: Others, key: str | None) -> dict[str, str]:
     for kind in kinds.kinds():
         out.update(kind.fingerprints(others.live.get(kind.name) or {}, key))
     return out
-
-
-__all__ = ["check_others", "other_fingerprints", "plan_key", "run_others"]

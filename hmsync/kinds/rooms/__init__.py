@@ -20,7 +20,7 @@ from ...problems import Problem, meant
 from .. import register
 from . import pictures
 from .calls import RoomCalls, counts
-from .diff import FIELDS, identity, live_fingerprint, plan_room
+from .diff import FIELDS, identity, live_fingerprint, moved_meanwhile, plan_room
 from .files import room_problems
 from .run import ORDER, run_rooms
 
@@ -113,6 +113,9 @@ class Rooms:
         hidden: frozenset[str],
     ) -> list[Outcome]:
         return run_rooms(client, entries, documents, live, salt, hidden, progress)
+
+    def meanwhile(self, before: Any, after: Any, entry: TemplatePlan) -> list[str]:
+        return moved_meanwhile(before, after, entry)
 
     def headline(self, action: Action) -> str:
         return pictures.headline(action)

@@ -34,6 +34,8 @@ FIELDS = (
 # Paths whose leaves are secrets: storage credentials, webhook header values.
 SECRET_PARTS = (("recording_info", "upload_info", "credentials"), ("webhook", "headers"))
 SETS = frozenset({"polls"})
+# The fields a report may show as they are (a webhook and a recording hold secrets).
+SHOWN = tuple(f for f in FIELDS if f not in {parts[0] for parts in SECRET_PARTS})
 
 
 def identity(name: str) -> str:
@@ -250,3 +252,15 @@ def desired_body(data: Mapping[str, Any], changes: tuple[Change, ...]) -> dict[s
     if any(c.path == "recording_source_template" for c in changes):
         tops.add("recording_info")
     return {k: data[k] for k in sorted(tops) if k in data}
+
+
+def moved_meanwhile(before: Any, after: Any, entry: TemplatePlan) -> list[str]:
+    """Fields of a room entry did not write that differ between the plan's read and now."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    written = {c.path.split(".")[0] for a in entry.actions for c in a.changes}
+    return [
+        f"{k}: {before.get(k)!r} -> {after.get(k)!r}"
+        for k in SHOWN
+        if k not in written and before.get(k) != after.get(k)
+    ]
