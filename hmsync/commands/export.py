@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,6 @@ from ..backends import Backend
 from ..errors import Exit, InputError, RefusedError
 from ..files.schema import data_errors, undocumented_values
 from ..files.yamlfile import variable_names
-from ..model import Action
 from ..plan.normalize import Json
 from ..redact import redact
 from ..render.export import dump, file_name, template_file
@@ -140,7 +139,7 @@ def refresh(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         if not entry.actions:
             continue
         doc = files[(entry.kind, entry.name)]
-        edits, why = other_edits(entry.actions)
+        edits, why = kinds.kind(entry.kind).refresh(entry.actions)
         refused += [f"{doc.file}: {reason}" for reason in why]
         text, problems = refreshed(Path(doc.file).read_text(encoding="utf-8"), edits)
         refused += [f"{doc.file}: {problem}" for problem in problems]
@@ -157,30 +156,6 @@ def refresh(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         print(f"refreshed {file} from live (comments, variables and layout kept)")
     print(f"Refreshed {len(texts)} file(s); the files now say what live does.")
     return Exit.OK
-
-
-def other_edits(actions: Sequence[Action]) -> tuple[list[Any], list[str]]:
-    """Another kind's actions (a room's) as edits that write live's values into its file, and
-    what cannot be: a secret (its variable stays), an object live does not have."""
-    from ..problems import split_path
-    from ..render.refresh import Edit
-
-    edits, refused = [], []
-    for action in actions:
-        if action.kind.startswith("create_"):
-            refused.append(f"{action.template} does not exist live; remove its file to accept that")
-            continue
-        for change in action.changes:
-            if change.sensitive or change.path == "recording_source_template":
-                continue  # a secret is never read into a file; detaching follows the file
-            value = change.old
-            if action.kind.endswith("_codes"):
-                if not isinstance(value, dict):
-                    refused.append(f"{change.path}: not readable live (the room is disabled)")
-                    continue
-                value = "enabled" if value.get("enabled") else "disabled"
-            edits.append(Edit(tuple(split_path(change.path)), value))
-    return edits, refused
 
 
 def _rooms(client: Backend, args: argparse.Namespace, ctx: Context) -> list[Any] | None:

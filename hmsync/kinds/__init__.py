@@ -104,6 +104,11 @@ class Kind(Protocol):
         """The review's table of the kind's objects."""
         ...
 
+    def refresh(self, actions: tuple[Action, ...]) -> tuple[list[Any], list[str]]:
+        """An entry's actions as edits (render.refresh.Edit) that write live's values into its
+        file, and what cannot be written there, said (export --refresh)."""
+        ...
+
     def rows(self, documents: list[Document]) -> list[dict[str, str]]:
         """The files' objects as `show` pictures them: a row of cells each, `name` first."""
         ...

@@ -20,7 +20,14 @@ from ...problems import Problem, meant
 from .. import register
 from . import pictures
 from .calls import RoomCalls, counts
-from .diff import FIELDS, identity, live_fingerprint, moved_meanwhile, plan_room
+from .diff import (
+    FIELDS,
+    identity,
+    live_fingerprint,
+    moved_meanwhile,
+    plan_room,
+    refresh_edits,
+)
 from .files import room_problems
 from .run import ORDER, run_rooms
 
@@ -125,6 +132,9 @@ class Rooms:
 
     def markdown(self, entries: list[TemplatePlan]) -> str:
         return pictures.markdown(entries)
+
+    def refresh(self, actions: tuple[Action, ...]) -> tuple[list[Any], list[str]]:
+        return refresh_edits(actions)
 
     def rows(self, documents: list[Document]) -> list[dict[str, str]]:
         return [

@@ -264,3 +264,29 @@ def moved_meanwhile(before: Any, after: Any, entry: TemplatePlan) -> list[str]:
         for k in SHOWN
         if k not in written and before.get(k) != after.get(k)
     ]
+
+
+def refresh_edits(actions: tuple[Action, ...]) -> tuple[list[Any], list[str]]:
+    """A room's actions as edits that write live's values into its file (export --refresh),
+    and what cannot be: a room live does not have, codes a disabled room does not show. A
+    secret is never read into a file (its variable stays); detaching follows the file."""
+    # Imported here: the refresh reads YAML, which validate's cached start-up never loads.
+    from ...problems import split_path
+    from ...render.refresh import Edit
+
+    edits, refused = [], []
+    for action in actions:
+        if action.kind == "create_room":
+            refused.append(f"{action.template} does not exist live; remove its file to accept that")
+            continue
+        for change in action.changes:
+            if change.sensitive or change.path == "recording_source_template":
+                continue
+            value = change.old
+            if action.kind in ("enable_codes", "disable_codes"):
+                if not isinstance(value, dict):
+                    refused.append(f"{change.path}: not readable live (the room is disabled)")
+                    continue
+                value = "enabled" if value.get("enabled") else "disabled"
+            edits.append(Edit(tuple(split_path(change.path)), value))
+    return edits, refused
