@@ -255,14 +255,16 @@ def test_a_validate_answered_from_the_cache_loads_no_yaml_parser(tmp_path: Path)
     code = (
         "import sys\nfrom hmsync.cli import main\n"
         "import os\ncode = main(['validate', 'templates'], dict(os.environ))\n"
-        "print(code, 'yaml' in sys.modules, 'hmsync.files.yamlfile' in sys.modules)"
+        "print(code, 'yaml' in sys.modules, 'hmsync.files.yamlfile' in sys.modules,\n"
+        "      'hmsync.kinds.rooms' in sys.modules)"
     )
 
     def run() -> list[str]:
         done = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
         )
-        return done.stdout.split()[-3:]
+        return done.stdout.split()[-4:]
 
-    assert run() == ["0", "True", "True"]  # the first run parses and fills the cache
-    assert run() == ["0", "False", "False"]
+    # The first run parses and fills the cache; no rooms folder: the rooms' code never loads.
+    assert run() == ["0", "True", "True", "False"]
+    assert run() == ["0", "False", "False", "False"]

@@ -130,8 +130,19 @@ def kinds() -> tuple[Kind, ...]:
     return tuple(_REGISTERED[k] for k in sorted(_REGISTERED, key=_order))
 
 
+def plurals() -> tuple[str, ...]:
+    """Each kind's plural (its folder's default and its hmsync.yaml key), without importing
+    any kind: a project without their folders pays nothing for them at start-up."""
+    return tuple(m.rsplit(".", 1)[1] for m in MODULES)
+
+
+def of_plural(plural: str) -> Kind:
+    """The kind whose plural that is ("rooms"), imported now."""
+    return next(k for k in kinds() if k.plural == plural)
+
+
 def _order(name: str) -> int:
-    return [m.rsplit(".", 1)[1] for m in MODULES].index(_REGISTERED[name].plural)
+    return plurals().index(_REGISTERED[name].plural)
 
 
 def kind(name: str) -> Kind:

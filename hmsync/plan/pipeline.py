@@ -66,10 +66,11 @@ def with_other_kinds(
     others = Others()
     problems = list(checked.problems)
     files = checked.files
-    for kind in kinds.kinds():
-        folders = ctx.folders(kind.plural)
+    for plural in kinds.plurals():
+        folders = ctx.folders(plural)
         if not folders:
-            continue
+            continue  # no folder of that kind here: its code is not even imported
+        kind = kinds.of_plural(plural)
         docs, found, count = check_kind_files(
             folders, kind.schema, environ, require_env, ctx.variables
         )
