@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from .. import kinds
@@ -190,15 +191,19 @@ def _paint(line: str, color: bool) -> str:
 
 
 def _template_title(template: TemplatePlan) -> str:
+    """`+ template NAME will be created (FILE)`, `~ room NAME (FILE)`: any kind's entry."""
     if template.template_id is None:
-        return f"+ template {template.name} will be created ({template.file})"
-    return f"~ template {template.name} ({template.file})"
+        return f"+ {template.kind} {template.name} will be created ({template.file})"
+    return f"~ {template.kind} {template.name} ({template.file})"
 
 
 def _body_lines(template: TemplatePlan) -> list[str]:
-    """A new template lists what it will hold; an existing one, its actions."""
+    """A new object lists what it will hold (then what follows its creation: a room's codes);
+    an existing one, its actions."""
     if template.template_id is None:
-        return [change_line(c) for c in template.actions[0].changes]
+        made, *then = template.actions
+        later = template_lines(replace(template, actions=tuple(then))) if then else []
+        return [change_line(c) for c in made.changes] + later
     return template_lines(template)
 
 
@@ -240,14 +245,8 @@ def other_kinds_text(plan: Plan, color: bool) -> list[str]:
     for kind in kinds.kinds():
         entries = [e for e in plan.of_kind(kind.name) if e.actions]
         for entry in entries:
-            verb = " will be created" if entry.template_id is None else ""
-            sign = "+" if entry.template_id is None else "~"
-            out.append(_paint(safe(f"{sign} {kind.name} {entry.name}{verb} ({entry.file})"), color))
-            lines = template_lines(entry)
-            if entry.template_id is None:  # the title says it is created: its fields follow
-                made = len(entry.actions[0].changes)
-                lines = [line[4:] for line in lines[1 : made + 1]] + lines[made + 1 :]
-            out += [_paint(safe(f"    {line}"), color) for line in lines]
+            out.append(_paint(safe(_template_title(entry)), color))
+            out += [_paint(safe(f"    {line}"), color) for line in _body_lines(entry)]
             out.append("")
         out += kind.text(entries)
     return out
