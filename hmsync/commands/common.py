@@ -49,14 +49,19 @@ def _still_working(message: str) -> None:
 
 
 def load_and_read(
-    args: argparse.Namespace, environ: Mapping[str, str], paths: Sequence[str], rules: bool = True
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    paths: Sequence[str],
+    rules: bool = True,
+    ctx: Context | None = None,
 ) -> tuple[Backend, Checked, list[Json], Context]:
     """The validated files and every live template, read at once: the listing waits on the
     network while validation works the CPU, so both take about as long as the longer one.
 
     Problems in the files are reported first, before credential or API errors; a listing
-    begun for files that turn out invalid only read, never wrote."""
-    ctx = context(args)
+    begun for files that turn out invalid only read, never wrote. ctx: the command's context,
+    where it made one already."""
+    ctx = ctx or context(args)
     cache = cache_root(args, ctx, environ)
     try:
         client = open_client(args, environ, ctx)

@@ -110,12 +110,13 @@ def _one(args: argparse.Namespace, environ: Mapping[str, str], single: bool) -> 
     error is said, sent (as `failed`), and raised again when it is the only environment."""
     ctx = context(args)
     target = _target(args, ctx, environ)
+    links = _links(args, environ)
     try:
-        plan = _plan(args, environ)
+        plan = _plan(args, environ, ctx)
     except HmsyncError as exc:
         if target is not None:
             error = redact(str(exc)).splitlines()[0]
-            _told(target, notify.failed_event(ctx.name, error, _links(args, environ)), args)
+            _told(target, notify.failed_event(ctx.name, error, links), args)
         if single:
             raise
         print(redact(f"hmsync: {ctx.name}: {exc}"), file=sys.stderr)
@@ -123,7 +124,7 @@ def _one(args: argparse.Namespace, environ: Mapping[str, str], single: bool) -> 
     report = RENDERERS[args.format](plan)
     told = True
     if target is not None:
-        told = _told(target, notify.drift_event(plan, _links(args, environ)), args)
+        told = _told(target, notify.drift_event(plan, links), args)
     if not told:
         return Exit.ERROR, report  # the report stands; the team was not told, and it says so
     return (Exit.CHANGES if plan.actions else Exit.OK), report
@@ -139,9 +140,9 @@ def _told(target: tuple[str, str], event: notify.Event, args: argparse.Namespace
     return True
 
 
-def _plan(args: argparse.Namespace, environ: Mapping[str, str]) -> Plan:
+def _plan(args: argparse.Namespace, environ: Mapping[str, str], ctx: Context) -> Plan:
     # Drift reports live against the files; the team's rules are validate's and plan's.
-    client, checked, live, ctx = load_and_read(args, environ, args.paths, rules=False)
+    client, checked, live, ctx = load_and_read(args, environ, args.paths, rules=False, ctx=ctx)
     with client:
         documents = select(checked.documents, args.only, checked.others)
         return plan_live(
