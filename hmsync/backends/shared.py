@@ -7,6 +7,7 @@ on nothing of the other's.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from ..errors import ApiError
@@ -31,27 +32,15 @@ class Templates(Transport):
         Whether `start` itself is in the next page is not documented: a template seen twice
         is kept once (by `_id`). A cursor seen before would page forever: an error."""
         templates: dict[str, Json] = {}
-        cursors: set[str] = set()
-        start: str | None = None
-        url = self._url("/templates")
-        while True:
-            params = {**filters, "limit": str(self.page_limit)}
-            if start:
-                params["start"] = start
-            data, last = page_of_templates(
-                self._call("GET", "/templates", params=params), url, self.api, start is not None
-            )
+
+        def parse(answer: Any, url: str, continued: bool) -> tuple[list[Any], str]:
+            return page_of_templates(answer, url, self.api, continued)
+
+        for data in self._pages("/templates", dict(filters), self.page_limit, parse, MAX_PAGES):
             for template in data:
                 template = self.internal(template)
                 templates.setdefault(template["_id"], template)
-            if len(data) < self.page_limit or not last:
-                return list(templates.values())
-            if last in cursors or last == start:
-                raise ApiError("GET", url, 200, f"the list returns to page {last!r} again")
-            if len(cursors) >= MAX_PAGES or len(templates) > MAX_PAGES * self.page_limit:
-                raise ApiError("GET", url, 200, f"the list goes on past {MAX_PAGES} pages")
-            cursors.add(last)
-            start = last
+        return list(templates.values())
 
     def internal(self, template: Json) -> Json:
         """A template as the API answers it, in hmsync's internal form (v1's own)."""

@@ -9,7 +9,7 @@ import logging
 import random
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -164,6 +164,37 @@ class Transport:
     def _call(self, method: str, path: str, **kwargs: Any) -> Json:
         answer: Json = self._answer(method, path, dict, **kwargs)
         return answer
+
+    def _pages(
+        self,
+        path: str,
+        params: dict[str, str],
+        limit: int,
+        parse: Callable[[Any, str, bool], tuple[list[Any], str]],
+        most: int,
+        what: str = "page",
+    ) -> Iterator[list[Any]]:
+        """Each page of a list (GET path), walked `limit` at a time with `start` = the last
+        page's `last`; parse(answer, url, continued) checks a page's shape and gives its items
+        and `last`. Ends on a short page or an empty `last`; a cursor seen before, or more
+        than `most` pages, is an error: such a list would page forever."""
+        url = self._url(path)
+        cursors: set[str] = set()
+        start: str | None = None
+        items = 0
+        while True:
+            query = {**params, "limit": str(limit), **({"start": start} if start else {})}
+            data, last = parse(self._call("GET", path, params=query), url, start is not None)
+            items += len(data)
+            yield data
+            if len(data) < limit or not last:
+                return
+            if last in cursors or last == start:
+                raise ApiError("GET", url, 200, f"the list returns to {what} {last!r} again")
+            if len(cursors) >= most or items > most * limit:
+                raise ApiError("GET", url, 200, f"the list goes on past {most} pages")
+            cursors.add(last)
+            start = last
 
     def _call_list(self, method: str, path: str, **kwargs: Any) -> list[Any]:
         """A call whose answer is a JSON array (v2's recordings)."""

@@ -83,23 +83,13 @@ class RoomCalls:
         return str(self.client._url(path))
 
     def _pages(self, path: str, params: dict[str, str], what: str) -> list[Any]:
-        out: list[Any] = []
-        start = ""
-        seen: set[str] = set()
-        for _ in range(MAX_PAGES):
-            query = {**params, "limit": str(PAGE), **({"start": start} if start else {})}
-            answer = self.client._call("GET", path, params=query)
-            data, last = _page(answer, self.url(path), what, bool(start))
-            out += data
-            if len(data) < PAGE or not last:
-                return out
-            if last in seen:
-                raise ApiError(
-                    "GET", self.url(path), 200, f"the list returns to {what} page {last!r} again"
-                )
-            seen.add(last)
-            start = last
-        raise ApiError("GET", self.url(path), 200, f"the list goes on past {MAX_PAGES} pages")
+        """Every item of a rooms or codes list (the transport's page walk)."""
+
+        def parse(answer: Any, url: str, continued: bool) -> tuple[list[Any], str]:
+            return _page(answer, url, what, continued)
+
+        pages = self.client._pages(path, params, PAGE, parse, MAX_PAGES, f"{what} page")
+        return [item for data in pages for item in data]
 
     def find(self, name: str) -> dict[str, Any] | None:
         """The live room of that name (case-insensitive), enabled or disabled, or None.
