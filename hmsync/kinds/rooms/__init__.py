@@ -119,7 +119,8 @@ class Rooms:
         salt: str,
         hidden: frozenset[str],
     ) -> list[Outcome]:
-        return run_rooms(client, entries, documents, live, salt, hidden, progress)
+        # Each write reads what it replaces right before: the plan's read is not needed here.
+        return run_rooms(client, entries, documents, salt, hidden, progress)
 
     def meanwhile(self, before: Any, after: Any, entry: TemplatePlan) -> list[str]:
         return moved_meanwhile(before, after, entry)

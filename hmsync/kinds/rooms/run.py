@@ -10,7 +10,7 @@ taken name may apply its body to that room (one reading of the Create page).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from ...errors import ApiError, ConflictError
@@ -42,7 +42,6 @@ class RoomRun:
         doc: Document,
         salt: str,
         hidden: frozenset[str],
-        live: Mapping[str, Any] | None,
     ) -> None:
         self.calls = calls
         self.entry = entry
@@ -50,7 +49,6 @@ class RoomRun:
         self.salt = salt
         self.hidden = hidden
         self.room_id = entry.template_id
-        self.base = live
 
     def _conflict(self, action: Action, what: str) -> ConflictError:
         return ConflictError(
@@ -159,7 +157,6 @@ def run_rooms(
     client: Any,
     entries: list[TemplatePlan],
     documents: list[Document],
-    live: Mapping[str, Any],
     salt: str,
     hidden: frozenset[str],
     progress: Progress | None = None,
@@ -172,8 +169,7 @@ def run_rooms(
         if not entry.actions:
             continue
         outcome = Outcome(entry.name, kind="room")
-        outcome.base = live.get(entry.name)
-        runner = RoomRun(calls, entry, by_name[entry.name], salt, hidden, live.get(entry.name))
+        runner = RoomRun(calls, entry, by_name[entry.name], salt, hidden)
         ordered = sorted(entry.actions, key=lambda a: (ORDER.index(a.kind), a.role or ""))
         if entry.write_only:
             outcome.notes.append(
