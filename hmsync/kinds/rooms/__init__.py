@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from ...errors import InputError
@@ -53,12 +54,7 @@ class Rooms:
         names = {t.get("_id"): t.get("name") for t in templates}
 
         def one(doc: Document) -> tuple[str, Any]:
-            room = calls.find(str(doc.data["name"]))
-            if room is not None:
-                room["template"] = names.get(room.get("template_id"), room.get("template"))
-                enabled = room.get("enabled", True) is not False
-                room["codes"] = counts(calls.codes(room["id"])) if enabled else None
-            return str(doc.data["name"]), room
+            return str(doc.data["name"]), _live_room(calls, str(doc.data["name"]), names)
 
         if not documents:
             return {}
@@ -150,12 +146,22 @@ class Rooms:
         ids = {t.get("_id"): t.get("name") for t in templates}
         out = []
         for name in names:
-            room = calls.find(name)
+            room = _live_room(calls, name, ids)
             if room is None:
                 raise InputError(f"--room {name}: no live room has that name (enabled or not)")
-            codes = counts(calls.codes(room["id"])) if room.get("enabled", True) else None
-            out.append(room_file(room, ids, codes))
+            out.append(room_file(room))
         return out
+
+
+def _live_room(calls: RoomCalls, name: str, template_names: Mapping[Any, Any]) -> Any:
+    """The live room of that name with its template's name and its codes as counts (None
+    for a disabled room, whose codes 100ms refuses), or None."""
+    room = calls.find(name)
+    if room is not None:
+        room["template"] = template_names.get(room.get("template_id"), room.get("template"))
+        enabled = room.get("enabled", True) is not False
+        room["codes"] = counts(calls.codes(room["id"])) if enabled else None
+    return room
 
 
 def _check_live_roles(doc: Document, template: Mapping[str, Any]) -> None:
@@ -194,8 +200,6 @@ def _after_codes(data: Mapping[str, Any], room: Mapping[str, Any] | None) -> Any
 
 
 def _with_pictures(entry: TemplatePlan, before: Any, after: Any) -> TemplatePlan:
-    from dataclasses import replace
-
     return replace(entry, live_roles={"before": before, "after": after})
 
 
@@ -203,16 +207,13 @@ def _stem(name: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_") or "ROOM"
 
 
-def room_file(
-    room: Mapping[str, Any], template_names: Mapping[Any, Any], codes: Any
-) -> tuple[str, dict[str, Any], list[str]]:
-    """A live room as a file holds it, fields at their API values; secrets as placeholders."""
+def room_file(room: Mapping[str, Any]) -> tuple[str, dict[str, Any], list[str]]:
+    """A live room (as _live_room read it) as a file holds it, fields at their API values;
+    secrets as placeholders."""
     stem = _stem(str(room["name"]))
     variables: list[str] = []
-    data: dict[str, Any] = {
-        "name": room["name"],
-        "template": template_names.get(room.get("template_id")) or room.get("template") or "",
-    }
+    codes = room.get("codes")
+    data: dict[str, Any] = {"name": room["name"], "template": room.get("template") or ""}
     if room.get("enabled", True) is False:
         data["enabled"] = False
     for key in FIELDS:
