@@ -4,7 +4,7 @@ one default, renamedFrom, role references, literal credentials. Located problems
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..paths import get_path
 from ..problems import Path, Problem, dotted, meant, shorten
@@ -17,24 +17,17 @@ CREDENTIAL_FIELDS = ("key", "secret")
 
 def semantic_problems(documents: list[Document], api: str = "v1") -> list[Problem]:
     """Checks across files and within a template that JSON Schema cannot express."""
-    problems: list[Problem] = []
-    first_name: dict[str, Document] = {}
+    problems: list[Problem] = [
+        Problem(
+            doc.where(("name",)),
+            "name",
+            f"template {shorten(str(doc.data['name']), 60)!r} is also defined at "
+            f"{first.where(('name',))}; names must be unique",
+        )
+        for doc, first in repeated_names(documents)
+    ]
     first_default: Document | None = None
     for doc in documents:
-        name = doc.data.get("name")
-        if isinstance(name, str):
-            if name in first_name:
-                other = first_name[name].where(("name",))
-                problems.append(
-                    Problem(
-                        doc.where(("name",)),
-                        "name",
-                        f"template {shorten(name, 60)!r} is also defined at {other}; "
-                        "names must be unique",
-                    )
-                )
-            else:
-                first_name[name] = doc
         if doc.data.get("default") is True:
             if first_default is not None:
                 other = first_default.where(("default",))
@@ -141,6 +134,20 @@ def _role_problems(doc: Document) -> Iterator[Problem]:
                     + meant(target, roles),
                     "warning",
                 )
+
+
+def repeated_names(
+    documents: list[Document], identity: Callable[[str], str] = str
+) -> Iterator[tuple[Document, Document]]:
+    """Each file whose name (by identity: a room's ignores case) a file before it has, with
+    that first file: one file per object."""
+    first: dict[str, Document] = {}
+    for doc in documents:
+        name = doc.data.get("name")
+        if isinstance(name, str):
+            seen = first.setdefault(identity(name), doc)
+            if seen is not doc:
+                yield doc, seen
 
 
 def written_literally(doc: Document, path: Path, value: object) -> bool:

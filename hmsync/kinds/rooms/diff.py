@@ -47,7 +47,7 @@ def _keyed(view: Mapping[str, Any], hashed: Any) -> dict[str, Any]:
     """view with the leaves under SECRET_PARTS as keyed hashes."""
     out = dict(view)
     for parts in SECRET_PARTS:
-        secrets = _secret_at(out, parts)
+        secrets = secret_at(out, parts)
         if isinstance(secrets, dict):
             keyed = {k: hashed(v) if isinstance(v, str) else v for k, v in secrets.items()}
             out = _replaced(out, parts, keyed)
@@ -59,7 +59,8 @@ def readable(values: Any) -> bool:
     return isinstance(values, dict) and bool(values) and all(map(unmasked, values.values()))
 
 
-def _secret_at(view: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
+def secret_at(view: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
+    """What view holds at parts (a secret part's object), or None."""
     node: Any = view
     for part in parts:
         node = node.get(part) if isinstance(node, dict) else None
@@ -83,7 +84,7 @@ def _replaced(view: dict[str, Any], parts: tuple[str, ...], value: Any = ABSENT)
 
 def _without(view: dict[str, Any], parts: tuple[str, ...]) -> dict[str, Any]:
     """view without the object at parts."""
-    return view if _secret_at(view, parts) is None else _replaced(view, parts)
+    return view if secret_at(view, parts) is None else _replaced(view, parts)
 
 
 UNKNOWN = "(not readable: the room is disabled)"
@@ -155,8 +156,7 @@ def plan_room(
     elif live_enabled:
         actions.append(Action("disable_room", name, changes=(Change("enabled", True, False),)))
     write_only = any(
-        _secret_at(wanted, p) is not None and not readable(_secret_at(live, p))
-        for p in SECRET_PARTS
+        secret_at(wanted, p) is not None and not readable(secret_at(live, p)) for p in SECRET_PARTS
     )
     return TemplatePlan(
         name, doc.file, str(live.get("id")), tuple(actions), write_only=write_only, kind="room"
@@ -186,7 +186,7 @@ def _field_changes(
     unreadable = [
         p
         for p in SECRET_PARTS
-        if _secret_at(mine, p) is not None and not readable(_secret_at(live, p))
+        if secret_at(mine, p) is not None and not readable(secret_at(live, p))
     ]
     for parts in unreadable:  # not compared: reads do not tell them
         mine, theirs = _without(mine, parts), _without(theirs, parts)

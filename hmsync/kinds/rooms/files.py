@@ -5,46 +5,38 @@ the template is in the files; a live template is checked by plan)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from ...files.loader import Document
-from ...files.semantic import written_literally
+from ...files.semantic import repeated_names, written_literally
 from ...problems import Path, Problem, dotted, meant
-from .diff import SECRET_PARTS, identity
+from .diff import SECRET_PARTS, identity, secret_at
 
 
 def room_problems(documents: list[Document], templates: list[Document]) -> list[Problem]:
-    problems: list[Problem] = []
-    seen: dict[str, Document] = {}
+    problems: list[Problem] = [
+        Problem(
+            doc.where(("name",)),
+            "name",
+            f"room {doc.data['name']!r} is defined in {first.where(('name',))} already (room "
+            "names are case-insensitive); keep one file per room",
+        )
+        for doc, first in repeated_names(documents, identity)
+    ]
     roles = {
         str(t.data.get("name")): set(t.data.get("roles") or {})
         for t in templates
         if isinstance(t.data.get("roles"), dict)
     }
     for doc in documents:
-        name = doc.data.get("name")
-        if not isinstance(name, str):
-            continue  # the schema said so
-        first = seen.setdefault(identity(name), doc)
-        if first is not doc:
-            problems.append(
-                Problem(
-                    doc.where(("name",)),
-                    "name",
-                    f"room {name!r} is defined in {first.where(('name',))} already (room "
-                    "names are case-insensitive); keep one file per room",
-                )
-            )
-        problems += _literal_secrets(doc)
-        problems += _code_roles(doc, roles)
+        if isinstance(doc.data.get("name"), str):  # else the schema said so
+            problems += _literal_secrets(doc)
+            problems += _code_roles(doc, roles)
     return problems
 
 
 def _literal_secrets(doc: Document) -> Iterator[Problem]:
     for parts in SECRET_PARTS:
-        node: Any = doc.data
-        for part in parts:
-            node = node.get(part) if isinstance(node, dict) else None
+        node = secret_at(doc.data, parts)
         if not isinstance(node, dict):
             continue
         for key, value in node.items():
